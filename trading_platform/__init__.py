@@ -1,0 +1,1 @@
+"""trading_platform: a Dagster asset-graph data platform for commodity trading."""

@@ -1,0 +1,1 @@
+"""Pure domain logic: numpy, polars and numba only; never dagster, duckdb or mlflow."""
