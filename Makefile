@@ -1,0 +1,49 @@
+# Two commands set everything up: `make demo` and `make test`. See README.md.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= $(CURDIR)/data
+export TRADING_PLATFORM_DATA_DIR := $(DATA_DIR)
+export DAGSTER_HOME := $(DATA_DIR)/dagster_home
+export DAGSTER_EVENT_BATCH_SIZE ?= 1000
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
+PIP_FLAGS := --quiet --disable-pip-version-check
+UI_PORT ?= 3000
+
+.PHONY: install demo test test-fast ui bench lint clean-data instance
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install $(PIP_FLAGS) --upgrade pip
+	$(BIN)/pip install $(PIP_FLAGS) -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+instance:
+	@mkdir -p $(DAGSTER_HOME)
+	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+demo: install instance
+	$(BIN)/python -m trading_platform.cli demo
+
+test: install
+	$(BIN)/python -m pytest -n 2 --durations=10
+
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+ui: install instance
+	$(BIN)/dagster dev -w workspace.yaml -p $(UI_PORT)
+
+bench: install instance
+	$(BIN)/python bench/bench_demo.py
+	$(BIN)/python bench/bench_features.py
+
+lint: install
+	$(BIN)/ruff check trading_platform trading_platform_tests bench
+	$(BIN)/dagster definitions validate -w workspace.yaml
+
+clean-data:
+	rm -rf $(DATA_DIR)/warehouse.duckdb $(DATA_DIR)/dagster_home

@@ -1,0 +1,1 @@
+"""Thin Dagster adapters: partitions, assets, checks and jobs over the domain layer."""

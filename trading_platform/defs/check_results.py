@@ -1,0 +1,44 @@
+"""Turn domain check outcomes into Dagster asset check results with their evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+
+from trading_platform.domain.quality import CheckOutcome
+
+_SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.WARN}
+
+
+def to_metadata(values: Mapping[str, Any]) -> dict[str, dg.MetadataValue]:
+    """Scalars stay scalars (they chart in the UI); lists and dicts become JSON."""
+    metadata: dict[str, dg.MetadataValue] = {}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            metadata[key] = dg.MetadataValue.bool(value)
+        elif isinstance(value, int):
+            metadata[key] = dg.MetadataValue.int(value)
+        elif isinstance(value, float):
+            metadata[key] = dg.MetadataValue.float(value)
+        elif isinstance(value, (list, dict, tuple)):
+            metadata[key] = dg.MetadataValue.json(value)
+        else:
+            metadata[key] = dg.MetadataValue.text(str(value))
+    return metadata
+
+
+def check_results(
+    outcomes: Iterable[CheckOutcome], asset_key: dg.AssetKey
+) -> Iterator[dg.AssetCheckResult]:
+    """One AssetCheckResult per outcome, severity as the domain chose it."""
+    for outcome in outcomes:
+        yield dg.AssetCheckResult(
+            asset_key=asset_key,
+            check_name=outcome.name,
+            passed=outcome.passed,
+            severity=_SEVERITY[outcome.severity],
+            description=outcome.description,
+            metadata=to_metadata({"summary": outcome.description, **outcome.metadata}),
+        )

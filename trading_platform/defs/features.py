@@ -1,0 +1,68 @@
+"""features: point-in-time features per commodity and trading day, proven free of look-ahead."""
+
+
+from collections.abc import Iterator
+
+import dagster as dg
+import polars as pl
+
+from trading_platform.defs.check_results import to_metadata
+from trading_platform.defs.partitions import LOOKBACK_MAPPING, partition_slice
+from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
+from trading_platform.domain.feature_checks import (
+    count_nonfinite_after_warmup,
+    find_lookahead,
+    sample_dates,
+)
+from trading_platform.domain.features import WARMUP_ROWS, build_features
+
+FEATURES_KEY = dg.AssetKey("features")
+LOOKAHEAD_SAMPLE_DATES = 8
+
+
+@dg.asset(
+    partitions_def=MARKET_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb_write",
+    group_name="market",
+    ins={"market_data": dg.AssetIn(partition_mapping=LOOKBACK_MAPPING)},
+    check_specs=[
+        dg.AssetCheckSpec("features_have_no_lookahead", asset=FEATURES_KEY, blocking=True),
+        dg.AssetCheckSpec("features_finite_after_warmup", asset=FEATURES_KEY, blocking=True),
+    ],
+    metadata={"partition_expr": {"commodity": "commodity", "date": "date"}, "schema": "market"},
+)
+def features(
+    context: dg.AssetExecutionContext, market_data: pl.DataFrame
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """Point-in-time features (returns, volatility, trend, range, season) per commodity and day."""
+    part = partition_slice(context.partition_keys)
+    in_run = pl.col("date").is_between(part.start, part.end)
+    table = build_features(market_data, UNIVERSE).filter(in_run)
+    dates = sample_dates(table, LOOKAHEAD_SAMPLE_DATES, seed=part.start.toordinal())
+    mismatches = find_lookahead(market_data, table, UNIVERSE, dates)
+    yield dg.AssetCheckResult(
+        check_name="features_have_no_lookahead",
+        passed=not mismatches,
+        metadata=to_metadata(
+            {"dates_checked": [d.isoformat() for d in dates],
+             "mismatches": len(mismatches), "first_mismatches": mismatches[:10]}
+        ),
+    )
+    nonfinite = count_nonfinite_after_warmup(table)
+    yield dg.AssetCheckResult(
+        check_name="features_finite_after_warmup",
+        passed=not nonfinite,
+        metadata=to_metadata(
+            {"warmup_rows": WARMUP_ROWS, "rows_after_warmup": table.filter(~pl.col("warm_up")).height,
+             "nonfinite_by_column": nonfinite}
+        ),
+    )
+    yield dg.Output(
+        table,
+        metadata=to_metadata(
+            {"rows": table.height, "history_rows_read": market_data.height,
+             "warm_up_rows": table.filter(pl.col("warm_up")).height,
+             "date_range": f"{part.start}..{part.end}"}
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Narrow interfaces to the outside world: the DuckDB warehouse and its IO manager."""

@@ -1,0 +1,96 @@
+"""The warehouse resource: the few direct queries the IO manager cannot express.
+
+Reads the current contents of a market slice (so a vendor file upserts rather than replaces),
+the latest stored date per commodity (freshness), and keeps the quarantine table. Every write
+is idempotent per file: a file's quarantine rows are replaced, never appended twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from trading_platform.domain.schema import MARKET_SCHEMA, QUARANTINE_SCHEMA
+
+MARKET_TABLE = "market.market_data"
+QUARANTINE_TABLE = "market.quarantine"
+
+
+class Warehouse(dg.ConfigurableResource):
+    """Direct access to the DuckDB warehouse file."""
+
+    database: str
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        connection = duckdb.connect(self.database)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def _has_table(self, connection: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+        schema, table = qualified.split(".")
+        found = connection.execute(
+            "select count(*) from information_schema.tables where table_schema = ? "
+            "and table_name = ?",
+            [schema, table],
+        ).fetchone()
+        return bool(found and found[0])
+
+    def read_market(
+        self, commodities: Sequence[str], start: dt.date, end: dt.date
+    ) -> pl.DataFrame:
+        """Stored market rows for ``commodities`` with ``start <= date <= end``."""
+        with self._connect() as connection:
+            if not self._has_table(connection, MARKET_TABLE):
+                return pl.DataFrame(schema=MARKET_SCHEMA)
+            frame = connection.execute(
+                f"select * from {MARKET_TABLE} where commodity in (select unnest(?)) "
+                "and date between ? and ? order by commodity, date",
+                [list(commodities), start, end],
+            ).pl()
+        return frame.select([pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
+
+    def latest_market_dates(self) -> dict[str, dt.date]:
+        """The latest stored date per commodity (commodities with no rows are absent)."""
+        with self._connect() as connection:
+            if not self._has_table(connection, MARKET_TABLE):
+                return {}
+            rows = connection.execute(
+                f"select commodity, max(date) from {MARKET_TABLE} group by commodity"
+            ).fetchall()
+        return {commodity: latest for commodity, latest in rows}
+
+    def replace_quarantine(self, files: Sequence[str], rows: pl.DataFrame) -> None:
+        """Replace the quarantine rows of ``files`` with ``rows`` in one transaction."""
+        stamped = rows.select(list(QUARANTINE_SCHEMA)).with_columns(
+            quarantined_at=pl.lit(dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        )
+        arrow_rows = stamped.to_arrow()
+        with self._connect() as connection:
+            connection.begin()
+            connection.execute("create schema if not exists market")
+            relation = connection.from_arrow(arrow_rows)
+            connection.execute(
+                f"create table if not exists {QUARANTINE_TABLE} as select * from relation limit 0"
+            )
+            connection.execute(
+                f"delete from {QUARANTINE_TABLE} where file in (select unnest(?))", [list(files)]
+            )
+            connection.execute(f"insert into {QUARANTINE_TABLE} by name select * from relation")
+            connection.commit()
+
+    def read_quarantine(self) -> pl.DataFrame:
+        """All quarantined rows, newest file first."""
+        with self._connect() as connection:
+            if not self._has_table(connection, QUARANTINE_TABLE):
+                return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+            return connection.sql(
+                f"select * from {QUARANTINE_TABLE} order by file, row"
+            ).pl()

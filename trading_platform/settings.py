@@ -1,0 +1,68 @@
+"""The one place that reads the environment.
+
+``TRADING_PLATFORM_DATA_DIR`` (default ``./data``) holds all runtime state:
+
+    data/
+      warehouse.duckdb     the DuckDB warehouse (schemas market, research, trading)
+      dagster_home/        the Dagster instance (DAGSTER_HOME): runs, event log, schedules
+      incoming/            vendor file drop folder (rejected/ beside it for refused files)
+      reports/             report packs and charts
+
+``TRADING_PLATFORM_UNIVERSE`` optionally points at another universe YAML.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR_ENV = "TRADING_PLATFORM_DATA_DIR"
+UNIVERSE_ENV = "TRADING_PLATFORM_UNIVERSE"
+
+# Dagster reads these two at event time. They make single-run backfills of thousands of
+# partitions write their events in batches (see trading_platform.dagster_storage).
+DAGSTER_EVENT_DEFAULTS = {
+    "DAGSTER_EVENT_BATCH_SIZE": "1000",
+    "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
+}
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where runtime state lives, derived from one data directory."""
+
+    data_dir: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster_home"
+
+    @property
+    def incoming(self) -> Path:
+        return self.data_dir / "incoming"
+
+    @property
+    def reports(self) -> Path:
+        return self.data_dir / "reports"
+
+
+def paths() -> Paths:
+    """Return the runtime paths for the configured data directory (resolved, not created)."""
+    return Paths(Path(os.environ.get(DATA_DIR_ENV, "data")).resolve())
+
+
+def universe_path() -> Path | None:
+    """The universe YAML to load, or None for the bundled default."""
+    configured = os.environ.get(UNIVERSE_ENV)
+    return Path(configured) if configured else None
+
+
+def apply_dagster_event_defaults() -> None:
+    """Set the batch-writing defaults for this process unless the operator set them already."""
+    for name, value in DAGSTER_EVENT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
