@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from trading_platform.config import Universe, load_universe
+from trading_platform.settings import apply_dagster_event_defaults
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "real"
@@ -24,3 +25,9 @@ def real_data_dir() -> Path:
     if not REAL_DATA_DIR.is_dir():
         pytest.fail(f"real data folder {REAL_DATA_DIR} is missing; it must sit beside the repo")
     return REAL_DATA_DIR
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dagster_event_batching():
+    # Same event batching as `make demo` / `make ui` (settings.DAGSTER_EVENT_DEFAULTS).
+    apply_dagster_event_defaults()

@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from trading_platform.defs.check_results import to_metadata
-from trading_platform.defs.partitions import LOOKBACK_MAPPING, partition_slice
+from trading_platform.defs.partitions import lookback_start, partition_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
 from trading_platform.domain.feature_checks import (
     count_nonfinite_after_warmup,
@@ -15,6 +15,7 @@ from trading_platform.domain.feature_checks import (
     sample_dates,
 )
 from trading_platform.domain.features import WARMUP_ROWS, build_features
+from trading_platform.resources.warehouse import Warehouse
 
 FEATURES_KEY = dg.AssetKey("features")
 LOOKAHEAD_SAMPLE_DATES = 8
@@ -25,7 +26,7 @@ LOOKAHEAD_SAMPLE_DATES = 8
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="duckdb_write",
     group_name="market",
-    ins={"market_data": dg.AssetIn(partition_mapping=LOOKBACK_MAPPING)},
+    deps=[dg.AssetDep("market_data")],
     check_specs=[
         dg.AssetCheckSpec("features_have_no_lookahead", asset=FEATURES_KEY, blocking=True),
         dg.AssetCheckSpec("features_finite_after_warmup", asset=FEATURES_KEY, blocking=True),
@@ -33,10 +34,11 @@ LOOKAHEAD_SAMPLE_DATES = 8
     metadata={"partition_expr": {"commodity": "commodity", "date": "date"}, "schema": "market"},
 )
 def features(
-    context: dg.AssetExecutionContext, market_data: pl.DataFrame
+    context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Point-in-time features (returns, volatility, trend, range, season) per commodity and day."""
     part = partition_slice(context.partition_keys)
+    market_data = warehouse.read_market(part.commodities, lookback_start(part.start), part.end)
     in_run = pl.col("date").is_between(part.start, part.end)
     table = build_features(market_data, UNIVERSE).filter(in_run)
     dates = sample_dates(table, LOOKAHEAD_SAMPLE_DATES, seed=part.start.toordinal())

@@ -45,8 +45,10 @@ def find_lookahead(
         for column in value_columns:
             differs = joined.filter(
                 ~pl.col(column).eq_missing(pl.col(f"{column}_truncated"))
-                & ~(pl.col(column).is_nan().fill_null(False)
-                    & pl.col(f"{column}_truncated").is_nan().fill_null(False))
+                & ~(
+                    pl.col(column).is_nan().fill_null(False)
+                    & pl.col(f"{column}_truncated").is_nan().fill_null(False)
+                )
                 if features.schema[column].is_float()
                 else ~pl.col(column).eq_missing(pl.col(f"{column}_truncated"))
             )

@@ -71,9 +71,7 @@ def build_file_batch(
     stored = conform_market_frame(stored.filter(_in_slice(commodities, start, end)))
     joined = incoming.join(stored, on=_KEY, how="left", suffix="_stored")
     was_stored = pl.col("open_stored").is_not_null()
-    same = pl.all_horizontal(
-        [pl.col(c).eq_missing(pl.col(f"{c}_stored")) for c in _VALUE_COLUMNS]
-    )
+    same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_stored")) for c in _VALUE_COLUMNS])
     counts = joined.select(
         inserted=(~was_stored).sum(),
         updated=(was_stored & ~same).sum(),

@@ -40,8 +40,8 @@ class Warehouse(dg.ConfigurableResource):
             "select count(*) from information_schema.tables where table_schema = ? "
             "and table_name = ?",
             [schema, table],
-        ).fetchone()
-        return bool(found and found[0])
+        ).fetchall()
+        return bool(found[0][0])
 
     def read_market(
         self, commodities: Sequence[str], start: dt.date, end: dt.date
@@ -50,10 +50,10 @@ class Warehouse(dg.ConfigurableResource):
         with self._connect() as connection:
             if not self._has_table(connection, MARKET_TABLE):
                 return pl.DataFrame(schema=MARKET_SCHEMA)
-            frame = connection.execute(
+            frame = connection.sql(
                 f"select * from {MARKET_TABLE} where commodity in (select unnest(?)) "
                 "and date between ? and ? order by commodity, date",
-                [list(commodities), start, end],
+                params=[list(commodities), start, end],
             ).pl()
         return frame.select([pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
 

@@ -63,7 +63,10 @@ class AtomicDuckDbClient(DuckDbClient):
             try:
                 yield connection
             except BaseException:
+                # The stock client closes only on success; a leaked handle would block the
+                # file for the rest of this process.
                 connection.rollback()
+                connection.close()
                 raise
             connection.commit()
 
@@ -74,7 +77,7 @@ class AtomicDuckDbClient(DuckDbClient):
             "select count(*) from information_schema.tables where table_schema = ? "
             "and table_name = ?",
             [table_slice.schema, table_slice.table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if exists:
             connection.execute(_get_cleanup_statement(table_slice))
 

@@ -8,7 +8,6 @@ import duckdb
 import polars as pl
 import pytest
 
-from trading_platform.defs.partitions import LOOKBACK_MAPPING
 from trading_platform.defs.partitions import PartitionSlice, partition_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS
 from trading_platform.resources.warehouse_io import WarehouseIOManager
@@ -38,7 +37,7 @@ def _assets(value: float | str, empty: bool = False):
 
     @dg.asset(partitions_def=MARKET_PARTITIONS, metadata=META,
               backfill_policy=dg.BackfillPolicy.single_run(),
-              ins={"source": dg.AssetIn(partition_mapping=LOOKBACK_MAPPING)})
+              )
     def reader(source: pl.DataFrame) -> pl.DataFrame:
         return source.with_columns(value=pl.col("value") * 2)
 
@@ -67,17 +66,16 @@ JAN = PartitionSlice(("coffee", "corn"), dt.date(2024, 1, 1), dt.date(2024, 1, 3
 FEB = PartitionSlice(("coffee", "corn"), dt.date(2024, 2, 1), dt.date(2024, 2, 29))
 
 
-def test_io_manager_given_written_slice_reads_it_back_with_lookback(tmp_path, instance):
+def test_io_manager_given_written_slices_reads_back_only_the_requested_one(tmp_path, instance):
     db = str(tmp_path / "w.duckdb")
     assets = _assets(1.5)
     assert _run(db, JAN, assets, ["source"], instance).success
     assert _run(db, FEB, assets, ["source"], instance).success
-    # reader for February loads February plus 300 weekday partitions back: all of January too.
     result = _run(db, FEB, assets, ["reader"], instance)
     assert result.success
     read = _table(db, "reader")
-    # 23 weekdays in January + 21 in February 2024, for two commodities
-    assert read.height == (23 + 21) * 2
+    # 21 weekdays in February 2024, for two commodities; January stays out of the slice
+    assert read.height == 21 * 2
     assert read["value"].unique().to_list() == [3.0]
     assert read["date"].dtype == pl.Date
 
