@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from trading_platform.defs.check_results import to_metadata
-from trading_platform.defs.partitions import lookback_start, partition_slice
+from trading_platform.defs.partitions import lookback_start, run_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
 from trading_platform.domain.feature_checks import (
     count_nonfinite_after_warmup,
@@ -37,7 +37,7 @@ def features(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Point-in-time features (returns, volatility, trend, range, season) per commodity and day."""
-    part = partition_slice(context.partition_keys)
+    part = run_slice(context.partition_key_range, UNIVERSE.commodity_keys)
     market_data = warehouse.read_market(part.commodities, lookback_start(part.start), part.end)
     in_run = pl.col("date").is_between(part.start, part.end)
     table = build_features(market_data, UNIVERSE).filter(in_run)
@@ -63,8 +63,7 @@ def features(
     yield dg.Output(
         table,
         metadata=to_metadata(
-            {"rows": table.height, "history_rows_read": market_data.height,
-             "warm_up_rows": table.filter(pl.col("warm_up")).height,
+            {"rows": table.height, "warm_up_rows": table.filter(pl.col("warm_up")).height,
              "date_range": f"{part.start}..{part.end}"}
         ),
     )

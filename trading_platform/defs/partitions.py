@@ -59,6 +59,13 @@ class PartitionSlice:
         }
 
 
+def _by_dimension(key: str | dg.MultiPartitionKey) -> dict[str, str]:
+    if isinstance(key, dg.MultiPartitionKey):
+        return dict(key.keys_by_dimension)
+    commodity, date = str(key).split("|")
+    return {"commodity": commodity, "date": date}
+
+
 def partition_slice(keys: list[str] | list[dg.MultiPartitionKey]) -> PartitionSlice:
     """The bounding slice of multi-partition ``keys`` (what the IO manager reads and replaces)."""
     if not keys:
@@ -66,15 +73,27 @@ def partition_slice(keys: list[str] | list[dg.MultiPartitionKey]) -> PartitionSl
     commodities: set[str] = set()
     dates: set[str] = set()
     for key in keys:
-        by_dimension = (
-            key.keys_by_dimension
-            if isinstance(key, dg.MultiPartitionKey)
-            else dict(zip(("commodity", "date"), str(key).split("|"), strict=True))
-        )
+        by_dimension = _by_dimension(key)
         commodities.add(by_dimension["commodity"])
         dates.add(by_dimension["date"])
     return PartitionSlice(
         commodities=tuple(sorted(commodities)),
         start=dt.date.fromisoformat(min(dates)),
         end=dt.date.fromisoformat(max(dates)),
+    )
+
+
+def run_slice(key_range: dg.PartitionKeyRange, commodity_keys: list[str]) -> PartitionSlice:
+    """The slice of a run from its partition key range, without enumerating its keys.
+
+    A multi-partition range is the product of each dimension's range; the commodity keys are
+    sorted, so the commodities between the two ends are a string-comparison filter.
+    """
+    first, last = _by_dimension(key_range.start), _by_dimension(key_range.end)
+    return PartitionSlice(
+        commodities=tuple(
+            c for c in commodity_keys if first["commodity"] <= c <= last["commodity"]
+        ),
+        start=dt.date.fromisoformat(first["date"]),
+        end=dt.date.fromisoformat(last["date"]),
     )

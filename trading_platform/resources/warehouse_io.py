@@ -42,7 +42,7 @@ class PolarsTypeHandler(DuckDBPolarsTypeHandler):
         table = f"{table_slice.schema}.{table_slice.table}"
         connection.execute(f"create table if not exists {table} as select * from relation limit 0")
         connection.execute(f"insert into {table} by name select * from relation")
-        return {"row_count": obj.height}
+        return {}
 
     def load_input(
         self, context: InputContext, table_slice: TableSlice, connection
