@@ -70,10 +70,12 @@ def print_summary(result: dg.ExecuteInProcessResult) -> None:
     for evaluation in sorted(checks, key=lambda e: (e.asset_key.to_user_string(), e.check_name)):
         state = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
         print(f"  check {evaluation.asset_key.to_user_string()}.{evaluation.check_name}: {state}")
-    with dg.DagsterInstance.get() as instance:
-        for key in ("market_data", "features"):
-            count = len(instance.get_materialized_partitions(dg.AssetKey(key)))
-            print(f"  {key}: {count} partitions materialized in total")
+    per_asset: dict[str, int] = {}
+    for event in result.get_asset_materialization_events():
+        key = event.asset_key.to_user_string()
+        per_asset[key] = per_asset.get(key, 0) + 1
+    for key, count in sorted(per_asset.items()):
+        print(f"  {key}: {count} partitions materialized by this run")
     where = paths()
     print(f"warehouse: {where.warehouse}\ndagster home: {where.dagster_home}")
 
