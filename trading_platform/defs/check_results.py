@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import dagster as dg
+import polars as pl
 
 from trading_platform.domain.quality import CheckOutcome
 
@@ -27,6 +28,11 @@ def to_metadata(values: Mapping[str, Any]) -> dict[str, dg.MetadataValue]:
         else:
             metadata[key] = dg.MetadataValue.text(str(value))
     return metadata
+
+
+def per_commodity_rows(frame: pl.DataFrame) -> dict[str, int]:
+    """Row count per commodity, for run summaries."""
+    return dict(frame.group_by("commodity").len().sort("commodity").iter_rows())
 
 
 def check_results(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
-from trading_platform.defs.check_results import to_metadata
+from trading_platform.defs.check_results import per_commodity_rows, to_metadata
 from trading_platform.defs.partitions import lookback_start, run_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
 from trading_platform.domain.feature_checks import (
@@ -35,7 +35,7 @@ LOOKAHEAD_SAMPLE_DATES = 8
 )
 def features(
     context: dg.AssetExecutionContext, warehouse: Warehouse
-) -> Iterator[dg.Output | dg.AssetCheckResult]:
+) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetObservation]:
     """Point-in-time features (returns, volatility, trend, range, season) per commodity and day."""
     part = run_slice(context.partition_key_range, UNIVERSE.commodity_keys)
     market_data = warehouse.read_market(part.commodities, lookback_start(part.start), part.end)
@@ -60,10 +60,13 @@ def features(
              "nonfinite_by_column": nonfinite}
         ),
     )
-    yield dg.Output(
-        table,
+    yield dg.AssetObservation(
+        asset_key=FEATURES_KEY,
         metadata=to_metadata(
-            {"rows": table.height, "warm_up_rows": table.filter(pl.col("warm_up")).height,
-             "date_range": f"{part.start}..{part.end}"}
+            {"run_rows": table.height, "run_rows_per_commodity": per_commodity_rows(table),
+             "run_history_rows_read": market_data.height,
+             "run_warm_up_rows": table.filter(pl.col("warm_up")).height,
+             "run_date_range": f"{part.start}..{part.end}"}
         ),
     )
+    yield dg.Output(table)
