@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from trading_platform.defs.partitions import PartitionSlice
+from trading_platform.defs.partitions import PartitionSlice, slice_covering
 from trading_platform.defs.universe import UNIVERSE
 from trading_platform.domain.ingest import IngestError, ingest_file
 from trading_platform.settings import apply_dagster_event_defaults, paths
@@ -38,15 +38,12 @@ def demo_slice(as_of: dt.date, years: int) -> PartitionSlice:
 def file_slice(files: Sequence[Path], as_of: dt.date) -> PartitionSlice:
     """The commodity x date rectangle that the accepted rows of ``files`` cover."""
     results = [ingest_file(f, UNIVERSE, today=as_of) for f in files]
-    accepted = [r.accepted for r in results if r.accepted.height]
-    if not accepted:
-        raise SystemExit(f"no accepted rows in {', '.join(map(str, files))}: nothing to ingest")
-    commodities = sorted({c for frame in accepted for c in frame["commodity"].unique()})
-    start = min(frame["date"].min() for frame in accepted)
-    end = max(frame["date"].max() for frame in accepted)
     for result in results:
         print(result.summary())
-    return PartitionSlice(tuple(commodities), start, end)
+    part = slice_covering([r.accepted for r in results])
+    if part is None:
+        raise SystemExit(f"no accepted rows in {', '.join(map(str, files))}: nothing to ingest")
+    return part
 
 
 def run_slice(part: PartitionSlice, market_config: dict, label: str) -> dg.ExecuteInProcessResult:

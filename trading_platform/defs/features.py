@@ -56,7 +56,8 @@ def features(
         check_name="features_finite_after_warmup",
         passed=not nonfinite,
         metadata=to_metadata(
-            {"warmup_rows": WARMUP_ROWS, "rows_after_warmup": table.filter(~pl.col("warm_up")).height,
+            {"warmup_rows": WARMUP_ROWS,
+             "rows_after_warmup": table.filter(~pl.col("warm_up")).height,
              "nonfinite_by_column": nonfinite}
         ),
     )

@@ -13,8 +13,8 @@ from pydantic import Field
 from trading_platform.defs.check_results import check_results, per_commodity_rows, to_metadata
 from trading_platform.defs.partitions import PartitionSlice, run_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
-from trading_platform.domain.ingest import ingest_file
-from trading_platform.domain.market_batch import MarketBatch, build_file_batch
+from trading_platform.domain.ingest import IngestError, IngestResult, ingest_file
+from trading_platform.domain.market_batch import MarketBatch, build_file_batch, refusal_quarantine
 from trading_platform.domain.quality import evaluate_freshness, evaluate_market_quality
 from trading_platform.domain.synthetic import generate_universe_market
 from trading_platform.resources.warehouse import Warehouse
@@ -44,11 +44,27 @@ class MarketDataConfig(dg.Config):
         return dt.date.fromisoformat(self.as_of) if self.as_of else dt.date.today()
 
 
-def _load_batch(config: MarketDataConfig, part: PartitionSlice, warehouse: Warehouse) -> MarketBatch:
+def _ingest(files: list[str], as_of: dt.date, warehouse: Warehouse) -> list[IngestResult]:
+    results = []
+    for file in files:
+        try:
+            results.append(ingest_file(Path(file), UNIVERSE, today=as_of))
+        except IngestError as error:
+            warehouse.replace_quarantine([error.file], refusal_quarantine(error))
+            raise dg.Failure(
+                description=str(error),
+                metadata={"file": error.file, "row": error.row or 0, "rule": error.rule},
+            ) from error
+    return results
+
+
+def _load_batch(
+    config: MarketDataConfig, part: PartitionSlice, warehouse: Warehouse
+) -> MarketBatch:
     if not config.files:
         frame = generate_universe_market(UNIVERSE, part.start, part.end, part.commodities)
         return MarketBatch(frame=frame, stats={"generated": frame.height})
-    results = [ingest_file(Path(f), UNIVERSE, today=config.as_of_date()) for f in config.files]
+    results = _ingest(config.files, config.as_of_date(), warehouse)
     stored = warehouse.read_market(part.commodities, part.start, part.end)
     batch = build_file_batch(results, stored, part.commodities, part.start, part.end)
     warehouse.replace_quarantine([r.file for r in results], batch.quarantine)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 import numpy as np
+import polars as pl
 
 from trading_platform.config import Universe
 
@@ -96,4 +97,17 @@ def run_slice(key_range: dg.PartitionKeyRange, commodity_keys: list[str]) -> Par
         ),
         start=dt.date.fromisoformat(first["date"]),
         end=dt.date.fromisoformat(last["date"]),
+    )
+
+
+def slice_covering(accepted: list[pl.DataFrame]) -> PartitionSlice | None:
+    """The commodity x date rectangle that accepted market rows cover (None when no rows)."""
+    frames = [frame for frame in accepted if frame.height]
+    if not frames:
+        return None
+    rows = pl.concat([frame.select("commodity", "date") for frame in frames])
+    return PartitionSlice(
+        commodities=tuple(sorted(rows.get_column("commodity").unique())),
+        start=rows.get_column("date").min(),
+        end=rows.get_column("date").max(),
     )

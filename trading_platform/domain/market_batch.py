@@ -5,7 +5,8 @@ Two sources, two semantics, both stated so nothing changes silently:
   (deterministic, so a rerun writes identical rows).
 - **vendor files**: an upsert. Rows the files accept replace the stored row for that commodity and
   date; stored rows the files do not mention stay as they were (a quarantined or missing row never
-  deletes stored data). The batch counts inserted, updated and unchanged rows for the run's metadata.
+  deletes stored data). The batch counts inserted, updated and unchanged rows for the run's
+  metadata.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from trading_platform.domain.ingest import IngestResult
+from trading_platform.domain.ingest import IngestError, IngestResult
 from trading_platform.domain.schema import (
     PRICE_COLUMNS,
+    QUARANTINE_SCHEMA,
     conform_market_frame,
     empty_market_frame,
     empty_quarantine_frame,
@@ -87,3 +89,12 @@ def build_file_batch(
     }
     frame = conform_market_frame(pl.concat([kept, incoming]))
     return MarketBatch(frame=frame, quarantine=quarantine, stats=stats)
+
+
+def refusal_quarantine(error: IngestError) -> pl.DataFrame:
+    """One quarantine row recording that a whole file was refused, and why."""
+    return pl.DataFrame(
+        {"file": [error.file], "row": [error.row], "commodity": [None], "date": [None],
+         "rule": [error.rule], "reason": [error.reason], "raw": [None]},
+        schema=QUARANTINE_SCHEMA,
+    )

@@ -76,14 +76,17 @@ class Warehouse(dg.ConfigurableResource):
         with self._connect() as connection:
             connection.begin()
             connection.execute("create schema if not exists market")
-            relation = connection.from_arrow(arrow_rows)
+            connection.register("incoming_rows", arrow_rows)
             connection.execute(
-                f"create table if not exists {QUARANTINE_TABLE} as select * from relation limit 0"
+                f"create table if not exists {QUARANTINE_TABLE} as "
+                "select * from incoming_rows limit 0"
             )
             connection.execute(
                 f"delete from {QUARANTINE_TABLE} where file in (select unnest(?))", [list(files)]
             )
-            connection.execute(f"insert into {QUARANTINE_TABLE} by name select * from relation")
+            connection.execute(
+                f"insert into {QUARANTINE_TABLE} by name select * from incoming_rows"
+            )
             connection.commit()
 
     def read_quarantine(self) -> pl.DataFrame:

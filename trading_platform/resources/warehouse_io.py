@@ -37,11 +37,15 @@ class PolarsTypeHandler(DuckDBPolarsTypeHandler):
     def handle_output(
         self, context: OutputContext, table_slice: TableSlice, obj: pl.DataFrame, connection
     ) -> dict[str, object]:
-        arrow_frame = obj.to_arrow()
-        relation = connection.from_arrow(arrow_frame)
         table = f"{table_slice.schema}.{table_slice.table}"
-        connection.execute(f"create table if not exists {table} as select * from relation limit 0")
-        connection.execute(f"insert into {table} by name select * from relation")
+        connection.register("incoming_rows", obj.to_arrow())
+        try:
+            connection.execute(
+                f"create table if not exists {table} as select * from incoming_rows limit 0"
+            )
+            connection.execute(f"insert into {table} by name select * from incoming_rows")
+        finally:
+            connection.unregister("incoming_rows")
         return {}
 
     def load_input(

@@ -60,5 +60,5 @@ def test_load_universe_given_bad_field_names_file_and_field(tmp_path, mutate, fi
 def test_load_universe_given_invalid_yaml_names_file(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("commodities: [unclosed")
-    with pytest.raises(UniverseConfigError, match="broken.yaml"):
+    with pytest.raises(UniverseConfigError, match=r"broken\.yaml"):
         load_universe(path)
