@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -28,6 +29,12 @@ def to_metadata(values: Mapping[str, Any]) -> dict[str, dg.MetadataValue]:
         else:
             metadata[key] = dg.MetadataValue.text(str(value))
     return metadata
+
+
+def png_markdown(png: bytes, caption: str) -> dg.MetadataValue:
+    """A PNG shown inline in the Dagster UI (markdown metadata with a data URI)."""
+    encoded = base64.b64encode(png).decode("ascii")
+    return dg.MetadataValue.md(f"![{caption}](data:image/png;base64,{encoded})")
 
 
 def per_commodity_rows(frame: pl.DataFrame) -> dict[str, int]:

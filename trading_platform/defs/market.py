@@ -10,9 +10,15 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from trading_platform.defs.check_results import check_results, per_commodity_rows, to_metadata
+from trading_platform.defs.check_results import (
+    check_results,
+    per_commodity_rows,
+    png_markdown,
+    to_metadata,
+)
 from trading_platform.defs.partitions import PartitionSlice, run_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
+from trading_platform.domain.charts import price_chart
 from trading_platform.domain.ingest import IngestError, IngestResult, ingest_file
 from trading_platform.domain.market_batch import MarketBatch, build_file_batch, refusal_quarantine
 from trading_platform.domain.quality import evaluate_freshness, evaluate_market_quality
@@ -107,6 +113,7 @@ def market_data(
                 "run_flagged_rows": frame.filter(pl.col("flags") != "").height,
                 **{f"run_{name}": value for name, value in batch.stats.items()},
             }
-        ),
+        )
+        | {"close_prices": png_markdown(price_chart(frame, f"close, {source}"), "close prices")},
     )
     yield dg.Output(frame, metadata={"source": source})

@@ -104,6 +104,7 @@ def test_market_data_given_file_update_counts_changes_and_keeps_other_days(harne
     observed = result.get_asset_observation_events()[0].event_specific_data
     figures = {k: v.value for k, v in observed.asset_observation.metadata.items()}
     assert (figures["run_updated"], figures["run_inserted"]) == (2, 0)
+    assert figures["close_prices"].startswith("![close prices](data:image/png;base64,")
     assert harness.checksum(where=other_days) == before
 
 
