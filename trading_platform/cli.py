@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 import time
 from collections.abc import Sequence
@@ -77,6 +78,18 @@ def print_summary(result: dg.ExecuteInProcessResult) -> None:
     print(f"warehouse: {where.warehouse}\ndagster home: {where.dagster_home}")
 
 
+def _tune_gc_for_batch() -> None:
+    """Keep Python's cyclic GC from rescanning a ten-year backfill's heap again and again.
+
+    A demo run creates ~31,000 partition events; the default GC thresholds rescan every object
+    (imports included) many times during the run and once more at exit (1.7 s measured).
+    Freezing moves what exists now out of the collector's view; the larger first threshold
+    collects less often. Cycles are still collected.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trading_platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("status", help="print what is materialized and where")
     args = parser.parse_args(argv)
     apply_dagster_event_defaults()
+    _tune_gc_for_batch()
     if args.command == "status":
         print_summary_only()
         return 0
@@ -119,4 +133,6 @@ def print_summary_only() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    gc.freeze()  # skip the final full collection of the run's objects at interpreter exit
+    sys.exit(exit_code)

@@ -67,12 +67,13 @@ class BatchingSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
         return known[table_name]
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
-        insert = SqlEventLogStorageTable.insert()
+        # One executemany; RETURNING in parameter order gives each event its id.
+        insert = SqlEventLogStorageTable.insert().returning(
+            SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
+        )
+        rows = [self._event_to_row(event) for event in events]
         with self._connect() as connection:
-            event_ids = [
-                connection.execute(insert, self._event_to_row(event)).inserted_primary_key[0]
-                for event in events
-            ]
+            event_ids = list(connection.execute(insert, rows).scalars())
             asset_events = [
                 (event, event_id)
                 for event, event_id in zip(events, event_ids, strict=True)
