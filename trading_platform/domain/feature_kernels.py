@@ -62,14 +62,6 @@ def rolling_max_nb(values: np.ndarray, position: np.ndarray, window: int) -> np.
     return out
 
 
-@njit(cache=True)
 def rolling_min_nb(values: np.ndarray, position: np.ndarray, window: int) -> np.ndarray:
-    """Smallest value of each complete window."""
-    out = np.full(values.shape[0], np.nan)
-    for i in range(values.shape[0]):
-        if position[i] >= window - 1:
-            best = values[i]
-            for j in range(i - window + 1, i):
-                best = min(best, values[j])
-            out[i] = best
-    return out
+    """Smallest value of each complete window: the negated max of the negated values."""
+    return -rolling_max_nb(-values, position, window)
