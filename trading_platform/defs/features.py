@@ -1,6 +1,5 @@
 """features: point-in-time features per commodity and trading day, proven free of look-ahead."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """market_data: validated daily OHLCV per commodity and trading day, with its quality checks."""
 
-
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace

@@ -1,6 +1,5 @@
 """The warehouse IO manager: round trips on the real partitions, idempotence, atomic replace."""
 
-
 import datetime as dt
 
 import dagster as dg
