@@ -41,7 +41,7 @@ bench: install instance
 	$(BIN)/python bench/bench_demo.py
 	$(BIN)/python bench/bench_features.py
 
-lint: install
+lint: install instance
 	$(BIN)/ruff check trading_platform trading_platform_tests bench
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
