@@ -5,19 +5,13 @@ from __future__ import annotations
 import dagster as dg
 
 from trading_platform.defs.features import features
+from trading_platform.defs.jobs import market_history_job
 from trading_platform.defs.market import market_data
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.resources.warehouse_io import WarehouseIOManager
 from trading_platform.settings import apply_dagster_event_defaults, paths
 
 apply_dagster_event_defaults()
-
-market_history_job = dg.define_asset_job(
-    "market_history",
-    selection=dg.AssetSelection.assets(market_data, features),
-    description="Market data and features for a commodity x date range (backfills use this).",
-)
-
 
 def build_definitions(database: str | None = None) -> dg.Definitions:
     """Definitions wired to the warehouse at ``database`` (default: the data directory's)."""

@@ -5,10 +5,12 @@
     data/
       warehouse.duckdb     the DuckDB warehouse (schemas market, research, trading)
       dagster_home/        the Dagster instance (DAGSTER_HOME): runs, event log, schedules
-      incoming/            vendor file drop folder (rejected/ beside it for refused files)
+      incoming/            vendor file drop folder (rejected/ inside it for refused files)
+      alerts/              alerts.jsonl (every alert) and the webhook retry queue
       reports/             report packs and charts
 
-``TRADING_PLATFORM_UNIVERSE`` optionally points at another universe YAML.
+``TRADING_PLATFORM_UNIVERSE`` optionally points at another universe YAML;
+``TRADING_PLATFORM_ALERT_WEBHOOK`` optionally names a URL that alerts are POSTed to.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 DATA_DIR_ENV = "TRADING_PLATFORM_DATA_DIR"
 UNIVERSE_ENV = "TRADING_PLATFORM_UNIVERSE"
+ALERT_WEBHOOK_ENV = "TRADING_PLATFORM_ALERT_WEBHOOK"
 
 # Dagster reads these two at event time. They make single-run backfills of thousands of
 # partitions write their events in batches (see trading_platform.dagster_storage).
@@ -47,8 +50,16 @@ class Paths:
         return self.data_dir / "incoming"
 
     @property
+    def rejected(self) -> Path:
+        return self.incoming / "rejected"
+
+    @property
     def reports(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def alerts(self) -> Path:
+        return self.data_dir / "alerts"
 
 
 def paths() -> Paths:
@@ -60,6 +71,11 @@ def universe_path() -> Path | None:
     """The universe YAML to load, or None for the bundled default."""
     configured = os.environ.get(UNIVERSE_ENV)
     return Path(configured) if configured else None
+
+
+def alert_webhook_url() -> str | None:
+    """Where alerts are POSTed besides the JSONL file, or None (file only)."""
+    return os.environ.get(ALERT_WEBHOOK_ENV) or None
 
 
 def apply_dagster_event_defaults() -> None:

@@ -1,0 +1,11 @@
+"""Jobs, by name: sensors and schedules target these names, so they never import definitions."""
+
+import dagster as dg
+
+MARKET_HISTORY_JOB = "market_history"
+
+market_history_job = dg.define_asset_job(
+    MARKET_HISTORY_JOB,
+    selection=dg.AssetSelection.assets("market_data", "features"),
+    description="Market data and features for a commodity x date range (backfills, file drops).",
+)
