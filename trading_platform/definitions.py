@@ -5,8 +5,9 @@ from __future__ import annotations
 import dagster as dg
 
 from trading_platform.defs.features import features
-from trading_platform.defs.jobs import market_history_job
+from trading_platform.defs.jobs import daily_market_job, market_history_job
 from trading_platform.defs.market import market_data
+from trading_platform.defs.schedules import daily_after_close
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.resources.warehouse_io import WarehouseIOManager
 from trading_platform.settings import apply_dagster_event_defaults, paths
@@ -18,7 +19,8 @@ def build_definitions(database: str | None = None) -> dg.Definitions:
     warehouse_path = database or str(paths().warehouse)
     return dg.Definitions(
         assets=[market_data, features],
-        jobs=[market_history_job],
+        jobs=[market_history_job, daily_market_job],
+        schedules=[daily_after_close],
         resources={
             "io_manager": WarehouseIOManager(database=warehouse_path),
             "warehouse": Warehouse(database=warehouse_path),

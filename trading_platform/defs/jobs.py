@@ -9,3 +9,12 @@ market_history_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("market_data", "features"),
     description="Market data and features for a commodity x date range (backfills, file drops).",
 )
+
+DAILY_JOB = "daily_market"
+
+daily_market_job = dg.define_asset_job(
+    DAILY_JOB,
+    selection=dg.AssetSelection.assets("market_data", "features"),
+    description="Everything for one trading day: market data, features (later: forecasts, "
+    "recommendations, the report). The daily schedule requests one run per commodity.",
+)

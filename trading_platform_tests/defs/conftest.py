@@ -26,13 +26,22 @@ class Harness:
 
     def run(self, part: PartitionSlice, files: list[Path] | None = None,
             selection: list[str] | None = None) -> dg.ExecuteInProcessResult:
-        config = {"as_of": AS_OF, "files": [str(f) for f in files or []]}
+        """One single-run backfill of ``part`` (range tags), as the CLI and backfills launch."""
+        return self._materialize(selection, files, tags=part.range_tags)
+
+    def run_partition(self, key: str, as_of: str = AS_OF) -> dg.ExecuteInProcessResult:
+        """One run of a single ``commodity|date`` partition, as the daily schedule launches."""
+        return self._materialize(None, None, partition_key=key, as_of=as_of)
+
+    def _materialize(self, selection, files, as_of: str = AS_OF, **target):
+        config = {"as_of": as_of, "files": [str(f) for f in files or []]}
         return dg.materialize(
             [market_data, features], selection=selection or ["market_data", "features"],
-            instance=self.instance, tags=part.range_tags, raise_on_error=False,
+            instance=self.instance, raise_on_error=False,
             run_config={"ops": {"market_data": {"config": config}}},
             resources={"io_manager": WarehouseIOManager(database=self.database),
                        "warehouse": Warehouse(database=self.database)},
+            **target,
         )
 
     def query(self, sql: str) -> list[tuple]:

@@ -1,0 +1,22 @@
+"""What the daily schedule asks for: the trading day that just closed, per commodity.
+
+A tick after the close on local date D requests ``"<commodity>|D"`` for every commodity whose
+calendar trades on D; a weekend or a holiday of every calendar requests nothing, and a holiday
+of one exchange only skips that exchange's commodities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from trading_platform.config.universe import Universe
+from trading_platform.domain.calendar import is_trading_day
+
+
+def daily_partition_keys(day: dt.date, universe: Universe) -> list[str]:
+    """Multi-partition keys of ``day`` for the commodities that traded on it (sorted)."""
+    return [
+        f"{commodity}|{day.isoformat()}"
+        for commodity in universe.commodity_keys
+        if is_trading_day(day, universe.calendar_for(commodity))
+    ]
