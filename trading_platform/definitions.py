@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from trading_platform.defs.alerts import alert_sensor
 from trading_platform.defs.features import features
+from trading_platform.defs.file_drop import incoming_files_sensor
 from trading_platform.defs.jobs import daily_market_job, market_history_job
 from trading_platform.defs.market import market_data
 from trading_platform.defs.schedules import daily_after_close
@@ -14,6 +16,7 @@ from trading_platform.settings import apply_dagster_event_defaults, paths
 
 apply_dagster_event_defaults()
 
+
 def build_definitions(database: str | None = None) -> dg.Definitions:
     """Definitions wired to the warehouse at ``database`` (default: the data directory's)."""
     warehouse_path = database or str(paths().warehouse)
@@ -21,6 +24,7 @@ def build_definitions(database: str | None = None) -> dg.Definitions:
         assets=[market_data, features],
         jobs=[market_history_job, daily_market_job],
         schedules=[daily_after_close],
+        sensors=[incoming_files_sensor, alert_sensor],
         resources={
             "io_manager": WarehouseIOManager(database=warehouse_path),
             "warehouse": Warehouse(database=warehouse_path),

@@ -1,0 +1,170 @@
+"""incoming_files_sensor over cursor scenarios, and one requested run executed end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from trading_platform.defs.features import features
+from trading_platform.defs.file_drop import FILE_TAG, build_incoming_files_sensor
+from trading_platform.defs.market import market_data
+from trading_platform.defs.universe import UNIVERSE
+from trading_platform.domain.ingest import ingest_file
+from trading_platform.resources.warehouse import Warehouse
+from trading_platform.resources.warehouse_io import WarehouseIOManager
+from trading_platform.settings import DATA_DIR_ENV
+from trading_platform_tests.defs.conftest import AS_OF, january
+
+TODAY = dt.date.fromisoformat(AS_OF)
+# 2024-01-02..05 are Tuesday..Friday: four coffee trading days, closes 102..105.
+COFFEE = "date,open,high,low,close,volume\n" + "".join(
+    f"2024-01-0{d},100,106,99,10{d},1000\n" for d in (2, 3, 4, 5))
+JANUARY_COFFEE = "commodity = 'coffee' and date between '2024-01-01' and '2024-01-31'"
+
+
+class Ticks:
+    """Evaluates a sensor on one folder, as the daemon would, against a test instance."""
+
+    def __init__(self, folder: Path, instance: dg.DagsterInstance) -> None:
+        self.folder = folder
+        self.instance = instance
+        self.sensor = build_incoming_files_sensor(folder, settle_seconds=0, today=lambda: TODAY)
+
+    def tick(self, cursor: str | None = None) -> dg.SensorResult | dg.SkipReason:
+        return self.sensor(self.context(cursor))
+
+    def evaluate(self, cursor: str | None = None):
+        return self.sensor.evaluate_tick(self.context(cursor))
+
+    def context(self, cursor: str | None) -> dg.SensorEvaluationContext:
+        return dg.build_sensor_context(instance=self.instance, instance_ref=self.instance.get_ref(),
+                                       cursor=cursor)
+
+    def drop(self, name: str, content: str | bytes = COFFEE) -> Path:
+        path = self.folder / name
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        return path
+
+
+@pytest.fixture()
+def ticks(tmp_path: Path):
+    with dg.instance_for_test() as instance:
+        yield Ticks(tmp_path / "incoming", instance)
+
+
+def test_sensor_given_empty_folder_skips_and_creates_folder(ticks):
+    result = ticks.tick()
+    assert isinstance(result, dg.SkipReason)
+    assert "no new or changed vendor files" in result.skip_message
+    assert ticks.folder.is_dir()
+
+
+def test_sensor_given_valid_file_requests_one_run_over_its_range(ticks):
+    ticks.folder.mkdir()
+    path = ticks.drop("coffee_jan.csv")
+    [request] = ticks.evaluate().run_requests
+    assert request.tags["dagster/asset_partition_range_start"] == "coffee|2024-01-02"
+    assert request.tags["dagster/asset_partition_range_end"] == "coffee|2024-01-05"
+    assert request.tags[FILE_TAG] == "coffee_jan.csv"
+    config = request.run_config["ops"]["market_data"]["config"]
+    assert config == {"files": [str(path.resolve())], "as_of": AS_OF}
+    assert request.run_key.startswith("coffee_jan.csv:")
+
+
+def test_sensor_given_saved_cursor_requests_nothing_again_even_after_restart(ticks):
+    ticks.folder.mkdir()
+    ticks.drop("coffee_jan.csv")
+    first = ticks.evaluate()
+    assert len(first.run_requests) == 1
+    assert ticks.evaluate(first.cursor).run_requests == []
+    restarted = Ticks(ticks.folder, ticks.instance)  # new sensor object, the stored cursor
+    again = restarted.evaluate(first.cursor)
+    assert again.run_requests == [] and again.cursor == first.cursor
+
+
+def test_sensor_given_modified_file_requests_new_run_key(ticks):
+    ticks.folder.mkdir()
+    path = ticks.drop("coffee_jan.csv")
+    first = ticks.evaluate()
+    ticks.drop("coffee_jan.csv", COFFEE.replace(",1000\n", ",2000\n"))
+    mtime = path.stat().st_mtime_ns + 10**9  # a clock tick coarser than the rewrite
+    os.utime(path, ns=(mtime, mtime))
+    [request] = ticks.evaluate(first.cursor).run_requests
+    assert request.run_key != first.run_requests[0].run_key
+
+
+def test_sensor_given_corrupt_cursor_starts_over_with_same_run_key(ticks):
+    ticks.folder.mkdir()
+    ticks.drop("coffee_jan.csv")
+    first = ticks.evaluate()
+    [request] = ticks.evaluate("{broken").run_requests
+    # Dagster launches a run key once per sensor, so this request does not ingest it twice.
+    assert request.run_key == first.run_requests[0].run_key
+
+
+def test_sensor_given_unreadable_files_rejects_them_and_keeps_stored_data(ticks, harness):
+    assert harness.run(january("coffee"), selection=["market_data"]).success
+    before = harness.checksum(where=JANUARY_COFFEE)
+    ticks.folder.mkdir()
+    bad = {"coffee_binary.csv": (bytes(range(256)) * 8, "unreadable"),
+           "coffee_empty.csv": (b"", "empty_file")}
+    for name, (content, _) in bad.items():
+        ticks.drop(name, content)
+    result = ticks.evaluate()
+    assert result.run_requests == []
+    rejected = ticks.folder / "rejected"
+    for name, (content, rule) in bad.items():
+        assert (rejected / name).read_bytes() == content
+        assert f"rule: {rule}\n" in (rejected / f"{name}.reason.txt").read_text()
+        assert not (ticks.folder / name).exists()
+    assert harness.checksum(where=JANUARY_COFFEE) == before
+    assert ticks.evaluate(result.cursor).run_requests == []
+
+
+def test_sensor_given_symlink_out_of_folder_refuses_and_never_follows_it(ticks, tmp_path):
+    secret = tmp_path / "coffee_secret.csv"
+    secret.write_text(COFFEE)
+    ticks.folder.mkdir()
+    (ticks.folder / "coffee_link.csv").symlink_to(secret)
+    assert ticks.evaluate().run_requests == []
+    moved = ticks.folder / "rejected" / "coffee_link.csv"
+    assert moved.is_symlink() and secret.read_text() == COFFEE
+    assert "rule: path_escape" in moved.with_name("coffee_link.csv.reason.txt").read_text()
+
+
+def test_default_sensor_given_data_dir_reads_incoming_at_tick_time(tmp_path, monkeypatch):
+    from trading_platform.defs.file_drop import incoming_files_sensor
+
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
+    incoming = tmp_path / "data" / "incoming"
+    incoming.mkdir(parents=True)
+    (incoming / "coffee_jan.csv").write_text(COFFEE)
+    settled = (incoming / "coffee_jan.csv").stat().st_mtime_ns - 60 * 10**9
+    os.utime(incoming / "coffee_jan.csv", ns=(settled, settled))
+    with dg.instance_for_test() as instance:
+        result = incoming_files_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+    assert incoming_files_sensor.name == "incoming_files_sensor"
+    assert [r.tags[FILE_TAG] for r in result.run_requests] == ["coffee_jan.csv"]
+
+
+def test_sensor_run_request_executed_stores_exactly_the_accepted_rows(ticks, harness):
+    ticks.folder.mkdir()
+    path = ticks.drop("coffee_jan.csv", COFFEE + "2024-01-06,100,106,99,101,1000\n")  # Saturday
+    [request] = ticks.evaluate().run_requests
+    result = dg.materialize(
+        [market_data, features], selection=["market_data", "features"],
+        instance=harness.instance, tags=request.tags, run_config=request.run_config,
+        resources={"io_manager": WarehouseIOManager(database=harness.database),
+                   "warehouse": Warehouse(database=harness.database)},
+    )
+    assert result.success
+    expected = ingest_file(path, UNIVERSE, today=TODAY).accepted
+    stored = harness.query(
+        "select commodity, date, open, high, low, close, volume, flags, source "
+        "from market.market_data order by commodity, date")
+    assert stored == expected.rows()
+    assert [row[5] for row in stored] == [102.0, 103.0, 104.0, 105.0]
