@@ -46,3 +46,10 @@ def test_daily_job_given_one_partition_materializes_that_day(harness):
     assert harness.query("select commodity, date from market.market_data") == [
         ("corn", dt.date(2024, 11, 20))]
     assert harness.query("select count(*) from market.features")[0][0] == 1
+
+
+def test_daily_cli_given_holiday_runs_nothing_and_succeeds(capsys):
+    from trading_platform.cli import run_daily
+
+    assert run_daily(dt.date(2024, 12, 25), dt.date(2024, 12, 26))
+    assert "not a trading day for any commodity" in capsys.readouterr().out
