@@ -11,7 +11,7 @@ export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 PIP_FLAGS := --quiet --disable-pip-version-check
 UI_PORT ?= 3000
 
-.PHONY: install demo test test-fast ui bench lint clean-data instance
+.PHONY: install browser demo test test-fast ui bench lint clean-data instance
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The UI test drives Debian's Chromium through Playwright (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 instance:
 	@mkdir -p $(DAGSTER_HOME)
 	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
@@ -28,11 +34,11 @@ instance:
 demo: install instance
 	$(BIN)/python -m trading_platform.cli demo
 
-test: install
-	$(BIN)/python -m pytest -n 2 --durations=10
+test: install browser
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=10
 
 test-fast: install
-	$(BIN)/python -m pytest -n 2 -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
 
 ui: install instance
 	$(BIN)/dagster dev -w workspace.yaml -p $(UI_PORT)
@@ -40,6 +46,8 @@ ui: install instance
 bench: install instance
 	$(BIN)/python bench/bench_demo.py
 	$(BIN)/python bench/bench_features.py
+	$(BIN)/python bench/bench_daily.py
+	$(BIN)/python bench/bench_sensor.py
 
 lint: install instance
 	$(BIN)/ruff check trading_platform trading_platform_tests bench
