@@ -31,8 +31,32 @@ def lookback_start(first_day: dt.date, weekdays: int = LOOKBACK_WEEKDAYS) -> dt.
     return np.busday_offset(np.datetime64(first_day, "D"), -weekdays, roll="forward").item()
 
 
-def build_market_partitions(universe: Universe) -> dg.MultiPartitionsDefinition:
-    """The commodity x date partitions of every daily market asset."""
+# Dagster's recommended ceiling per asset; the UI slows down well before it.
+MAX_PARTITIONS_PER_ASSET = 100_000
+
+
+def partition_count(universe: Universe, today: dt.date) -> int:
+    """Commodities x weekday partitions from ``partition_start`` through ``today``."""
+    weekdays = int(np.busday_count(universe.partition_start, today + dt.timedelta(days=1)))
+    return len(universe.commodity_keys) * weekdays
+
+
+def build_market_partitions(
+    universe: Universe, today: dt.date | None = None
+) -> dg.MultiPartitionsDefinition:
+    """The commodity x date partitions of every daily market asset.
+
+    Refuses a universe whose partitions would pass Dagster's recommended 100,000 per asset.
+    """
+    count = partition_count(universe, today or dt.date.today())
+    if count > MAX_PARTITIONS_PER_ASSET:
+        raise ValueError(
+            f"universe of {len(universe.commodity_keys)} commodities from "
+            f"{universe.partition_start} has {count:,} commodity x date partitions per asset, "
+            f"above Dagster's recommended {MAX_PARTITIONS_PER_ASSET:,}: move partition_start "
+            "later (keep older history in a separate archive universe) or split the universe "
+            "into several code locations (e.g. one per exchange)"
+        )
     commodity = dg.StaticPartitionsDefinition(universe.commodity_keys)
     date = dg.TimeWindowPartitionsDefinition(
         cron_schedule=WEEKDAYS_CRON,
