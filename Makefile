@@ -11,7 +11,7 @@ export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 PIP_FLAGS := --quiet --disable-pip-version-check
 UI_PORT ?= 3000
 
-.PHONY: install browser demo test test-fast ui bench lint clean-data instance
+.PHONY: install browser demo test test-fast ui mlflow-ui bench lint clean-data instance
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test-fast: install
 
 ui: install instance
 	$(BIN)/dagster dev -w workspace.yaml -p $(UI_PORT)
+
+mlflow-ui: install
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(DATA_DIR)/mlflow/mlflow.db \
+		--default-artifact-root $(DATA_DIR)/mlflow/artifacts --port 5000
 
 bench: install instance
 	$(BIN)/python bench/bench_demo.py

@@ -7,6 +7,7 @@
       dagster_home/        the Dagster instance (DAGSTER_HOME): runs, event log, schedules
       incoming/            vendor file drop folder (rejected/ inside it for refused files)
       alerts/              alerts.jsonl (every alert) and the webhook retry queue
+      mlflow/              MLflow tracking store + model registry (mlflow.db) and artifacts
       reports/             report packs and charts
 
 ``TRADING_PLATFORM_UNIVERSE`` optionally points at another universe YAML;
@@ -60,6 +61,10 @@ class Paths:
     @property
     def alerts(self) -> Path:
         return self.data_dir / "alerts"
+
+    @property
+    def mlflow(self) -> Path:
+        return self.data_dir / "mlflow"
 
 
 def paths() -> Paths:
