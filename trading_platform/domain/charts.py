@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import polars as pl
 from matplotlib.figure import Figure
 
@@ -31,6 +32,53 @@ def price_chart(market: pl.DataFrame, title: str) -> bytes:
         ax.grid(alpha=0.3)
     axes[0].set_title(title, fontsize=9)
     figure.tight_layout()
+    return _png(figure)
+
+
+def fan_chart(history_close: np.ndarray, paths: np.ndarray, title: str) -> bytes:
+    """Recent closes, then the forecast fan: 10-90 % and 25-75 % bands and the median path.
+
+    ``history_close`` is the last closes up to the forecast day (oldest first); ``paths`` is one
+    prediction matrix ``(n_paths, horizons)`` of closes for the following trading days.
+    """
+    figure = Figure(figsize=(8, 3.2), dpi=80)
+    ax = figure.subplots()
+    past = np.arange(-len(history_close) + 1, 1)
+    ahead = np.arange(1, paths.shape[1] + 1)
+    ax.plot(past, history_close, color="black", linewidth=0.9, label="close")
+    bands = np.nanpercentile(paths, [10, 25, 50, 75, 90], axis=0)
+    ax.fill_between(ahead, bands[0], bands[4], alpha=0.2, color="tab:blue", label="10-90 %")
+    ax.fill_between(ahead, bands[1], bands[3], alpha=0.35, color="tab:blue", label="25-75 %")
+    ax.plot(ahead, bands[2], color="tab:blue", linewidth=1.2, label="median path")
+    ax.axvline(0, color="grey", linewidth=0.6)
+    ax.set_xlabel("trading days from the forecast day", fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.legend(loc="upper left", fontsize=7, frameon=False)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def horizon_chart(horizons: np.ndarray, series: dict[str, np.ndarray], title: str,
+                  reference: dict[str, float] | None = None) -> bytes:
+    """One line per metric across forecast horizons, with optional horizontal reference lines."""
+    figure = Figure(figsize=(8, 3.0), dpi=80)
+    ax = figure.subplots()
+    for name, values in series.items():
+        ax.plot(horizons, values, marker="o", markersize=3, linewidth=1, label=name)
+    for name, level in (reference or {}).items():
+        ax.axhline(level, color="grey", linestyle="--", linewidth=0.8, label=name)
+    ax.set_xlabel("horizon (trading days)", fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, frameon=False)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -2,9 +2,10 @@
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 
-from trading_platform.domain.charts import price_chart
+from trading_platform.domain.charts import fan_chart, horizon_chart, price_chart
 from trading_platform.domain.synthetic import generate_universe_market
 
 
@@ -22,3 +23,20 @@ def test_price_chart_given_different_prices_differs(universe):
                                        ["coffee"])
     shifted = market.with_columns(pl.col("close") * 1.5)
     assert price_chart(market, "close") != price_chart(shifted, "close")
+
+
+def test_fan_chart_given_paths_renders_png_that_depends_on_the_fan():
+    rng = np.random.default_rng(0)
+    history = 100 + np.cumsum(rng.normal(size=60))
+    narrow = history[-1] * np.exp(rng.normal(0, 0.01, size=(200, 14)).cumsum(axis=1))
+    wide = history[-1] * np.exp(rng.normal(0, 0.05, size=(200, 14)).cumsum(axis=1))
+    png = fan_chart(history, narrow, "coffee / xgboost")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png != fan_chart(history, wide, "coffee / xgboost")
+
+
+def test_horizon_chart_given_metrics_renders_png():
+    horizons = np.arange(1, 15)
+    png = horizon_chart(horizons, {"directional accuracy": np.linspace(0.5, 0.6, 14)},
+                        "accuracy by horizon", reference={"coin flip": 0.5})
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
