@@ -18,6 +18,7 @@ import polars as pl
 from trading_platform.domain.schema import MARKET_SCHEMA, QUARANTINE_SCHEMA
 
 MARKET_TABLE = "market.market_data"
+FEATURES_TABLE = "market.features"
 QUARANTINE_TABLE = "market.quarantine"
 
 
@@ -56,6 +57,16 @@ class Warehouse(dg.ConfigurableResource):
                 params=[list(commodities), start, end],
             ).pl()
         return frame.select([pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
+
+    def read_features(self, commodity: str) -> pl.DataFrame:
+        """The whole stored feature history of ``commodity``, in date order (empty if none)."""
+        with self._connect() as connection:
+            if not self._has_table(connection, FEATURES_TABLE):
+                return pl.DataFrame()
+            return connection.sql(
+                f"select * from {FEATURES_TABLE} where commodity = ? order by date",
+                params=[commodity],
+            ).pl()
 
     def latest_market_dates(self) -> dict[str, dt.date]:
         """The latest stored date per commodity (commodities with no rows are absent)."""

@@ -51,3 +51,14 @@ def test_features_given_history_reads_lookback_so_only_true_start_is_warm_up(har
     nulls = harness.query(
         "select count(*) from market.features where date >= '2024-01-01' and rsi_14 is null")
     assert nulls[0][0] == 0
+
+
+def test_warehouse_read_features_given_stored_history_returns_one_commodity_in_order(harness):
+    from trading_platform.resources.warehouse import Warehouse
+
+    harness.run(january("coffee", "corn"))
+    frame = Warehouse(database=harness.database).read_features("corn")
+    assert frame["commodity"].unique().to_list() == ["corn"]
+    assert frame["date"].is_sorted()
+    assert frame.height == harness.query(
+        "select count(*) from market.features where commodity = 'corn'")[0][0]
