@@ -1,0 +1,149 @@
+"""Expanding-window walk-forward forecasts and their residual-bootstrap price paths.
+
+A forecast for row t is issued at t's close from X[t]; its paths are closes t+1 .. t+14.
+Leakage rule: a model refitted at row r trains only on rows t with ``t + HORIZONS < r``, so
+every close in its targets is dated before r. Refit rows lie on a grid anchored at the first
+row with ``min_train_rows`` such training rows, stepping ``refit_every`` rows; the grid depends
+only on the start of the data, so a forecast for day t is the same whether the data end at t
+or years later. ``daily_forecast`` and ``walk_forward`` share ``_forecast_window``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from trading_platform.domain.forecasting.paths import forecast_paths, residual_pools
+from trading_platform.domain.forecasting.protocol import (
+    HORIZONS,
+    ForecastModel,
+    WalkForwardConfig,
+)
+from trading_platform.domain.forecasting.targets import targets
+
+ModelFactory = Callable[[], ForecastModel]
+
+
+@dataclass(frozen=True)
+class WalkForwardResult:
+    """Out-of-sample forecasts, one row per forecast day (arrays aligned on ``dates``).
+
+    ``point`` (n, 14) log returns, ``paths`` (n, n_paths, 14) float32 closes, ``realised``
+    (n, 14) realised log returns (NaN where not yet known), ``refit_date``/``fit_start``/
+    ``fit_end`` the refit day and first/last close date of the fit behind each row, and
+    ``schedule`` every refit day fitted, including burn-in refits before the out-of-sample
+    window whose forecasts only feed the residual pool.
+    """
+
+    dates: np.ndarray
+    point: np.ndarray
+    paths: np.ndarray
+    realised: np.ndarray
+    refit_date: np.ndarray
+    fit_start: np.ndarray
+    fit_end: np.ndarray
+    schedule: np.ndarray
+
+
+def walk_forward(
+    dates: np.ndarray,
+    X: np.ndarray,
+    close: np.ndarray,
+    model_factory: ModelFactory,
+    config: WalkForwardConfig,
+) -> WalkForwardResult:
+    """Forecast every day of the last ``oos_years`` calendar years (365.25 days a year).
+
+    The window starts no earlier than the first refit row (``min_train_rows`` complete training
+    rows). Raises ValueError when the data never reach that many training rows.
+    """
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    cutoff = dates[-1] - np.timedelta64(round(365.25 * config.oos_years), "D")
+    start = max(int(np.searchsorted(dates, cutoff, side="right")), _first_refit(close, config))
+    return _forecast_window(dates, X, close, model_factory, config, start)
+
+
+def daily_forecast(
+    dates: np.ndarray,
+    X: np.ndarray,
+    close: np.ndarray,
+    model_factory: ModelFactory,
+    config: WalkForwardConfig,
+    day: np.datetime64,
+) -> np.ndarray:
+    """Return ``day``'s ``(n_paths, 14)`` float32 path matrix, equal to its walk-forward row.
+
+    Uses only rows up to ``day``: the fit sees closes before ``day``, the prediction ``day``'s
+    own features and close. Raises ValueError when ``day`` is not a row or has no fit yet.
+    """
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    row = int(np.searchsorted(dates, np.datetime64(day, "D")))
+    if row == dates.shape[0] or dates[row] != np.datetime64(day, "D"):
+        raise ValueError(f"daily_forecast: {day} is not a trading day of the data")
+    stop = row + 1
+    result = _forecast_window(
+        dates[:stop], X[:stop], close[:stop], model_factory, config, row
+    )
+    return result.paths[0]
+
+
+def _first_refit(close: np.ndarray, config: WalkForwardConfig) -> int:
+    """Return the first row r with ``min_train_rows`` complete training rows t < r - HORIZONS."""
+    complete = np.cumsum(np.isfinite(targets(close)).all(axis=1))
+    reached = np.flatnonzero(complete >= config.min_train_rows)
+    if reached.size == 0:
+        raise ValueError(
+            f"walk-forward: only {int(complete[-1]) if complete.size else 0} rows with a complete "
+            f"{HORIZONS}-day target, min_train_rows is {config.min_train_rows}; supply more data"
+        )
+    return int(reached[0]) + HORIZONS + 1
+
+
+def _forecast_window(
+    dates: np.ndarray,
+    X: np.ndarray,
+    close: np.ndarray,
+    model_factory: ModelFactory,
+    config: WalkForwardConfig,
+    start: int,
+) -> WalkForwardResult:
+    """Forecast rows ``start`` .. end; fit every refit their forecasts or pools need."""
+    n = dates.shape[0]
+    Y = targets(close)
+    complete = np.isfinite(Y).all(axis=1)
+    anchor = _first_refit(close, config)
+    if start < anchor:
+        raise ValueError(f"walk-forward: {dates[start]} is before the first refit {dates[anchor]}")
+    pool_from = max(anchor, start - HORIZONS - config.residual_window)
+    first = anchor + (pool_from - anchor) // config.refit_every * config.refit_every
+    schedule = np.arange(first, n, config.refit_every)
+    point = np.full((n, HORIZONS), np.nan)
+    refit_of = np.full(n, -1)
+    fit_rows: dict[int, tuple[int, int]] = {}
+    in_sample: dict[int, np.ndarray] = {}
+    for refit in schedule:
+        train = np.flatnonzero(complete[: refit - HORIZONS])
+        model = model_factory().fit(X[train], Y[train])
+        block = slice(refit, min(refit + config.refit_every, n))
+        point[block] = model.predict(X[block])
+        refit_of[block] = refit
+        fit_rows[refit] = (int(train[0]), int(train[-1]) + HORIZONS)
+        recent = train[-config.residual_window :]
+        in_sample[refit] = Y[recent] - model.predict(X[recent])
+    rows = np.arange(start, n)
+    pools = residual_pools(Y - point, rows, anchor, refit_of, in_sample, config)
+    refits = refit_of[rows]
+    return WalkForwardResult(
+        dates=dates[rows],
+        point=point[rows],
+        paths=forecast_paths(
+            point[rows], pools, close[rows], config, day_keys=dates[rows].astype(np.int64)
+        ),
+        realised=Y[rows],
+        refit_date=dates[refits],
+        fit_start=dates[[fit_rows[r][0] for r in refits]],
+        fit_end=dates[[fit_rows[r][1] for r in refits]],
+        schedule=dates[schedule],
+    )
