@@ -91,23 +91,6 @@ def _by_dimension(key: str | dg.MultiPartitionKey) -> dict[str, str]:
     return {"commodity": commodity, "date": date}
 
 
-def partition_slice(keys: list[str] | list[dg.MultiPartitionKey]) -> PartitionSlice:
-    """The bounding slice of multi-partition ``keys`` (what the IO manager reads and replaces)."""
-    if not keys:
-        raise ValueError("a market run needs at least one commodity|date partition")
-    commodities: set[str] = set()
-    dates: set[str] = set()
-    for key in keys:
-        by_dimension = _by_dimension(key)
-        commodities.add(by_dimension["commodity"])
-        dates.add(by_dimension["date"])
-    return PartitionSlice(
-        commodities=tuple(sorted(commodities)),
-        start=dt.date.fromisoformat(min(dates)),
-        end=dt.date.fromisoformat(max(dates)),
-    )
-
-
 def run_slice(key_range: dg.PartitionKeyRange, commodity_keys: list[str]) -> PartitionSlice:
     """The slice of a run from its partition key range, without enumerating its keys.
 

@@ -35,13 +35,11 @@ def rolling_mean_nb(values: np.ndarray, position: np.ndarray, window: int) -> np
 @njit(cache=True)
 def rolling_std_nb(values: np.ndarray, position: np.ndarray, window: int) -> np.ndarray:
     """Sample standard deviation (ddof 1, two passes) of each complete window; window >= 2."""
+    means = rolling_mean_nb(values, position, window)
     out = np.full(values.shape[0], np.nan)
     for i in range(values.shape[0]):
         if position[i] >= window - 1:
-            total = 0.0
-            for j in range(i - window + 1, i + 1):
-                total += values[j]
-            mean = total / window
+            mean = means[i]
             squares = 0.0
             for j in range(i - window + 1, i + 1):
                 squares += (values[j] - mean) ** 2

@@ -7,15 +7,15 @@ import duckdb
 import polars as pl
 import pytest
 
-from trading_platform.defs.partitions import PartitionSlice, partition_slice
-from trading_platform.defs.universe import MARKET_PARTITIONS
+from trading_platform.defs.partitions import PartitionSlice, run_slice
+from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
 from trading_platform.resources.warehouse_io import WarehouseIOManager
 
 META = {"partition_expr": {"commodity": "commodity", "date": "date"}, "schema": "test"}
 
 
 def _rows(context: dg.AssetExecutionContext, value: float) -> pl.DataFrame:
-    part = partition_slice(context.partition_keys)
+    part = run_slice(context.partition_key_range, UNIVERSE.commodity_keys)
     days = pl.date_range(part.start, part.end, eager=True)
     days = days.filter(days.dt.weekday() <= 5)
     return pl.DataFrame(
