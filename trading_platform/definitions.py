@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
 from trading_platform.defs.alerts import alert_sensor
 from trading_platform.defs.features import features
+from trading_platform.defs.forecasts import forecasts
 from trading_platform.defs.file_drop import incoming_files_sensor
-from trading_platform.defs.jobs import daily_market_job, market_history_job
+from trading_platform.defs.jobs import daily_market_job, forecasts_job, market_history_job
 from trading_platform.defs.market import market_data
 from trading_platform.defs.schedules import daily_after_close
+from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.tracker import MlflowTracker
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.resources.warehouse_io import WarehouseIOManager
-from trading_platform.settings import apply_dagster_event_defaults, paths
+from trading_platform.settings import Paths, apply_dagster_event_defaults, paths
 
 apply_dagster_event_defaults()
 
 
-def build_definitions(database: str | None = None) -> dg.Definitions:
-    """Definitions wired to the warehouse at ``database`` (default: the data directory's)."""
-    warehouse_path = database or str(paths().warehouse)
+def build_definitions(data_dir: str | None = None) -> dg.Definitions:
+    """Definitions wired to the state under ``data_dir`` (default: the configured data dir)."""
+    where = Paths(Path(data_dir).resolve()) if data_dir else paths()
+    warehouse_path = str(where.warehouse)
     return dg.Definitions(
-        assets=[market_data, features],
-        jobs=[market_history_job, daily_market_job],
+        assets=[market_data, features, forecasts],
+        jobs=[market_history_job, daily_market_job, forecasts_job],
         schedules=[daily_after_close],
         sensors=[incoming_files_sensor, alert_sensor],
         resources={
             "io_manager": WarehouseIOManager(database=warehouse_path),
             "warehouse": Warehouse(database=warehouse_path),
+            "forecast_store": ForecastStore(root=str(where.forecasts)),
+            "tracker": MlflowTracker(root=str(where.mlflow)),
         },
     )
 

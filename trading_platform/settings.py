@@ -8,6 +8,7 @@
       incoming/            vendor file drop folder (rejected/ inside it for refused files)
       alerts/              alerts.jsonl (every alert) and the webhook retry queue
       mlflow/              MLflow tracking store + model registry (mlflow.db) and artifacts
+      forecasts/           prediction matrices, one folder per <commodity>/<model>
       reports/             report packs and charts
 
 ``TRADING_PLATFORM_UNIVERSE`` optionally points at another universe YAML;
@@ -65,6 +66,10 @@ class Paths:
     @property
     def mlflow(self) -> Path:
         return self.data_dir / "mlflow"
+
+    @property
+    def forecasts(self) -> Path:
+        return self.data_dir / "forecasts"
 
 
 def paths() -> Paths:

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from trading_platform.definitions import build_definitions, defs
+from trading_platform.defs.forecasts import forecasts
 from trading_platform.defs.market import market_data
 
 
@@ -10,11 +11,26 @@ def test_definitions_given_default_environment_are_loadable():
     dg.Definitions.validate_loadable(defs)
 
 
+def test_definitions_given_research_group_exposes_forecasts_by_commodity_and_model(tmp_path):
+    built = build_definitions(data_dir=str(tmp_path))
+    node = built.resolve_asset_graph().get(dg.AssetKey("forecasts"))
+    assert node.group_name == "research"
+    assert node.partitions_def.get_partition_keys()[:2] == ["cocoa|ensemble", "cocoa|lightgbm"]
+    assert len(node.partitions_def.get_partition_keys()) == 6 * 10  # commodities x zoo
+    assert {spec.name for spec in forecasts.check_specs if spec.blocking} == {
+        "forecasts_shape_and_finite", "forecasts_fit_before_forecast_day",
+        "synthetic_accuracy_matches_nominal"}
+    assert built.resolve_job_def("research_forecasts") is not None
+    resources = built.resources
+    assert resources["forecast_store"].root == str(tmp_path.resolve() / "forecasts")
+    assert resources["tracker"].root == str(tmp_path.resolve() / "mlflow")
+
+
 def test_definitions_given_market_group_exposes_assets_checks_and_backfill_job(tmp_path):
-    built = build_definitions(database=str(tmp_path / "w.duckdb"))
+    built = build_definitions(data_dir=str(tmp_path))
     graph = built.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == {"market_data", "features"}
+    assert keys == {"market_data", "features", "forecasts"}
     for key in ("market_data", "features"):
         node = graph.get(dg.AssetKey(key))
         assert node.group_name == "market"

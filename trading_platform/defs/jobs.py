@@ -18,3 +18,11 @@ daily_market_job = dg.define_asset_job(
     description="Everything for one trading day: market data, features (later: forecasts, "
     "recommendations, the report). The daily schedule requests one run per commodity.",
 )
+
+FORECASTS_JOB = "research_forecasts"
+
+forecasts_job = dg.define_asset_job(
+    FORECASTS_JOB,
+    selection=dg.AssetSelection.assets("forecasts"),
+    description="Walk-forward forecasts for one commodity x model partition (the research build).",
+)

@@ -1,10 +1,19 @@
-"""The universe the definitions are built from (partitions need it at load time)."""
+"""The universe and model zoo the definitions are built from (partitions need them at load)."""
 
 from __future__ import annotations
 
+import dagster as dg
+
 from trading_platform.config import load_universe
+from trading_platform.config.models import load_model_zoo
 from trading_platform.defs.partitions import build_market_partitions
 from trading_platform.settings import universe_path
 
 UNIVERSE = load_universe(universe_path())
 MARKET_PARTITIONS = build_market_partitions(UNIVERSE)
+ZOO = load_model_zoo()
+# Keys read "<commodity>|<model>" (dimension names sorted), e.g. "coffee|xgboost".
+FORECAST_PARTITIONS = dg.MultiPartitionsDefinition({
+    "commodity": dg.StaticPartitionsDefinition(UNIVERSE.commodity_keys),
+    "model": dg.StaticPartitionsDefinition(ZOO.keys),
+})

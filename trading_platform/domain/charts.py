@@ -78,6 +78,20 @@ def horizon_chart(horizons: np.ndarray, series: dict[str, np.ndarray], title: st
     return _png(figure)
 
 
+def bar_chart(labels: list[str], values: list[float], title: str, xlabel: str) -> bytes:
+    """Horizontal bars, largest on top (e.g. feature importance shares)."""
+    order = np.argsort(values)
+    figure = Figure(figsize=(7, 0.25 * len(labels) + 1.0), dpi=80)
+    ax = figure.subplots()
+    ax.barh([labels[i] for i in order], [values[i] for i in order], color="tab:blue")
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3, axis="x")
+    figure.tight_layout()
+    return _png(figure)
+
+
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import numpy as np
 
 
 class TrackedRun:
@@ -25,8 +26,10 @@ class TrackedRun:
     def log_params(self, params: Mapping[str, Any]) -> None:
         self._mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
 
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
-        self._mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        """Finite values only: MLflow stores NaN, but its UI charts and comparisons skip it."""
+        finite = {k: float(v) for k, v in metrics.items() if np.isfinite(v)}
+        self._mlflow.log_metrics(finite, step=step)
 
     def log_png(self, png: bytes, artifact_file: str) -> None:
         self._mlflow.log_image(_png_to_array(png), artifact_file=artifact_file)
@@ -40,6 +43,33 @@ class TrackedRun:
             model, name=name, pip_requirements=["scikit-learn", "xgboost", "lightgbm", "numpy"]
         )
         return info.model_uri
+
+    def log_forecast_model(self, model: Any, input_example: np.ndarray, name: str = "model") -> str:
+        """Log a fitted forecast model (``predict(X) -> (n, 14)``) in MLflow's pyfunc format.
+
+        The model is pickled with cloudpickle inside the artifact, so ``mlflow.pyfunc.load_model``
+        returns it wrapped; ``predict`` takes the feature matrix and returns the 14 cumulative log
+        returns per row.
+        """
+        info = self._mlflow.pyfunc.log_model(
+            name=name, python_model=_forecast_pyfunc(self._mlflow, model),
+            input_example=input_example,
+            pip_requirements=["scikit-learn", "xgboost", "lightgbm", "numpy", "cloudpickle"],
+        )
+        return info.model_uri
+
+
+def _forecast_pyfunc(mlflow_module: Any, model: Any) -> Any:
+    # Defined on demand: importing mlflow at module import would slow every Definitions load.
+    class ForecastPyfunc(mlflow_module.pyfunc.PythonModel):
+        def __init__(self, fitted: Any) -> None:
+            self.fitted = fitted
+
+        # No type hints on purpose: MLflow would try to derive a schema from them.
+        def predict(self, context, model_input, params=None):
+            return self.fitted.predict(np.asarray(model_input, dtype=np.float64))
+
+    return ForecastPyfunc(model)
 
 
 def _png_to_array(png: bytes):

@@ -8,6 +8,7 @@ is idempotent per file: a file's quarantine rows are replaced, never appended tw
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -17,9 +18,28 @@ import polars as pl
 
 from trading_platform.domain.schema import MARKET_SCHEMA, QUARANTINE_SCHEMA
 
+LOCK_WAIT_S = 120.0  # how long a reader waits for another process's write to finish
 MARKET_TABLE = "market.market_data"
 FEATURES_TABLE = "market.features"
 QUARANTINE_TABLE = "market.quarantine"
+
+
+def _connect_when_free(database: str, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
+    """Connect, retrying while another process holds the file's lock (one writer at a time).
+
+    Assets that only read (forecasts) are not in the ``duckdb_write`` pool, so their minutes of
+    compute never hold up the daily job; their short reads wait here instead.
+    """
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(database)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -29,7 +49,7 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        connection = duckdb.connect(self.database)
+        connection = _connect_when_free(self.database)
         try:
             yield connection
         finally:

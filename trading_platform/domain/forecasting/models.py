@@ -1,7 +1,8 @@
 """The forecasting model zoo: point forecasters of the 14 cumulative log returns.
 
 Every class implements ``protocol.ForecastModel``: ``fit(X, Y)`` refits from scratch and returns
-self, ``predict(X)`` returns float64 ``(n_rows, HORIZONS)``. Tree models run on 2 threads with a
+self, ``predict(X)`` returns float64 ``(n_rows, HORIZONS)``, ``raw_importance()`` one
+non-negative number per feature column after a fit (None when the model has no splits). Tree models run on 2 threads with a
 fixed seed, so a fit on the same rows gives bit-identical predictions.
 """
 
@@ -34,6 +35,9 @@ class RandomWalkModel:
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.zeros((X.shape[0], HORIZONS))
 
+    def raw_importance(self) -> np.ndarray | None:
+        return None
+
 
 class XGBoostModel:
     """Gradient-boosted trees with one vector-leaf tree per round for all 14 horizons.
@@ -61,6 +65,10 @@ class XGBoostModel:
             X.shape[0], HORIZONS
         )
 
+    def raw_importance(self) -> np.ndarray:
+        """Gain importance per feature (xgboost's default for tree boosters)."""
+        return np.asarray(_fitted(self._model, self).feature_importances_, dtype=np.float64)
+
 
 class LightGBMModel:
     """LightGBM, one booster per horizon (LightGBM has no multi-output trees).
@@ -84,6 +92,13 @@ class LightGBMModel:
         if not self._models:
             raise RuntimeError("LightGBMModel.predict called before fit; call fit(X, Y) first")
         return np.column_stack([model.predict(X) for model in self._models]).astype(np.float64)
+
+    def raw_importance(self) -> np.ndarray:
+        """Split gain per feature, each horizon's booster normalised to 1, then averaged."""
+        if not self._models:
+            raise RuntimeError("LightGBMModel has no importances before fit; call fit first")
+        gains = [m.booster_.feature_importance("gain") for m in self._models]
+        return np.mean([g / g.sum() if g.sum() > 0 else g for g in gains], axis=0)
 
 
 class RandomForestModel:
@@ -110,6 +125,10 @@ class RandomForestModel:
         finally:
             model.set_params(n_jobs=self.params["n_jobs"])
 
+    def raw_importance(self) -> np.ndarray:
+        """Mean impurity decrease per feature (scikit-learn's ``feature_importances_``)."""
+        return np.asarray(_fitted(self._model, self).feature_importances_, dtype=np.float64)
+
 
 class EnsembleModel:
     """The equal-weight mean of its members' point forecasts.
@@ -130,6 +149,12 @@ class EnsembleModel:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.mean([member.predict(X) for member in self.members], axis=0)
+
+    def raw_importance(self) -> np.ndarray | None:
+        """The mean of the members' importances, each normalised to sum to 1."""
+        shares = [member.raw_importance() for member in self.members]
+        shares = [s / s.sum() for s in shares if s is not None and s.sum() > 0]
+        return np.mean(shares, axis=0) if shares else None
 
 
 _CLASSES: dict[str, type] = {

@@ -25,6 +25,8 @@ class ForecastModel(Protocol):
 
     def predict(self, X: np.ndarray) -> np.ndarray: ...
 
+    def raw_importance(self) -> np.ndarray | None: ...
+
 
 @dataclass(frozen=True)
 class WalkForwardConfig:

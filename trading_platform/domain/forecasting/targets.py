@@ -6,8 +6,13 @@ float64 ``(n_rows, HORIZONS)`` cumulative log returns ``ln(close[t+h] / close[t]
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+
 import numpy as np
 import polars as pl
+
+from trading_platform.domain import feature_kernels, features
 
 from trading_platform.domain.forecasting.protocol import HORIZONS
 
@@ -58,3 +63,16 @@ def targets(close: np.ndarray) -> np.ndarray:
         if h < n:
             Y[: n - h, h - 1] = log_close[h:] - log_close[: n - h]
     return Y
+
+
+def feature_definitions_hash() -> str:
+    """sha256 (first 16 hex digits) of the feature code and the model's feature columns.
+
+    Changes whenever a feature's definition or the model's input columns change, so a forecast
+    records which feature definitions it was made from.
+    """
+    digest = hashlib.sha256()
+    for module in (features, feature_kernels):
+        digest.update(inspect.getsource(module).encode())
+    digest.update(",".join(FEATURE_COLUMNS).encode())
+    return digest.hexdigest()[:16]

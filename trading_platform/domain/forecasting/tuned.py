@@ -150,12 +150,16 @@ def tune_xgboost_params(
 
 
 class TunedXGBoostModel:
-    """XGBoost for all 14 horizons, re-tuned whenever the training set grew by a year or more.
+    """XGBoost for all 14 horizons, re-tuned on a fixed grid of training-set sizes.
 
-    The walk-forward refits on an expanding window without dates, so the cadence counts rows:
-    ``fit`` tunes on the first call and whenever ``len(X)`` is at least
-    ``252 * tune_every_years`` rows past the size at the last tuning; otherwise it refits with
-    the latest tuned parameters. Deterministic for a given ``seed`` and ``n_jobs``.
+    The cadence counts rows (the walk-forward refits an expanding window without dates): with
+    ``cadence = round(252 * tune_every_years)`` rows, a fit on ``n`` rows uses parameters tuned
+    on its first ``k = n // cadence * cadence`` rows (its own ``n`` rows while ``k`` is too small
+    for the folds).
+    Refits between two grid points reuse the latest tuned parameters. Because ``k`` depends only
+    on ``n``, and the first ``k`` rows of an expanding window never change, a fit's parameters
+    are a function of its own rows: the daily path, which starts fitting late, reproduces the
+    walk-forward exactly. Tunings are cached by ``k``. Deterministic for a ``seed`` and ``n_jobs``.
     """
 
     def __init__(
@@ -176,13 +180,27 @@ class TunedXGBoostModel:
         self.tuned_params: dict[str, float | int] | None = None
         self.n_tunings = 0
         self.last_study_summary: dict[str, float | int] | None = None
-        self._rows_at_last_tuning = 0
+        self._tunings: dict[int, tuple[dict[str, float | int], dict[str, float | int]]] = {}
         self._booster: xgb.Booster | None = None
+        self._n_features = 0
+
+    @property
+    def cadence_rows(self) -> int:
+        return max(1, round(TRADING_DAYS_PER_YEAR * self.tune_every_years))
+
+    def tuning_rows(self, n_rows: int) -> int:
+        """How many leading rows the parameters of a fit on ``n_rows`` rows are tuned on.
+
+        The grid point below ``n_rows``, or ``n_rows`` itself while that grid point is too small
+        for the cross-validation folds (``(50 + 14) * (cv_folds + 1)`` rows).
+        """
+        k = n_rows // self.cadence_rows * self.cadence_rows
+        enough = (MIN_FOLD_TRAIN_ROWS + HORIZONS) * (self.cv_folds + 1)
+        return k if k >= enough else n_rows
 
     def needs_tuning(self, n_rows: int) -> bool:
-        """Whether a fit on ``n_rows`` rows tunes first (first fit, or a year more of rows)."""
-        grown = n_rows - self._rows_at_last_tuning
-        return self.tuned_params is None or grown >= TRADING_DAYS_PER_YEAR * self.tune_every_years
+        """Whether a fit on ``n_rows`` rows runs a new tuning (its grid point is not cached)."""
+        return self.tuning_rows(n_rows) not in self._tunings
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> TunedXGBoostModel:
         X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
@@ -191,19 +209,20 @@ class TunedXGBoostModel:
                 f"TunedXGBoostModel.fit needs X (n, k) and finite Y (n, {HORIZONS}); "
                 f"got X {X.shape} and Y {Y.shape}: drop rows whose labels are incomplete"
             )
-        if self.needs_tuning(len(X)):
-            self.tuned_params, self.last_study_summary = tune_xgboost_params(
-                X, Y, n_trials=self.n_trials, seed=self.seed, n_jobs=self.n_jobs,
+        k = self.tuning_rows(len(X))
+        if k not in self._tunings:
+            self._tunings[k] = tune_xgboost_params(
+                X[:k], Y[:k], n_trials=self.n_trials, seed=self.seed, n_jobs=self.n_jobs,
                 cv_folds=self.cv_folds, timeout_s=self.timeout_s,
             )
             self.n_tunings += 1
-            self._rows_at_last_tuning = len(X)
-        assert self.tuned_params is not None
+        self.tuned_params, self.last_study_summary = self._tunings[k]
         params = dict(self.tuned_params)
         n_trees = int(params.pop("n_estimators"))
         self._booster = xgb.train(
             _booster_params(params, self.seed, self.n_jobs), xgb.DMatrix(X, Y), n_trees
         )
+        self._n_features = X.shape[1]
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -212,3 +231,10 @@ class TunedXGBoostModel:
         X = np.asarray(X, dtype=np.float64)
         pred = self._booster.predict(xgb.DMatrix(X))
         return pred.reshape(len(X), HORIZONS).astype(np.float64)
+
+    def raw_importance(self) -> np.ndarray:
+        """Total split gain per feature column of the last fit."""
+        if self._booster is None:
+            raise RuntimeError("TunedXGBoostModel has no importances before fit; call fit first")
+        score = self._booster.get_score(importance_type="total_gain")
+        return np.array([float(score.get(f"f{i}", 0.0)) for i in range(self._n_features)])

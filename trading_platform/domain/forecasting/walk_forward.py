@@ -34,7 +34,8 @@ class WalkForwardResult:
     (n, 14) realised log returns (NaN where not yet known), ``refit_date``/``fit_start``/
     ``fit_end`` the refit day and first/last close date of the fit behind each row, and
     ``schedule`` every refit day fitted, including burn-in refits before the out-of-sample
-    window whose forecasts only feed the residual pool.
+    window whose forecasts only feed the residual pool; ``final_model`` the model of the last
+    refit (what a daily forecast after the window would use until the next refit).
     """
 
     dates: np.ndarray
@@ -45,6 +46,15 @@ class WalkForwardResult:
     fit_start: np.ndarray
     fit_end: np.ndarray
     schedule: np.ndarray
+    final_model: ForecastModel
+
+
+def oos_start(dates: np.ndarray, close: np.ndarray, config: WalkForwardConfig) -> int:
+    """First row of the out-of-sample window: the last ``oos_years`` calendar years (365.25
+    days a year), and no earlier than the first refit (``min_train_rows`` training rows)."""
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    cutoff = dates[-1] - np.timedelta64(round(365.25 * config.oos_years), "D")
+    return max(int(np.searchsorted(dates, cutoff, side="right")), _first_refit(close, config))
 
 
 def walk_forward(
@@ -54,14 +64,12 @@ def walk_forward(
     model_factory: ModelFactory,
     config: WalkForwardConfig,
 ) -> WalkForwardResult:
-    """Forecast every day of the last ``oos_years`` calendar years (365.25 days a year).
+    """Forecast every day of the window that ``oos_start`` opens.
 
-    The window starts no earlier than the first refit row (``min_train_rows`` complete training
-    rows). Raises ValueError when the data never reach that many training rows.
+    Raises ValueError when the data never reach ``min_train_rows`` training rows.
     """
     dates = np.asarray(dates, dtype="datetime64[D]")
-    cutoff = dates[-1] - np.timedelta64(round(365.25 * config.oos_years), "D")
-    start = max(int(np.searchsorted(dates, cutoff, side="right")), _first_refit(close, config))
+    start = oos_start(dates, close, config)
     return _forecast_window(dates, X, close, model_factory, config, start)
 
 
@@ -146,4 +154,5 @@ def _forecast_window(
         fit_start=dates[[fit_rows[r][0] for r in refits]],
         fit_end=dates[[fit_rows[r][1] for r in refits]],
         schedule=dates[schedule],
+        final_model=model,
     )

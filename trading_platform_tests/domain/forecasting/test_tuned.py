@@ -49,20 +49,32 @@ def test_tuned_model_given_planted_signal_beats_zero_forecast():
     assert np.corrcoef(pred.ravel(), Y[514:].ravel())[0, 1] > 0.5
 
 
-def test_tuned_model_given_600_700_900_rows_tunes_at_600_and_900_only():
+def test_tuned_model_given_600_700_900_rows_tunes_on_grid_points_504_and_756():
     X, Y = _planted(900)
     model = TunedXGBoostModel(n_trials=2, tune_every_years=1)
-    model.fit(X[:600], Y[:600])
-    params_at_600 = model.tuned_params
-    assert model.n_tunings == 1 and model.last_study_summary["n_rows"] == 600
-    model.fit(X[:700], Y[:700])  # 100 rows < 252 since the last tuning: reuse
-    assert model.n_tunings == 1 and model.tuned_params is params_at_600
-    model.fit(X[:900], Y[:900])  # 300 rows >= 252: tune again
-    assert model.n_tunings == 2 and model.last_study_summary["n_rows"] == 900
+    model.fit(X[:600], Y[:600])  # cadence 252 rows: 600 // 252 * 252 = 504
+    params_at_504 = model.tuned_params
+    assert model.n_tunings == 1 and model.last_study_summary["n_rows"] == 504
+    model.fit(X[:700], Y[:700])  # 700 // 252 * 252 = 504 again: reuse
+    assert model.n_tunings == 1 and model.tuned_params is params_at_504
+    model.fit(X[:900], Y[:900])  # 900 // 252 * 252 = 756: tune again
+    assert model.n_tunings == 2 and model.last_study_summary["n_rows"] == 756
+
+
+def test_tuned_model_given_fit_history_or_none_same_prediction():
+    # A fresh model fitted once on 700 rows (the daily path) equals one fitted on 600 then 700
+    # rows (the walk-forward): both tune on the first 504 rows.
+    X, Y = _planted(700)
+    walked = TunedXGBoostModel(n_trials=2)
+    walked.fit(X[:600], Y[:600])
+    walked.fit(X, Y)
+    fresh = TunedXGBoostModel(n_trials=2).fit(X, Y)
+    assert fresh.tuned_params == walked.tuned_params
+    np.testing.assert_array_equal(fresh.predict(X[-20:]), walked.predict(X[-20:]))
 
 
 def test_tuned_model_given_n_trials_runs_that_many_complete_or_pruned():
-    X, Y = _planted(300)
+    X, Y = _planted(504)
     model = TunedXGBoostModel(n_trials=12).fit(X, Y)
     summary = model.last_study_summary
     assert summary["n_complete"] + summary["n_pruned"] == summary["n_trials"] == 12
@@ -73,7 +85,7 @@ def test_tuned_model_given_n_trials_runs_that_many_complete_or_pruned():
 
 
 def test_tuned_model_given_same_seed_is_deterministic():
-    X, Y = _planted(300)
+    X, Y = _planted(504)
     first = TunedXGBoostModel(n_trials=3, seed=11).fit(X, Y)
     second = TunedXGBoostModel(n_trials=3, seed=11).fit(X, Y)
     assert first.tuned_params == second.tuned_params
@@ -81,7 +93,7 @@ def test_tuned_model_given_same_seed_is_deterministic():
 
 
 def test_tuned_model_given_nan_labels_raises_asking_to_drop_rows():
-    X, Y = _planted(300)
+    X, Y = _planted(504)
     Y[-1, -1] = np.nan
     with pytest.raises(ValueError, match="drop rows whose labels are incomplete"):
         TunedXGBoostModel(n_trials=1).fit(X, Y)

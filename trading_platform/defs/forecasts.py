@@ -1,0 +1,114 @@
+"""forecasts: out-of-sample prediction matrices per commodity and model, with their checks."""
+
+import time
+from dataclasses import asdict
+
+import dagster as dg
+from pydantic import Field
+
+from trading_platform.defs.check_results import check_results, png_markdown, to_metadata
+from trading_platform.defs.forecast_tracking import (
+    forecast_charts,
+    markdown_table,
+    track_forecast,
+)
+from trading_platform.defs.universe import FORECAST_PARTITIONS, ZOO
+from trading_platform.domain.forecasting.build import build_forecast
+from trading_platform.domain.forecasting.checks import evaluate_forecast_checks
+from trading_platform.domain.forecasting.metrics import summarise
+from trading_platform.domain.forecasting.protocol import WalkForwardConfig
+from trading_platform.domain.forecasting.store import write_matrices
+from trading_platform.domain.forecasting.targets import feature_definitions_hash
+from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.tracker import MlflowTracker
+from trading_platform.resources.warehouse import Warehouse
+
+FORECASTS_KEY = dg.AssetKey("forecasts")
+FORECAST_CHECK_SPECS = [
+    dg.AssetCheckSpec("forecasts_shape_and_finite", asset=FORECASTS_KEY, blocking=True),
+    dg.AssetCheckSpec("forecasts_fit_before_forecast_day", asset=FORECASTS_KEY, blocking=True),
+    dg.AssetCheckSpec("synthetic_accuracy_matches_nominal", asset=FORECASTS_KEY, blocking=True),
+    dg.AssetCheckSpec("forecasts_band_coverage_calibrated", asset=FORECASTS_KEY),
+]
+# Each (commodity, model) reads every date of its commodity's features.
+FEATURES_TO_FORECASTS = dg.MultiPartitionMapping({
+    "commodity": dg.DimensionPartitionMapping("commodity", dg.IdentityPartitionMapping()),
+})
+
+
+class ForecastsConfig(dg.Config):
+    """Walk-forward knobs; the defaults are the research protocol, the demo uses a lighter one."""
+
+    refit_every: int = Field(default=21, description="Trading days between refits.")
+    oos_years: float = Field(default=5.0, description="Out-of-sample span: the last N years.")
+    n_paths: int = Field(default=500, description="Simulated price paths per forecast day.")
+    residual_window: int = Field(
+        default=250, description="Recent out-of-sample residual vectors bootstrapped into paths."
+    )
+    seed: int = Field(default=7, description="Seed of the path bootstrap and synthetic noise.")
+
+    def walk_forward(self) -> WalkForwardConfig:
+        return WalkForwardConfig(
+            refit_every=self.refit_every, oos_years=self.oos_years, n_paths=self.n_paths,
+            residual_window=self.residual_window, seed=self.seed,
+        )
+
+
+@dg.asset(
+    partitions_def=FORECAST_PARTITIONS,
+    group_name="research",
+    deps=[dg.AssetDep("features", partition_mapping=FEATURES_TO_FORECASTS)],
+    check_specs=FORECAST_CHECK_SPECS,
+    kinds={"xgboost", "mlflow"},
+)
+def forecasts(
+    context: dg.AssetExecutionContext, config: ForecastsConfig, warehouse: Warehouse,
+    forecast_store: ForecastStore, tracker: MlflowTracker,
+) -> dg.MaterializeResult:
+    """Out-of-sample prediction matrices (paths x 14 horizons per day) of one model, one commodity."""
+    began = time.perf_counter()
+    keys = context.partition_key.keys_by_dimension
+    commodity, model = keys["commodity"], keys["model"]
+    table = warehouse.read_features(commodity)
+    if table.is_empty():
+        raise dg.Failure(f"no features stored for {commodity}: materialize market_data and "
+                         f"features for {commodity} first (e.g. `make demo`)")
+    walk = config.walk_forward()
+    context.log.info(f"{commodity} x {model}: walk-forward over {table.height} feature rows")
+    build = build_forecast(table, model, ZOO, walk)
+    context.log.info(f"fitted {build.schedule.size} refits in {build.timings['fit_s']:.1f} s")
+    spec = ZOO.models[model]
+    tags = {"dagster_run_id": context.run_id, "dagster_partition": context.partition_key,
+            "commodity": commodity, "model": model, "synthetic": str(spec.synthetic).lower(),
+            "data_range": f"{build.data_start}..{build.data_end}",
+            "feature_hash": feature_definitions_hash()}
+    charts = forecast_charts(build, commodity, model)
+    with tracker.run("forecasts", f"{commodity}/{model}", tags) as run:
+        folder = write_matrices(
+            forecast_store.folder(commodity, model), build.dates, build.paths, build.fit_start,
+            build.fit_end, {**tags, "mlflow_run_id": run.run_id, "spec": spec.model_dump(),
+                            "walk_forward": asdict(walk)},
+        )
+        outcomes = evaluate_forecast_checks(forecast_store.open(commodity, model),
+                                            build.close_today, build.future_closes, spec,
+                                            walk.n_paths)
+        track_forecast(run, build, spec, walk, charts, outcomes)
+    summary = summarise(build.metrics)
+    return dg.MaterializeResult(
+        metadata=to_metadata({
+            "synthetic": spec.synthetic, "oos_days": int(build.dates.size),
+            "oos_range": f"{build.dates[0]}..{build.dates[-1]}", "refits": int(build.schedule.size),
+            "n_paths": walk.n_paths, "store": str(folder),
+            "store_mb": round(sum(f.stat().st_size for f in folder.iterdir()) / 1e6, 2),
+            "mlflow_run_id": run.run_id, **{k: round(v, 2) for k, v in build.timings.items()},
+            "total_s": round(time.perf_counter() - began, 2),
+            **{k: summary[k] for k in ("rmse_h1", "rmse_h14", "directional_accuracy_h14",
+                                       "ic_h14", "crps_mean", "coverage_80_mean")},
+        }) | {
+            "metrics_by_horizon": dg.MetadataValue.md(markdown_table(build.metrics)),
+            "fit_schedule": dg.MetadataValue.md(charts.schedule_markdown),
+            "fan_chart": png_markdown(charts.fan, "fan chart"),
+            "accuracy_by_horizon": png_markdown(charts.horizon, "accuracy by horizon"),
+        },
+        check_results=list(check_results(outcomes, FORECASTS_KEY)),
+    )
