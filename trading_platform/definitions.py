@@ -8,8 +8,8 @@ import dagster as dg
 
 from trading_platform.defs.alerts import alert_sensor
 from trading_platform.defs.features import features
-from trading_platform.defs.forecasts import forecasts
 from trading_platform.defs.file_drop import incoming_files_sensor
+from trading_platform.defs.forecasts import forecasts
 from trading_platform.defs.jobs import daily_market_job, forecasts_job, market_history_job
 from trading_platform.defs.market import market_data
 from trading_platform.defs.schedules import daily_after_close

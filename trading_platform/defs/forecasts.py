@@ -65,7 +65,7 @@ def forecasts(
     context: dg.AssetExecutionContext, config: ForecastsConfig, warehouse: Warehouse,
     forecast_store: ForecastStore, tracker: MlflowTracker,
 ) -> dg.MaterializeResult:
-    """Out-of-sample prediction matrices (paths x 14 horizons per day) of one model, one commodity."""
+    """Out-of-sample prediction matrices (paths x 14 horizons a day) of one model and commodity."""
     began = time.perf_counter()
     keys = context.partition_key.keys_by_dimension
     commodity, model = keys["commodity"], keys["model"]
@@ -78,7 +78,7 @@ def forecasts(
     build = build_forecast(table, model, ZOO, walk)
     context.log.info(f"fitted {build.schedule.size} refits in {build.timings['fit_s']:.1f} s")
     spec = ZOO.models[model]
-    tags = {"dagster_run_id": context.run_id, "dagster_partition": context.partition_key,
+    tags = {"dagster_run_id": context.run.run_id, "dagster_partition": context.partition_key,
             "commodity": commodity, "model": model, "synthetic": str(spec.synthetic).lower(),
             "data_range": f"{build.data_start}..{build.data_end}",
             "feature_hash": feature_definitions_hash()}

@@ -7,6 +7,7 @@ The MLflow UI reads the same place: ``make mlflow-ui``. Only this module imports
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,11 +52,14 @@ class TrackedRun:
         returns it wrapped; ``predict`` takes the feature matrix and returns the 14 cumulative log
         returns per row.
         """
-        info = self._mlflow.pyfunc.log_model(
-            name=name, python_model=_forecast_pyfunc(self._mlflow, model),
-            input_example=input_example,
-            pip_requirements=["scikit-learn", "xgboost", "lightgbm", "numpy", "cloudpickle"],
-        )
+        with warnings.catch_warnings():
+            # MLflow suggests type hints on predict; the input example already gives the schema.
+            warnings.filterwarnings("ignore", message=".*type hint", category=UserWarning)
+            info = self._mlflow.pyfunc.log_model(
+                name=name, python_model=_forecast_pyfunc(self._mlflow, model),
+                input_example=input_example,
+                pip_requirements=["scikit-learn", "xgboost", "lightgbm", "numpy", "cloudpickle"],
+            )
         return info.model_uri
 
 

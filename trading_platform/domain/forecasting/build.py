@@ -29,7 +29,12 @@ from trading_platform.domain.forecasting.protocol import HORIZONS, ForecastModel
 from trading_platform.domain.forecasting.synthetic_models import synthetic_paths
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS, feature_matrix
 from trading_platform.domain.forecasting.tuned import TunedXGBoostModel
-from trading_platform.domain.forecasting.walk_forward import ModelFactory, oos_start, walk_forward
+from trading_platform.domain.forecasting.walk_forward import (
+    ModelFactory,
+    daily_forecast,
+    oos_start,
+    walk_forward,
+)
 
 SYNTHETIC_VOL_WINDOW = 60  # daily log returns before the forecast day that set the noise
 
@@ -86,9 +91,7 @@ def build_forecast(
     if model_key not in zoo.models:
         raise ValueError(f"model {model_key!r} is not in the model zoo ({', '.join(zoo.keys)})")
     began = time.perf_counter()
-    dates, X = feature_matrix(features)
-    close = features.filter(~pl.col("warm_up")).sort("date")["close"].to_numpy()
-    close = close.astype(np.float64)
+    dates, X, close = model_inputs(features)
     spec = zoo.models[model_key]
     if spec.synthetic:
         rows, paths, fit_start, fit_end = _synthetic(dates, close, spec, model_key, config)
@@ -109,6 +112,32 @@ def build_forecast(
         synthetic=spec.synthetic, data_start=dates[0], data_end=dates[-1],
         timings={"fit_s": fitted - began, "metrics_s": time.perf_counter() - fitted},
     )
+
+
+def model_inputs(features: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(dates, X, close)`` of one commodity's feature rows after warm-up, in date order."""
+    dates, X = feature_matrix(features)
+    close = features.filter(~pl.col("warm_up")).sort("date")["close"].to_numpy()
+    return dates, X, close.astype(np.float64)
+
+
+def daily_prediction_matrix(
+    features: pl.DataFrame, model_key: str, zoo: ModelZoo, config: WalkForwardConfig,
+    day: np.datetime64 | str,
+) -> np.ndarray:
+    """``day``'s ``(n_paths, 14)`` float32 matrix, issued at ``day``'s close.
+
+    The models are fitted only on closes before ``day`` (the refit grid of the walk-forward),
+    and the forecast reads ``day``'s own features; the result equals the walk-forward row of
+    ``day`` bit for bit, because both run ``walk_forward._forecast_window``. Rows after ``day``
+    in ``features`` are ignored. Synthetic models have no daily path: they need the future.
+    """
+    spec = zoo.models[model_key]
+    if spec.synthetic:
+        raise ValueError(f"{model_key} is a synthetic research instrument: it is built from the "
+                         "realised future, so it has no daily forecast")
+    dates, X, close = model_inputs(features)
+    return daily_forecast(dates, X, close, model_factory(spec, zoo), config, np.datetime64(day))
 
 
 def _synthetic(

@@ -2,8 +2,9 @@
 
 Every class implements ``protocol.ForecastModel``: ``fit(X, Y)`` refits from scratch and returns
 self, ``predict(X)`` returns float64 ``(n_rows, HORIZONS)``, ``raw_importance()`` one
-non-negative number per feature column after a fit (None when the model has no splits). Tree models run on 2 threads with a
-fixed seed, so a fit on the same rows gives bit-identical predictions.
+non-negative number per feature column after a fit (None when the model has no splits). Tree
+models run on 2 threads with a fixed seed, so a fit on the same rows gives bit-identical
+predictions.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ import numpy as np
 import polars as pl
 
 from trading_platform.domain import feature_kernels, features
-
 from trading_platform.domain.forecasting.protocol import HORIZONS
 
 # Every numeric column of FEATURE_SCHEMA except identifiers (commodity, date), the warm_up flag

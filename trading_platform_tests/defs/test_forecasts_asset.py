@@ -1,0 +1,115 @@
+"""The forecasts asset end to end: stored matrices, checks, the MLflow run, reruns, bad input."""
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+import mlflow
+import numpy as np
+import pytest
+from mlflow.tracking import MlflowClient
+
+from trading_platform.defs.forecasts import forecasts
+from trading_platform.defs.partitions import PartitionSlice
+from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS
+from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.tracker import MlflowTracker
+from trading_platform.resources.warehouse import Warehouse
+from trading_platform_tests.defs.conftest import Harness, production_like_instance
+
+pytestmark = pytest.mark.slow
+
+LIGHT = {"refit_every": 63, "oos_years": 1.0, "n_paths": 60}
+
+
+class ForecastHarness:
+    def __init__(self, root: Path, instance: dg.DagsterInstance) -> None:
+        self.root = root
+        self.instance = instance
+        self.store = ForecastStore(root=str(root / "forecasts"))
+        self.tracker = MlflowTracker(root=str(root / "mlflow"))
+
+    def materialize(self, key: str) -> dg.ExecuteInProcessResult:
+        return dg.materialize(
+            [forecasts], partition_key=key, instance=self.instance, raise_on_error=False,
+            run_config={"ops": {"forecasts": {"config": LIGHT}}},
+            resources={"warehouse": Warehouse(database=str(self.root / "warehouse.duckdb")),
+                       "forecast_store": self.store, "tracker": self.tracker},
+        )
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory):
+    root = tmp_path_factory.mktemp("forecasts")
+    with production_like_instance(root / "dagster_home") as instance:
+        market = Harness(root / "warehouse.duckdb", instance)
+        coffee = PartitionSlice(("coffee",), dt.date(2016, 1, 1), dt.date(2021, 12, 31))
+        assert market.run(coffee).success
+        yield ForecastHarness(root, instance)
+
+
+def _checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def test_forecasts_given_features_store_matrices_pass_checks_and_track_mlflow(harness):
+    result = harness.materialize("coffee|xgboost")
+    assert result.success
+    checks = _checks(result)
+    assert len(checks) == 4 and all(c.passed for c in checks.values())
+    store = harness.store.open("coffee", "xgboost")
+    assert store.paths.shape[1:] == (60, 14) and store.paths.dtype == np.float32
+    assert (store.index["fit_end"] < store.index["date"]).all()
+
+    run_id = store.meta["metadata"]["mlflow_run_id"]
+    run = MlflowClient(harness.tracker.tracking_uri).get_run(run_id)
+    assert run.data.tags["dagster_run_id"] == result.run_id
+    assert run.data.tags["dagster_partition"] == "coffee|xgboost"
+    assert run.data.tags["data_range"].endswith("..2021-12-31")
+    assert len(run.data.tags["feature_hash"]) == 16
+    assert run.data.params["walk_forward.refit_every"] == "63"
+    assert {"rmse_h1", "crps_mean", "coverage_80_mean"} <= set(run.data.metrics)
+    artifacts = {a.path for a in MlflowClient(harness.tracker.tracking_uri).list_artifacts(
+        run_id, "plots")}
+    assert "plots/feature_importance.png" in artifacts
+
+    mlflow.set_tracking_uri(harness.tracker.tracking_uri)
+    model = mlflow.pyfunc.load_model(f"runs:/{run_id}/model")
+    assert model.predict(np.zeros((3, len(FEATURE_COLUMNS)))).shape == (3, 14)
+
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["oos_days"].value == store.paths.shape[0]
+    assert "data:image/png;base64" in metadata["fan_chart"].value
+
+
+def test_forecasts_given_rerun_replace_store_with_identical_matrices(harness):
+    assert harness.materialize("coffee|naive_rw").success
+    first = np.array(harness.store.open("coffee", "naive_rw").paths)
+    assert harness.materialize("coffee|naive_rw").success
+    again = harness.store.open("coffee", "naive_rw")
+    np.testing.assert_array_equal(np.array(again.paths), first)
+    mlflow.set_tracking_uri(harness.tracker.tracking_uri)
+    runs = mlflow.search_runs(
+        experiment_names=["forecasts"], output_format="list",
+        filter_string="tags.dagster_partition = 'coffee|naive_rw'",
+    )
+    assert len(runs) == 2  # one MLflow run per build, the store keeps the latest
+
+
+def test_forecasts_given_synthetic_model_flagged_and_accuracy_checked(harness):
+    result = harness.materialize("coffee|synthetic_70")
+    assert result.success
+    accuracy = _checks(result)["synthetic_accuracy_matches_nominal"]
+    assert accuracy.passed and abs(accuracy.metadata["observed"].value - 0.70) <= 0.03
+    meta = harness.store.open("coffee", "synthetic_70").meta["metadata"]
+    assert meta["synthetic"] == "true" and meta["spec"]["synthetic"] is True
+    artifacts = MlflowClient(harness.tracker.tracking_uri).list_artifacts(meta["mlflow_run_id"])
+    assert "model" not in {a.path for a in artifacts}  # nothing fitted, nothing to register
+
+
+def test_forecasts_given_commodity_without_features_fails_naming_it(harness):
+    result = harness.materialize("sugar|xgboost")
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "no features stored for sugar" in failure.step_failure_data.error.message
+    assert not harness.store.folder("sugar", "xgboost").exists()

@@ -1,0 +1,100 @@
+"""A whole forecast build: window, fit windows, synthetic accuracy, importances, daily parity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from trading_platform.config.models import ModelZoo
+from trading_platform.domain.features import build_features
+from trading_platform.domain.forecasting.build import (
+    build_forecast,
+    daily_prediction_matrix,
+    fit_schedule,
+    future_closes,
+)
+from trading_platform.domain.forecasting.protocol import HORIZONS, WalkForwardConfig
+from trading_platform.domain.forecasting.synthetic_models import realised_direction_accuracy
+from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS
+from trading_platform.domain.synthetic import generate_universe_market
+
+CONFIG = WalkForwardConfig(refit_every=42, oos_years=1.0, min_train_rows=200, n_paths=40,
+                           residual_window=60, seed=5)
+SMALL_ZOO = ModelZoo.model_validate({"models": {
+    "naive_rw": {"kind": "random_walk"},
+    "xgboost": {"kind": "xgboost", "params": {"n_estimators": 15, "max_depth": 2}},
+    "xgboost_tuned": {"kind": "xgboost_optuna", "params": {"n_trials": 3, "cv_folds": 2}},
+    "lightgbm": {"kind": "lightgbm", "params": {"n_estimators": 10, "num_leaves": 4}},
+    "random_forest": {"kind": "random_forest", "params": {"n_estimators": 10, "max_depth": 3}},
+    "ensemble": {"kind": "ensemble", "params": {"members": ["xgboost", "lightgbm",
+                                                             "random_forest"]}},
+    "synthetic_70": {"kind": "synthetic", "synthetic": True, "params": {"accuracy": 0.70}},
+}})
+
+
+@pytest.fixture(scope="module")
+def coffee(universe):
+    market = generate_universe_market(universe, dt.date(2018, 1, 1), dt.date(2021, 12, 31),
+                                      ["coffee"])
+    return build_features(market, universe)
+
+
+def test_future_closes_given_four_closes_shifts_and_pads_with_nan():
+    future = future_closes(np.array([1.0, 2.0, 3.0, 4.0]))
+    assert future.shape == (4, HORIZONS)
+    np.testing.assert_array_equal(future[0, :3], [2.0, 3.0, 4.0])  # rows 1, 2, 3
+    assert np.isnan(future[0, 3]) and np.isnan(future[3]).all()
+
+
+def test_build_forecast_given_random_walk_every_fit_ends_before_its_day(coffee):
+    build = build_forecast(coffee, "naive_rw", SMALL_ZOO, CONFIG)
+    assert build.paths.shape == (build.dates.size, CONFIG.n_paths, HORIZONS)
+    assert (build.fit_end < build.dates).all() and (build.fit_start <= build.fit_end).all()
+    # One year out of sample (365 days back from the last date), the last day included.
+    assert build.dates[-1] == build.data_end
+    assert build.dates[0] > build.data_end - np.timedelta64(366, "D")
+    assert build.metrics.height == HORIZONS and build.importance == {} and not build.synthetic
+    schedule = fit_schedule(build)
+    assert schedule["days"].sum() == build.dates.size
+    assert (schedule["fit_end"] < schedule["first_forecast"]).all()
+
+
+def test_build_forecast_given_synthetic_70_median_path_right_70_percent(coffee):
+    build = build_forecast(coffee, "synthetic_70", SMALL_ZOO, CONFIG)
+    assert build.synthetic and build.model is None and fit_schedule(build).is_empty()
+    # A synthetic path needs its whole 14-day future: the window stops 14 rows before the end.
+    assert np.isfinite(build.future_closes).all() and build.dates[-1] < build.data_end
+    accuracy = realised_direction_accuracy(build.paths, build.close_today, build.future_closes)
+    assert abs(accuracy - 0.70) <= 1 / build.dates.size + 1e-9
+    # The stored window is the 60 returns before the day: it ends on the previous trading day.
+    assert (build.fit_end < build.dates).all()
+
+
+@pytest.mark.parametrize("key", ["xgboost", "lightgbm", "random_forest", "ensemble",
+                                 "xgboost_tuned"])
+def test_build_forecast_given_tree_model_importances_are_shares_of_every_feature(coffee, key):
+    build = build_forecast(coffee, key, SMALL_ZOO, CONFIG)
+    assert list(build.importance) == list(FEATURE_COLUMNS)
+    assert sum(build.importance.values()) == pytest.approx(1.0)
+    assert min(build.importance.values()) >= 0.0
+
+
+@pytest.mark.parametrize("key", ["xgboost", "xgboost_tuned"])
+def test_daily_prediction_matrix_given_day_equals_the_stored_walk_forward_row(coffee, key):
+    build = build_forecast(coffee, key, SMALL_ZOO, CONFIG)
+    for row in (build.dates.size // 2, build.dates.size - 1):
+        day = build.dates[row]
+        later_rows_too = daily_prediction_matrix(coffee, key, SMALL_ZOO, CONFIG, day)
+        np.testing.assert_array_equal(later_rows_too, build.paths[row])
+
+
+def test_daily_prediction_matrix_given_synthetic_model_refuses():
+    with pytest.raises(ValueError, match="synthetic research instrument"):
+        daily_prediction_matrix(None, "synthetic_70", SMALL_ZOO, CONFIG, "2021-06-01")
+
+
+def test_build_forecast_given_unknown_model_names_the_zoo(coffee):
+    with pytest.raises(ValueError, match="not in the model zoo"):
+        build_forecast(coffee, "prophet", SMALL_ZOO, CONFIG)
