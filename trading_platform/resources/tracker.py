@@ -7,7 +7,7 @@ The MLflow UI reads the same place: ``make mlflow-ui``. Only this module imports
 
 from __future__ import annotations
 
-import warnings
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,13 +38,6 @@ class TrackedRun:
     def log_text(self, text: str, artifact_file: str) -> None:
         self._mlflow.log_text(text, artifact_file)
 
-    def log_sklearn_model(self, model: Any, name: str = "model") -> str:
-        # Explicit requirements: inferring them imports and scans the environment (seconds).
-        info = self._mlflow.sklearn.log_model(
-            model, name=name, pip_requirements=["scikit-learn", "xgboost", "lightgbm", "numpy"]
-        )
-        return info.model_uri
-
     def log_forecast_model(self, model: Any, input_example: np.ndarray, name: str = "model") -> str:
         """Log a fitted forecast model (``predict(X) -> (n, 14)``) in MLflow's pyfunc format.
 
@@ -52,15 +45,25 @@ class TrackedRun:
         returns it wrapped; ``predict`` takes the feature matrix and returns the 14 cumulative log
         returns per row.
         """
-        with warnings.catch_warnings():
-            # MLflow suggests type hints on predict; the input example already gives the schema.
-            warnings.filterwarnings("ignore", message=".*type hint", category=UserWarning)
+        with _quiet_mlflow_logger():
+            # MLflow logs that a Python object is pickled: that is the point (cloudpickle).
             info = self._mlflow.pyfunc.log_model(
                 name=name, python_model=_forecast_pyfunc(self._mlflow, model),
                 input_example=input_example,
                 pip_requirements=["scikit-learn", "xgboost", "lightgbm", "numpy", "cloudpickle"],
             )
         return info.model_uri
+
+
+@contextmanager
+def _quiet_mlflow_logger() -> Iterator[None]:
+    logger = logging.getLogger("mlflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _forecast_pyfunc(mlflow_module: Any, model: Any) -> Any:

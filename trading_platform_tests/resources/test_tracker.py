@@ -27,7 +27,7 @@ def test_tracker_given_forecast_build_records_params_metrics_plot_and_model(tmp_
         run.log_params({"refit_every": 21})
         run.log_metrics({"rmse_h1": 0.25})
         run.log_png(price_chart(market, "close"), "plots/close.png")
-        uri = run.log_sklearn_model(model)
+        uri = run.log_forecast_model(model, X[:2])
 
     client = MlflowClient(tracker.tracking_uri)
     stored = client.get_run(run.run_id)
@@ -38,7 +38,7 @@ def test_tracker_given_forecast_build_records_params_metrics_plot_and_model(tmp_
     assert [a.path for a in client.list_artifacts(run.run_id, "plots")] == ["plots/close.png"]
     assert str(tmp_path) in stored.info.artifact_uri  # artifacts stay under the data directory
     mlflow.set_tracking_uri(tracker.tracking_uri)
-    loaded = mlflow.sklearn.load_model(uri)
+    loaded = mlflow.pyfunc.load_model(uri)  # any object with predict(X), pickled in the artifact
     np.testing.assert_allclose(loaded.predict(X), model.predict(X))
 
 

@@ -8,9 +8,10 @@ place that turns a zoo entry into fresh models, shared with the daily path.
 
 Synthetic models use the same out-of-sample window as the real ones (so their numbers are
 comparable) but end 14 trading days earlier: a path built from the realised future needs that
-future. Their stored "fit window" is the window of the 60 daily returns before the forecast day
-from which the paths' noise volatility is estimated; the centre of the paths is the realised
-future by construction.
+future. Days whose close, or any of the next 14 closes, is not positive (crude) are skipped.
+Their stored "fit window" is the window of the 60 daily returns before the forecast day from
+which the paths' noise volatility is estimated; the centre of the paths is the realised future
+by construction.
 """
 
 from __future__ import annotations
@@ -146,6 +147,10 @@ def _synthetic(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     start = max(oos_start(dates, close, config), SYNTHETIC_VOL_WINDOW + 1)
     rows = np.arange(start, close.shape[0] - HORIZONS)
+    # A log-return centre needs positive closes today and on the next 14 days (crude can
+    # trade at or below zero): such days get no synthetic forecast at all.
+    future = future_closes(close)
+    rows = rows[(close[rows] > 0) & (future[rows] > 0).all(axis=1)]
     if rows.size == 0:
         raise ValueError(
             f"synthetic model {model_key}: no forecast day in the window has its 14-day future "
@@ -158,7 +163,7 @@ def _synthetic(
     vol = np.nan_to_num(np.nanstd(windows, axis=1, ddof=1), nan=0.0)
     seed = zlib.crc32(f"{config.seed}:{model_key}".encode())
     paths = synthetic_paths(
-        close[rows], future_closes(close)[rows], float(spec.params["accuracy"]),
+        close[rows], future[rows], float(spec.params["accuracy"]),
         config.n_paths, vol, seed,
     )
     # The volatility window: returns into rows t-60 .. t-1, i.e. closes t-61 .. t-1.

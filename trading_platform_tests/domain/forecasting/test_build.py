@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import polars as pl
 import pytest
 
 from trading_platform.config.models import ModelZoo
@@ -98,3 +99,15 @@ def test_daily_prediction_matrix_given_synthetic_model_refuses():
 def test_build_forecast_given_unknown_model_names_the_zoo(coffee):
     with pytest.raises(ValueError, match="not in the model zoo"):
         build_forecast(coffee, "prophet", SMALL_ZOO, CONFIG)
+
+
+def test_build_forecast_given_negative_close_synthetic_skips_the_days_that_touch_it(coffee):
+    negative_day = coffee["date"][-100]
+    crude_like = coffee.with_columns(
+        close=pl.when(pl.col("date") == negative_day).then(-1.5).otherwise(pl.col("close"))
+    )
+    build = build_forecast(crude_like, "synthetic_70", SMALL_ZOO, CONFIG)
+    assert np.isfinite(build.paths).all()
+    # The negative day is neither a forecast day nor inside any stored day's 14-day future.
+    assert (build.close_today > 0).all() and (build.future_closes > 0).all()
+    assert np.datetime64(negative_day, "D") not in build.dates
