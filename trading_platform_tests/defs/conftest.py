@@ -9,8 +9,11 @@ import duckdb
 import pytest
 
 from trading_platform.defs.features import features
+from trading_platform.defs.forecasts import forecasts
 from trading_platform.defs.market import market_data
 from trading_platform.defs.partitions import PartitionSlice
+from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.tracker import MlflowTracker
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.resources.warehouse_io import WarehouseIOManager
 
@@ -22,6 +25,7 @@ class Harness:
 
     def __init__(self, database: Path, instance: dg.DagsterInstance) -> None:
         self.database = str(database)
+        self.root = database.parent
         self.instance = instance
 
     def run(self, part: PartitionSlice, files: list[Path] | None = None,
@@ -51,6 +55,25 @@ class Harness:
     def checksum(self, table: str = "market.market_data", where: str = "true") -> str:
         rows = self.query(f"select * from {table} where {where} order by all")
         return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+class ForecastHarness:
+    """Materialize forecasts partitions against the warehouse under ``root``."""
+
+    def __init__(self, root: Path, instance: dg.DagsterInstance, config: dict) -> None:
+        self.root = root
+        self.instance = instance
+        self.config = config
+        self.store = ForecastStore(root=str(root / "forecasts"))
+        self.tracker = MlflowTracker(root=str(root / "mlflow"))
+
+    def materialize(self, key: str) -> dg.ExecuteInProcessResult:
+        return dg.materialize(
+            [forecasts], partition_key=key, instance=self.instance, raise_on_error=False,
+            run_config={"ops": {"forecasts": {"config": self.config}}},
+            resources={"warehouse": Warehouse(database=str(self.root / "warehouse.duckdb")),
+                       "forecast_store": self.store, "tracker": self.tracker},
+        )
 
 
 def production_like_instance(home: Path):

@@ -1,7 +1,6 @@
 """The forecasts asset end to end: stored matrices, checks, the MLflow run, reruns, bad input."""
 
 import datetime as dt
-from pathlib import Path
 
 import dagster as dg
 import mlflow
@@ -9,33 +8,17 @@ import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
-from trading_platform.defs.forecasts import forecasts
 from trading_platform.defs.partitions import PartitionSlice
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS
-from trading_platform.resources.forecast_store import ForecastStore
-from trading_platform.resources.tracker import MlflowTracker
-from trading_platform.resources.warehouse import Warehouse
-from trading_platform_tests.defs.conftest import Harness, production_like_instance
+from trading_platform_tests.defs.conftest import (
+    ForecastHarness,
+    Harness,
+    production_like_instance,
+)
 
 pytestmark = pytest.mark.slow
 
 LIGHT = {"refit_every": 63, "oos_years": 1.0, "n_paths": 60}
-
-
-class ForecastHarness:
-    def __init__(self, root: Path, instance: dg.DagsterInstance) -> None:
-        self.root = root
-        self.instance = instance
-        self.store = ForecastStore(root=str(root / "forecasts"))
-        self.tracker = MlflowTracker(root=str(root / "mlflow"))
-
-    def materialize(self, key: str) -> dg.ExecuteInProcessResult:
-        return dg.materialize(
-            [forecasts], partition_key=key, instance=self.instance, raise_on_error=False,
-            run_config={"ops": {"forecasts": {"config": LIGHT}}},
-            resources={"warehouse": Warehouse(database=str(self.root / "warehouse.duckdb")),
-                       "forecast_store": self.store, "tracker": self.tracker},
-        )
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +28,7 @@ def harness(tmp_path_factory):
         market = Harness(root / "warehouse.duckdb", instance)
         coffee = PartitionSlice(("coffee",), dt.date(2016, 1, 1), dt.date(2021, 12, 31))
         assert market.run(coffee).success
-        yield ForecastHarness(root, instance)
+        yield ForecastHarness(root, instance, LIGHT)
 
 
 def _checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
