@@ -10,6 +10,7 @@ export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 PIP_FLAGS := --quiet --disable-pip-version-check
 UI_PORT ?= 3000
+MLFLOW_PORT ?= 5000
 
 .PHONY: install browser demo test test-fast ui mlflow-ui bench lint clean-data instance
 
@@ -45,13 +46,15 @@ ui: install instance
 
 mlflow-ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(DATA_DIR)/mlflow/mlflow.db \
-		--default-artifact-root $(DATA_DIR)/mlflow/artifacts --port 5000
+		--default-artifact-root $(DATA_DIR)/mlflow/artifacts --port $(MLFLOW_PORT)
 
 bench: install instance
 	$(BIN)/python bench/bench_demo.py
 	$(BIN)/python bench/bench_features.py
 	$(BIN)/python bench/bench_daily.py
 	$(BIN)/python bench/bench_sensor.py
+	$(BIN)/python bench/bench_forecast.py xgboost lightgbm random_forest xgboost_tuned
+	$(BIN)/python bench/bench_demo_full.py
 
 lint: install instance
 	$(BIN)/ruff check trading_platform trading_platform_tests bench

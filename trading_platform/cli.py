@@ -32,6 +32,8 @@ _WARNINGS_ONLY = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # 0.5 GB. The research default (monthly refits, five years, 500 paths) is what the UI and
 # `forecasts` without --demo run; see README "Forecasts".
 DEMO_FORECASTS = {"refit_every": 63, "oos_years": 3.0, "n_paths": 200}
+# One year of feature warm-up, two of training before the first refit, then forecast days.
+MIN_FORECAST_YEARS = 4
 
 
 def demo_slice(as_of: dt.date, years: int) -> PartitionSlice:
@@ -197,7 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = [str(f.resolve()) for f in args.files]
         result = run_slice(part, {"files": files, "as_of": args.as_of.isoformat()}, "ingest")
     print_summary(result)
-    if args.command == "demo" and result.success:
+    if args.command == "demo" and result.success and args.years < MIN_FORECAST_YEARS:
+        print(f"forecasts skipped: they need >= {MIN_FORECAST_YEARS} years of history (1 year "
+              "of feature warm-up, 2 years of training, then out-of-sample days); rerun with "
+              f"--years {MIN_FORECAST_YEARS} or more")
+    elif args.command == "demo" and result.success:
         ok = run_forecasts(UNIVERSE.commodity_keys, ZOO.keys, DEMO_FORECASTS)
         print("next: `make ui` and open http://localhost:3000 (Assets: market_data, features, "
               "forecasts)")
