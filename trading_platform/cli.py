@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -174,6 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     fc.add_argument("--demo", action="store_true", help="the demo's lighter walk-forward")
     sub.add_parser("status", help="print what is materialized and where")
     args = parser.parse_args(argv)
+    # Dagster flags APIs chosen on purpose (single-run backfills, MultiPartitionMapping) as
+    # beta/preview on every import; operators reading the CLI output do not need that notice.
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     apply_dagster_event_defaults()
     _tune_gc_for_batch()
     if args.command == "status":

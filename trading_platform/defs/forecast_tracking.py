@@ -1,13 +1,16 @@
-"""The forecasts asset's charts and its MLflow run: what a forecast build leaves for people."""
+"""What a forecast build leaves for people: UI metadata and charts, and its MLflow run."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+import dagster as dg
 import numpy as np
 import polars as pl
 
 from trading_platform.config.models import ModelSpec
+from trading_platform.defs.check_results import png_markdown, to_metadata
 from trading_platform.domain.charts import bar_chart, fan_chart, horizon_chart
 from trading_platform.domain.forecasting.build import ForecastBuild, fit_schedule
 from trading_platform.domain.forecasting.metrics import METRIC_COLUMNS, summarise
@@ -17,6 +20,8 @@ from trading_platform.domain.quality import CheckOutcome
 from trading_platform.resources.tracker import TrackedRun
 
 FAN_HISTORY_DAYS = 60
+HEADLINE_METRICS = ("rmse_h1", "rmse_h14", "directional_accuracy_h14", "ic_h14", "crps_mean",
+                    "coverage_80_mean")
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ def markdown_table(frame: pl.DataFrame, digits: int = 4) -> str:
 
 
 def forecast_charts(build: ForecastBuild, commodity: str, model: str) -> ForecastCharts:
+    """Fan chart of the last day, accuracy by horizon, importances, and the fit schedule."""
     label = f"{commodity} x {model}" + (" (SYNTHETIC: uses the realised future)"
                                         if build.synthetic else "")
     fan = fan_chart(build.close_today[-FAN_HISTORY_DAYS:], build.paths[-1],
@@ -65,6 +71,27 @@ def forecast_charts(build: ForecastBuild, commodity: str, model: str) -> Forecas
         text = markdown_table(schedule)
     return ForecastCharts(fan=fan, horizon=horizon, importance=importance,
                           schedule_markdown=text, schedule_csv=schedule.write_csv())
+
+
+def forecast_metadata(
+    build: ForecastBuild, walk: WalkForwardConfig, folder: Path, mlflow_run_id: str,
+    charts: ForecastCharts,
+) -> dict[str, dg.MetadataValue]:
+    """The partition's materialization metadata: window, timings, headline metrics, charts."""
+    summary = summarise(build.metrics)
+    return to_metadata({
+        "synthetic": build.synthetic, "oos_days": int(build.dates.size),
+        "oos_range": f"{build.dates[0]}..{build.dates[-1]}", "refits": int(build.schedule.size),
+        "n_paths": walk.n_paths, "store": str(folder),
+        "store_mb": round(sum(f.stat().st_size for f in folder.iterdir()) / 1e6, 2),
+        "mlflow_run_id": mlflow_run_id, **{k: round(v, 2) for k, v in build.timings.items()},
+        **{k: summary[k] for k in HEADLINE_METRICS},
+    }) | {
+        "metrics_by_horizon": dg.MetadataValue.md(markdown_table(build.metrics)),
+        "fit_schedule": dg.MetadataValue.md(charts.schedule_markdown),
+        "fan_chart": png_markdown(charts.fan, "fan chart"),
+        "accuracy_by_horizon": png_markdown(charts.horizon, "accuracy by horizon"),
+    }
 
 
 def track_forecast(

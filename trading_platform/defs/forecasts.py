@@ -6,16 +6,15 @@ from dataclasses import asdict
 import dagster as dg
 from pydantic import Field
 
-from trading_platform.defs.check_results import check_results, png_markdown, to_metadata
+from trading_platform.defs.check_results import check_results, to_metadata
 from trading_platform.defs.forecast_tracking import (
     forecast_charts,
-    markdown_table,
+    forecast_metadata,
     track_forecast,
 )
 from trading_platform.defs.universe import FORECAST_PARTITIONS, ZOO
 from trading_platform.domain.forecasting.build import build_forecast
 from trading_platform.domain.forecasting.checks import evaluate_forecast_checks
-from trading_platform.domain.forecasting.metrics import summarise
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
 from trading_platform.domain.forecasting.store import write_matrices
 from trading_platform.domain.forecasting.targets import feature_definitions_hash
@@ -34,6 +33,14 @@ FORECAST_CHECK_SPECS = [
 FEATURES_TO_FORECASTS = dg.MultiPartitionMapping({
     "commodity": dg.DimensionPartitionMapping("commodity", dg.IdentityPartitionMapping()),
 })
+
+
+def _refit_logger(context: dg.AssetExecutionContext):
+    """Log every tenth refit and the last, so a long build shows where it is."""
+    def report(done: int, total: int) -> None:
+        if done % 10 == 0 or done == total:
+            context.log.info(f"refit {done} of {total}")
+    return report
 
 
 class ForecastsConfig(dg.Config):
@@ -75,7 +82,7 @@ def forecasts(
                          f"features for {commodity} first (e.g. `make demo`)")
     walk = config.walk_forward()
     context.log.info(f"{commodity} x {model}: walk-forward over {table.height} feature rows")
-    build = build_forecast(table, model, ZOO, walk)
+    build = build_forecast(table, model, ZOO, walk, progress=_refit_logger(context))
     context.log.info(f"fitted {build.schedule.size} refits in {build.timings['fit_s']:.1f} s")
     spec = ZOO.models[model]
     tags = {"dagster_run_id": context.run.run_id, "dagster_partition": context.partition_key,
@@ -93,22 +100,8 @@ def forecasts(
                                             build.close_today, build.future_closes, spec,
                                             walk.n_paths)
         track_forecast(run, build, spec, walk, charts, outcomes)
-    summary = summarise(build.metrics)
+    metadata = forecast_metadata(build, walk, folder, run.run_id, charts)
     return dg.MaterializeResult(
-        metadata=to_metadata({
-            "synthetic": spec.synthetic, "oos_days": int(build.dates.size),
-            "oos_range": f"{build.dates[0]}..{build.dates[-1]}", "refits": int(build.schedule.size),
-            "n_paths": walk.n_paths, "store": str(folder),
-            "store_mb": round(sum(f.stat().st_size for f in folder.iterdir()) / 1e6, 2),
-            "mlflow_run_id": run.run_id, **{k: round(v, 2) for k, v in build.timings.items()},
-            "total_s": round(time.perf_counter() - began, 2),
-            **{k: summary[k] for k in ("rmse_h1", "rmse_h14", "directional_accuracy_h14",
-                                       "ic_h14", "crps_mean", "coverage_80_mean")},
-        }) | {
-            "metrics_by_horizon": dg.MetadataValue.md(markdown_table(build.metrics)),
-            "fit_schedule": dg.MetadataValue.md(charts.schedule_markdown),
-            "fan_chart": png_markdown(charts.fan, "fan chart"),
-            "accuracy_by_horizon": png_markdown(charts.horizon, "accuracy by horizon"),
-        },
+        metadata=metadata | to_metadata({"total_s": round(time.perf_counter() - began, 2)}),
         check_results=list(check_results(outcomes, FORECASTS_KEY)),
     )

@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from trading_platform.domain.charts import fan_chart, horizon_chart, price_chart
+from trading_platform.domain.charts import bar_chart, fan_chart, horizon_chart, price_chart
 from trading_platform.domain.synthetic import generate_universe_market
 
 
@@ -40,3 +40,10 @@ def test_horizon_chart_given_metrics_renders_png():
     png = horizon_chart(horizons, {"directional accuracy": np.linspace(0.5, 0.6, 14)},
                         "accuracy by horizon", reference={"coin flip": 0.5})
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bar_chart_given_more_labels_renders_a_taller_png():
+    few = bar_chart(["ret_1d", "vol_20d"], [0.7, 0.3], "importance", "share")
+    many = bar_chart([f"f{i}" for i in range(17)], [1 / 17] * 17, "importance", "share")
+    assert few[:8] == many[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(many[20:24], "big") > int.from_bytes(few[20:24], "big")

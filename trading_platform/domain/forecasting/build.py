@@ -32,6 +32,7 @@ from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS, feature
 from trading_platform.domain.forecasting.tuned import TunedXGBoostModel
 from trading_platform.domain.forecasting.walk_forward import (
     ModelFactory,
+    Progress,
     daily_forecast,
     oos_start,
     walk_forward,
@@ -86,9 +87,13 @@ def future_closes(close: np.ndarray) -> np.ndarray:
 
 
 def build_forecast(
-    features: pl.DataFrame, model_key: str, zoo: ModelZoo, config: WalkForwardConfig
+    features: pl.DataFrame, model_key: str, zoo: ModelZoo, config: WalkForwardConfig,
+    progress: Progress | None = None,
 ) -> ForecastBuild:
-    """Build ``model_key``'s out-of-sample forecasts from one commodity's feature table."""
+    """Build ``model_key``'s out-of-sample forecasts from one commodity's feature table.
+
+    ``progress(done, total)`` is called after every refit of a real model.
+    """
     if model_key not in zoo.models:
         raise ValueError(f"model {model_key!r} is not in the model zoo ({', '.join(zoo.keys)})")
     began = time.perf_counter()
@@ -98,7 +103,7 @@ def build_forecast(
         rows, paths, fit_start, fit_end = _synthetic(dates, close, spec, model_key, config)
         schedule, model = dates[:0], None
     else:
-        result = walk_forward(dates, X, close, model_factory(spec, zoo), config)
+        result = walk_forward(dates, X, close, model_factory(spec, zoo), config, progress)
         rows = np.searchsorted(dates, result.dates)
         paths, fit_start, fit_end = result.paths, result.fit_start, result.fit_end
         schedule, model = result.schedule, result.final_model

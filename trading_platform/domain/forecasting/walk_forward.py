@@ -24,6 +24,7 @@ from trading_platform.domain.forecasting.protocol import (
 from trading_platform.domain.forecasting.targets import targets
 
 ModelFactory = Callable[[], ForecastModel]
+Progress = Callable[[int, int], None]  # (refits done, refits in all), called after each refit
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def walk_forward(
     close: np.ndarray,
     model_factory: ModelFactory,
     config: WalkForwardConfig,
+    progress: Progress | None = None,
 ) -> WalkForwardResult:
     """Forecast every day of the window that ``oos_start`` opens.
 
@@ -70,7 +72,7 @@ def walk_forward(
     """
     dates = np.asarray(dates, dtype="datetime64[D]")
     start = oos_start(dates, close, config)
-    return _forecast_window(dates, X, close, model_factory, config, start)
+    return _forecast_window(dates, X, close, model_factory, config, start, progress)
 
 
 def daily_forecast(
@@ -116,6 +118,7 @@ def _forecast_window(
     model_factory: ModelFactory,
     config: WalkForwardConfig,
     start: int,
+    progress: Progress | None = None,
 ) -> WalkForwardResult:
     """Forecast rows ``start`` .. end; fit every refit their forecasts or pools need."""
     n = dates.shape[0]
@@ -131,7 +134,7 @@ def _forecast_window(
     refit_of = np.full(n, -1)
     fit_rows: dict[int, tuple[int, int]] = {}
     in_sample: dict[int, np.ndarray] = {}
-    for refit in schedule:
+    for done, refit in enumerate(schedule, start=1):
         train = np.flatnonzero(complete[: refit - HORIZONS])
         model = model_factory().fit(X[train], Y[train])
         block = slice(refit, min(refit + config.refit_every, n))
@@ -140,6 +143,8 @@ def _forecast_window(
         fit_rows[refit] = (int(train[0]), int(train[-1]) + HORIZONS)
         recent = train[-config.residual_window :]
         in_sample[refit] = Y[recent] - model.predict(X[recent])
+        if progress is not None:
+            progress(done, schedule.size)
     rows = np.arange(start, n)
     pools = residual_pools(Y - point, rows, anchor, refit_of, in_sample, config)
     refits = refit_of[rows]

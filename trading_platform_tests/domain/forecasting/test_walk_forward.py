@@ -79,6 +79,15 @@ def test_walk_forward_given_refit_every_schedule_has_cadence():
     assert result.dates[0] == dates[-1] - np.timedelta64(182, "D")
 
 
+def test_walk_forward_given_progress_reports_every_refit_in_order():
+    dates, X, close = _series()
+    calls: list[tuple[int, int]] = []
+    result = walk_forward(dates, X, close, RandomWalkModel, CONFIG,
+                          progress=lambda done, total: calls.append((done, total)))
+    total = result.schedule.size
+    assert calls == [(done, total) for done in range(1, total + 1)]
+
+
 def test_walk_forward_given_random_walk_paths_centred_on_close():
     dates, X, close = _series()
     result = walk_forward(dates, X, close, RandomWalkModel, CONFIG)
