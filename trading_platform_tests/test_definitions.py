@@ -15,6 +15,7 @@ def test_definitions_given_research_group_exposes_forecasts_by_commodity_and_mod
     built = build_definitions(data_dir=str(tmp_path))
     node = built.resolve_asset_graph().get(dg.AssetKey("forecasts"))
     assert node.group_name == "research"
+    assert node.pools == {"model_training"}  # one model fit at a time per instance
     assert node.partitions_def.get_partition_keys()[:2] == ["cocoa|ensemble", "cocoa|lightgbm"]
     assert len(node.partitions_def.get_partition_keys()) == 6 * 10  # commodities x zoo
     assert {spec.name for spec in forecasts.check_specs if spec.blocking} == {

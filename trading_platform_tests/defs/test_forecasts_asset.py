@@ -1,4 +1,9 @@
-"""The forecasts asset end to end: stored matrices, checks, the MLflow run, reruns, bad input."""
+"""The forecasts asset end to end: stored matrices, checks, the MLflow run, reruns, bad input,
+and every check on the real coffee, sugar and corn histories.
+
+One file on purpose: `--dist loadfile` keeps these model-fitting tests on one worker, so they
+never fit models concurrently (see the model_training pool).
+"""
 
 import datetime as dt
 
@@ -8,9 +13,12 @@ import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
-from trading_platform.defs.partitions import PartitionSlice
+from trading_platform.defs.partitions import PartitionSlice, slice_covering
+from trading_platform.defs.universe import UNIVERSE
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS
+from trading_platform.domain.ingest import ingest_file
 from trading_platform_tests.defs.conftest import (
+    AS_OF,
     ForecastHarness,
     Harness,
     production_like_instance,
@@ -28,6 +36,8 @@ def harness(tmp_path_factory):
         market = Harness(root / "warehouse.duckdb", instance)
         coffee = PartitionSlice(("coffee",), dt.date(2016, 1, 1), dt.date(2021, 12, 31))
         assert market.run(coffee).success
+        cocoa = PartitionSlice(("cocoa",), dt.date(2020, 1, 1), dt.date(2021, 12, 31))
+        assert market.run(cocoa).success  # two years: too short to train on
         yield ForecastHarness(root, instance, LIGHT)
 
 
@@ -43,6 +53,8 @@ def test_forecasts_given_features_store_matrices_pass_checks_and_track_mlflow(ha
     store = harness.store.open("coffee", "xgboost")
     assert store.paths.shape[1:] == (60, 14) and store.paths.dtype == np.float32
     assert (store.index["fit_end"] < store.index["date"]).all()
+    assert {name: v["passed"] for name, v in store.checks.items()} == {
+        name: True for name in checks}
 
     run_id = store.meta["metadata"]["mlflow_run_id"]
     run = MlflowClient(harness.tracker.tracking_uri).get_run(run_id)
@@ -90,9 +102,50 @@ def test_forecasts_given_synthetic_model_flagged_and_accuracy_checked(harness):
     assert "model" not in {a.path for a in artifacts}  # nothing fitted, nothing to register
 
 
+def test_forecasts_given_too_little_history_fails_naming_partition_and_rule(harness):
+    result = harness.materialize("cocoa|xgboost")
+    assert not result.success
+    message = next(e for e in result.all_events
+                   if e.is_step_failure).step_failure_data.error.message
+    assert "forecasts cocoa|xgboost: walk-forward: only" in message
+    assert "min_train_rows is 504; supply more data" in message
+    assert not harness.store.folder("cocoa", "xgboost").exists()
+
+
 def test_forecasts_given_commodity_without_features_fails_naming_it(harness):
     result = harness.materialize("sugar|xgboost")
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "no features stored for sugar" in failure.step_failure_data.error.message
     assert not harness.store.folder("sugar", "xgboost").exists()
+
+
+@pytest.fixture()
+def real_harness(tmp_path):
+    with production_like_instance(tmp_path / "dagster_home") as instance:
+        yield Harness(tmp_path / "warehouse.duckdb", instance)
+
+
+# Lighter than the research default so three commodities x three models stay near a minute.
+REAL_LIGHT = {"refit_every": 126, "oos_years": 2.0, "n_paths": 100}
+
+
+@pytest.mark.parametrize("file_name", ["coffee_arabica_yahoo.csv", "sugar.csv", "corn.csv"])
+def test_forecasts_given_real_history_every_check_passes(real_harness, real_data_dir,
+                                                          file_name):
+    path = real_data_dir / file_name
+    accepted = ingest_file(path, UNIVERSE, today=dt.date.fromisoformat(AS_OF)).accepted
+    part = slice_covering([accepted])
+    assert real_harness.run(part, files=[path]).success
+    commodity = part.commodities[0]
+    forecasts = ForecastHarness(real_harness.root, real_harness.instance, REAL_LIGHT)
+    for model in ("naive_rw", "xgboost", "synthetic_80"):
+        result = forecasts.materialize(f"{commodity}|{model}")
+        assert result.success, model
+        failed = {e.check_name: e.metadata for e in result.get_asset_check_evaluations()
+                  if not e.passed}
+        assert failed == {}, (model, failed)
+        store = forecasts.store.open(commodity, model)
+        assert store.paths.shape[1:] == (100, 14)
+        # Two years out of sample: about 500 trading days, ending at the file's last close.
+        assert 450 <= store.paths.shape[0] <= 520

@@ -3,7 +3,9 @@
 Layout of a store directory:
 - ``paths.npy``: ``(n_days, n_paths, HORIZONS)`` float32 closes, row ``i`` is the i-th date;
 - ``index.parquet``: ``date, row, fit_start, fit_end`` (the fit window of the model behind a row);
-- ``meta.json``: shape, dtype and format version, plus the caller's metadata under ``"metadata"``.
+- ``meta.json``: shape, dtype and format version, plus the caller's metadata under ``"metadata"``;
+- ``checks.json`` (written after the checks ran on the store): each check's verdict, so a reader
+  (the backtester) can refuse matrices whose blocking checks failed. Replaced on every write.
 
 Size: ``NPY_HEADER_BYTES + n_days * n_paths * HORIZONS * 4`` bytes; 5 years (1,260 days) x 500
 paths is 128 + 35,280,000 bytes = 35.3 MB, inside the 40 MB budget.
@@ -32,6 +34,7 @@ import polars as pl
 from trading_platform.domain.forecasting.protocol import HORIZONS
 
 PATHS_FILE = "paths.npy"
+CHECKS_FILE = "checks.json"
 INDEX_FILE = "index.parquet"
 META_FILE = "meta.json"
 FORMAT_VERSION = 1
@@ -111,6 +114,7 @@ def write_matrices(
     meta_text = json.dumps(meta, indent=2, sort_keys=True)  # fails before touching the disk
 
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / CHECKS_FILE).unlink(missing_ok=True)  # verdicts on the old matrices no longer hold
     staged: list[tuple[Path, Path]] = []
     try:
         for name, write in (
@@ -144,6 +148,7 @@ class MatrixStore:
     paths: np.memmap
     index: pl.DataFrame
     meta: dict[str, Any]
+    checks: dict[str, Any] | None = None
 
     @property
     def dates(self) -> np.ndarray:
@@ -193,4 +198,13 @@ def open_matrices(folder: str | Path) -> MatrixStore:
             f"{index.height} rows, meta {expected}; a write was interrupted between renames, "
             "rewrite the store"
         )
-    return MatrixStore(folder=folder, paths=paths, index=index, meta=meta)
+    checks_path = folder / CHECKS_FILE
+    checks = json.loads(checks_path.read_text()) if checks_path.exists() else None
+    return MatrixStore(folder=folder, paths=paths, index=index, meta=meta, checks=checks)
+
+
+def record_checks(folder: str | Path, verdicts: dict[str, Any]) -> None:
+    """Write the checks' verdicts on the store in ``folder`` (atomically, JSON)."""
+    target = Path(folder) / CHECKS_FILE
+    text = json.dumps(verdicts, indent=2, sort_keys=True).encode()
+    os.replace(_atomic_write(target, lambda f: f.write(text)), target)

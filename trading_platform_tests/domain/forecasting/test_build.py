@@ -23,12 +23,16 @@ from trading_platform.domain.synthetic import generate_universe_market
 
 CONFIG = WalkForwardConfig(refit_every=42, oos_years=1.0, min_train_rows=200, n_paths=40,
                            residual_window=60, seed=5)
+# One thread per model: two test workers with two OpenMP threads each oversubscribe 2 cores.
 SMALL_ZOO = ModelZoo.model_validate({"models": {
     "naive_rw": {"kind": "random_walk"},
-    "xgboost": {"kind": "xgboost", "params": {"n_estimators": 15, "max_depth": 2}},
-    "xgboost_tuned": {"kind": "xgboost_optuna", "params": {"n_trials": 3, "cv_folds": 2}},
-    "lightgbm": {"kind": "lightgbm", "params": {"n_estimators": 10, "num_leaves": 4}},
-    "random_forest": {"kind": "random_forest", "params": {"n_estimators": 10, "max_depth": 3}},
+    "xgboost": {"kind": "xgboost", "params": {"n_estimators": 15, "max_depth": 2, "n_jobs": 1}},
+    "xgboost_tuned": {"kind": "xgboost_optuna",
+                      "params": {"n_trials": 3, "cv_folds": 2, "n_jobs": 1}},
+    "lightgbm": {"kind": "lightgbm", "params": {"n_estimators": 10, "num_leaves": 4,
+                                                "n_jobs": 1}},
+    "random_forest": {"kind": "random_forest", "params": {"n_estimators": 10, "max_depth": 3,
+                                                          "n_jobs": 1}},
     "ensemble": {"kind": "ensemble", "params": {"members": ["xgboost", "lightgbm",
                                                              "random_forest"]}},
     "synthetic_70": {"kind": "synthetic", "synthetic": True, "params": {"accuracy": 0.70}},

@@ -14,6 +14,7 @@ from trading_platform.domain.forecasting.store import (
     BUDGET_BYTES,
     matrix_file_bytes,
     open_matrices,
+    record_checks,
     write_matrices,
 )
 
@@ -42,6 +43,15 @@ def test_open_matrices_given_written_store_round_trips_as_memmap(tmp_path: Path)
     windows = opened.fit_windows
     assert windows["fit_end"].to_list() == [date(2023, 12, 29), date(2024, 1, 4)]
     assert windows["n_days"].to_list() == [2, 2]
+
+
+def test_record_checks_given_verdicts_are_read_back_until_the_next_write(tmp_path: Path) -> None:
+    _write(tmp_path, _paths())
+    assert open_matrices(tmp_path).checks is None  # not checked yet
+    record_checks(tmp_path, {"forecasts_shape_and_finite": {"passed": True}})
+    assert open_matrices(tmp_path).checks == {"forecasts_shape_and_finite": {"passed": True}}
+    _write(tmp_path, _paths(offset=1.0), tag="v2")
+    assert open_matrices(tmp_path).checks is None  # new matrices, no verdict yet
 
 
 def test_matrix_given_date_returns_its_row_and_unknown_date_raises(tmp_path: Path) -> None:
