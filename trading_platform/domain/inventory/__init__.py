@@ -1,0 +1,1 @@
+"""The producer's inventory book: harvest schedule, the day-by-day engine, strategies, metrics."""

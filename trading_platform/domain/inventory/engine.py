@@ -1,0 +1,79 @@
+"""Run the inventory book for one strategy: validate, call the kernel, wrap the result.
+
+See ``engine_kernels`` for the day's order of events and the array contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from trading_platform.domain.inventory.engine_kernels import (
+    DAILY_COLUMNS,
+    REASON_FORCED,
+    simulate_kernel,
+)
+
+REASONS = {0: "strategy", REASON_FORCED: "forced"}
+
+
+@dataclass(frozen=True)
+class BookResult:
+    """``daily`` (n, 9) in ``DAILY_COLUMNS`` order and ``sales`` (k, 4): day, qty, price, reason."""
+
+    daily: np.ndarray
+    sales: np.ndarray
+
+    def column(self, name: str) -> np.ndarray:
+        return self.daily[:, DAILY_COLUMNS.index(name)]
+
+    def daily_frame(self, dates: np.ndarray) -> pl.DataFrame:
+        return pl.DataFrame({"date": dates, **{c: self.daily[:, i]
+                                                 for i, c in enumerate(DAILY_COLUMNS)}})
+
+    def sales_frame(self, dates: np.ndarray) -> pl.DataFrame:
+        days = self.sales[:, 0].astype(np.int64)
+        return pl.DataFrame({
+            "date": np.asarray(dates)[days], "quantity": self.sales[:, 1],
+            "price": self.sales[:, 2],
+            "reason": [REASONS[int(r)] for r in self.sales[:, 3]],
+        }, schema={"date": pl.Date, "quantity": pl.Float64, "price": pl.Float64,
+                   "reason": pl.String})
+
+
+def run_book(
+    price: np.ndarray, intake: np.ndarray, liquidate: np.ndarray, share: np.ndarray,
+    cadence: int, storage_rate: float, tx_rate: float, dates: np.ndarray | None = None,
+) -> BookResult:
+    """Simulate the book; raises ValueError naming the first bad day for unusable input.
+
+    Prices must be finite (a missing price is an error: fill or drop the day upstream); a zero
+    or negative price is allowed and the strategy does not sell on it (forced sales still do).
+    """
+    price = np.ascontiguousarray(price, dtype=np.float64)
+    n = price.shape[0]
+    arrays = {"intake": intake, "liquidate": liquidate, "share": share}
+    for name, values in arrays.items():
+        if np.shape(values) != (n,):
+            raise ValueError(f"{name} must have one value per day ({n}), got {np.shape(values)}")
+    share = np.ascontiguousarray(share, dtype=np.float64)
+    intake = np.ascontiguousarray(intake, dtype=np.float64)
+    rules = (("price", price, ~np.isfinite(price), "finite"),
+             ("share", share, ~((share >= 0.0) & (share <= 1.0)), "in [0, 1]"),
+             ("intake", intake, ~(np.isfinite(intake) & (intake >= 0.0)), "finite and >= 0"))
+    for name, values, bad, rule in rules:
+        if bad.any():
+            day = int(np.flatnonzero(bad)[0])
+            where = f"{dates[day]}" if dates is not None else f"day {day}"
+            raise ValueError(f"inventory book: {name} on {where} is {float(values[day])}; "
+                             f"rule: {name} must be {rule}")
+    if cadence < 0 or not 0.0 <= storage_rate < 1.0 or not 0.0 <= tx_rate < 1.0:
+        raise ValueError(f"invalid cadence {cadence} or cost rates {storage_rate}, {tx_rate}")
+    daily = np.empty((n, len(DAILY_COLUMNS)))
+    sales = np.empty((n, 4))
+    count = simulate_kernel(price, intake, np.ascontiguousarray(liquidate, dtype=np.bool_),
+                            share, int(cadence), float(storage_rate), float(tx_rate), daily,
+                            sales)
+    return BookResult(daily=daily, sales=sales[:count].copy())

@@ -1,0 +1,69 @@
+"""The slow reference of the inventory book: plain Python, one day at a time.
+
+Used only by parity tests and as the benchmark baseline, never in production. A strategy is a
+``decide(state, market, forecast) -> share`` callable that sees only the past and today:
+``state`` (inventory, days since its last sale), ``market`` (today's index and the closes up to
+today) and ``forecast`` (today's prediction matrix or None). The engine rules are those of
+``engine_kernels`` and are written out again here independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+NEVER_SOLD = 1 << 30
+
+
+@dataclass
+class BookState:
+    inventory: float
+    days_since_sale: int
+
+
+@dataclass(frozen=True)
+class MarketView:
+    day: int
+    closes: np.ndarray  # closes[0 .. day], today's last
+
+
+Decide = Callable[[BookState, MarketView, "np.ndarray | None"], float]
+
+
+def run_book_reference(
+    price: np.ndarray, intake: np.ndarray, liquidate: np.ndarray, decide: Decide,
+    cadence: int, storage_rate: float, tx_rate: float,
+    forecasts: np.ndarray | None = None,
+) -> tuple[list[dict[str, float]], list[tuple[int, float, float, str]]]:
+    """Return (one dict per day with the engine's daily columns, sales as tuples)."""
+    state = BookState(inventory=0.0, days_since_sale=NEVER_SOLD)
+    cash = 0.0
+    days: list[dict[str, float]] = []
+    sales: list[tuple[int, float, float, str]] = []
+    for t in range(len(price)):
+        state.inventory += float(intake[t])
+        state.days_since_sale += 1
+        sold = forced = 0.0
+        if liquidate[t]:
+            forced = state.inventory
+        else:
+            matrix = None if forecasts is None else forecasts[t]
+            wanted = decide(state, MarketView(t, price[: t + 1]), matrix)
+            if (wanted > 0 and state.days_since_sale >= cadence and price[t] > 0
+                    and state.inventory > 0):
+                sold = wanted * state.inventory
+                state.days_since_sale = 0
+        if sold + forced > 0:
+            sales.append((t, sold + forced, float(price[t]), "forced" if forced else "strategy"))
+        state.inventory -= sold + forced
+        proceeds = (sold + forced) * float(price[t])
+        transaction = tx_rate * abs(proceeds)
+        storage = storage_rate * state.inventory * max(float(price[t]), 0.0)
+        cash += proceeds - transaction - storage
+        days.append({"intake": float(intake[t]), "inventory": state.inventory, "sold": sold,
+                     "forced": forced, "proceeds": proceeds, "transaction_cost": transaction,
+                     "storage_cost": storage, "cash": cash,
+                     "value": cash + state.inventory * float(price[t])})
+    return days, sales
