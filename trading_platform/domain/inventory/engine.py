@@ -46,6 +46,7 @@ class BookResult:
 def run_book(
     price: np.ndarray, intake: np.ndarray, liquidate: np.ndarray, share: np.ndarray,
     cadence: int, storage_rate: float, tx_rate: float, dates: np.ndarray | None = None,
+    hold_gain: np.ndarray | None = None, hold_threshold: float = np.inf,
 ) -> BookResult:
     """Simulate the book; raises ValueError naming the first bad day for unusable input.
 
@@ -73,7 +74,9 @@ def run_book(
         raise ValueError(f"invalid cadence {cadence} or cost rates {storage_rate}, {tx_rate}")
     daily = np.empty((n, len(DAILY_COLUMNS)))
     sales = np.empty((n, 4))
+    gain = np.full(n, -np.inf) if hold_gain is None else np.ascontiguousarray(
+        hold_gain, dtype=np.float64)
     count = simulate_kernel(price, intake, np.ascontiguousarray(liquidate, dtype=np.bool_),
-                            share, int(cadence), float(storage_rate), float(tx_rate), daily,
-                            sales)
+                            share, gain, float(hold_threshold), int(cadence),
+                            float(storage_rate), float(tx_rate), daily, sales)
     return BookResult(daily=daily, sales=sales[:count].copy())

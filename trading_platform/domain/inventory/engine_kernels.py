@@ -3,7 +3,10 @@
 Array contract (stated once): every input is a 1-d array of length n over trading days in date
 order. ``price`` float64 closes (finite); ``intake`` float64 volume arriving that day;
 ``liquidate`` bool forced-sale days; ``share`` float64 in [0, 1], the share of the inventory the
-strategy wants to sell that day; ``cadence`` the minimum trading days between two strategy
+strategy wants to sell that day; ``hold_gain`` float64, the expected gain per unit of waiting
+instead of selling today (-inf when a strategy has no such rule), and ``hold_threshold``: the
+sale is skipped when ``inventory x hold_gain`` exceeds it (the Expected Value rule, which
+depends on the inventory held); ``cadence`` the minimum trading days between two strategy
 sales. ``storage_rate`` and ``tx_rate`` are fractions (0.00005 = 0.005 %). Outputs are
 preallocated by the caller: ``daily`` (n, 9) float64 with the ``DAILY_COLUMNS`` below, ``sales``
 (n, 4) float64 rows ``day, quantity, price, reason``; the kernel returns how many sale rows it
@@ -11,7 +14,8 @@ wrote.
 
 Order of a day: intake arrives; on a forced-liquidation day everything left is sold (reason
 FORCED); otherwise, if the strategy's share is > 0, at least ``cadence`` days have passed since
-its last sale and the price is positive, it sells ``share x inventory`` (reason STRATEGY). A
+its last sale, the price is positive and waiting is not worth more than ``hold_threshold``, it
+sells ``share x inventory`` (reason STRATEGY). A
 sale earns ``quantity x price`` and pays ``tx_rate x proceeds``. Storage then accrues on the
 value held at the close: ``storage_rate x inventory x max(price, 0)``. Cash is proceeds minus
 transaction and storage costs; value is cash plus inventory at the close.
@@ -32,7 +36,8 @@ NEVER_SOLD = 1 << 30  # days since the last sale before the first one
 @njit(cache=True)
 def simulate_kernel(
     price: np.ndarray, intake: np.ndarray, liquidate: np.ndarray, share: np.ndarray,
-    cadence: int, storage_rate: float, tx_rate: float, daily: np.ndarray, sales: np.ndarray,
+    hold_gain: np.ndarray, hold_threshold: float, cadence: int, storage_rate: float,
+    tx_rate: float, daily: np.ndarray, sales: np.ndarray,
 ) -> int:
     inventory = 0.0
     cash = 0.0
@@ -45,7 +50,8 @@ def simulate_kernel(
         forced = 0.0
         if liquidate[t]:
             forced = inventory
-        elif share[t] > 0.0 and since >= cadence and price[t] > 0.0 and inventory > 0.0:
+        elif (share[t] > 0.0 and since >= cadence and price[t] > 0.0 and inventory > 0.0
+              and not inventory * hold_gain[t] > hold_threshold):
             sold = share[t] * inventory
             since = 0
         quantity = sold + forced

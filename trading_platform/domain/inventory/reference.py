@@ -27,6 +27,7 @@ class BookState:
 class MarketView:
     day: int
     closes: np.ndarray  # closes[0 .. day], today's last
+    storage_rate: float = 0.0  # storage cost per day as a fraction of the value held
 
 
 Decide = Callable[[BookState, MarketView, "np.ndarray | None"], float]
@@ -50,7 +51,7 @@ def run_book_reference(
             forced = state.inventory
         else:
             matrix = None if forecasts is None else forecasts[t]
-            wanted = decide(state, MarketView(t, price[: t + 1]), matrix)
+            wanted = decide(state, MarketView(t, price[: t + 1], storage_rate), matrix)
             if (wanted > 0 and state.days_since_sale >= cadence and price[t] > 0
                     and state.inventory > 0):
                 sold = wanted * state.inventory
