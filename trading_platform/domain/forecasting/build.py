@@ -27,6 +27,7 @@ from trading_platform.config.models import ModelSpec, ModelZoo
 from trading_platform.domain.forecasting.metrics import forecast_metrics
 from trading_platform.domain.forecasting.models import build_model
 from trading_platform.domain.forecasting.protocol import HORIZONS, ForecastModel, WalkForwardConfig
+from trading_platform.domain.forecasting.store import group_fit_windows
 from trading_platform.domain.forecasting.synthetic_models import synthetic_paths
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS, feature_matrix
 from trading_platform.domain.forecasting.tuned import TunedXGBoostModel
@@ -200,6 +201,5 @@ def fit_schedule(build: ForecastBuild) -> pl.DataFrame:
                                     "days": pl.UInt32})
     days = pl.DataFrame({"date": build.dates, "fit_start": build.fit_start,
                          "fit_end": build.fit_end})
-    return days.group_by("fit_start", "fit_end", maintain_order=True).agg(
-        first_forecast=pl.col("date").min(), last_forecast=pl.col("date").max(), days=pl.len()
-    )
+    return group_fit_windows(days).rename(
+        {"first_date": "first_forecast", "last_date": "last_forecast", "n_days": "days"})

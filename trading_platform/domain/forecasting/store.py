@@ -132,6 +132,16 @@ def write_matrices(
     return folder
 
 
+def group_fit_windows(days: pl.DataFrame) -> pl.DataFrame:
+    """Group ``date, fit_start, fit_end`` rows by fit window, in order of first use.
+
+    Returns ``fit_start, fit_end, first_date, last_date, n_days``.
+    """
+    return days.group_by("fit_start", "fit_end", maintain_order=True).agg(
+        first_date=pl.col("date").min(), last_date=pl.col("date").max(), n_days=pl.len()
+    )
+
+
 @dataclass(frozen=True)
 class MatrixRange:
     """Consecutive stored days: ``dates`` ``(k,)`` and memory-mapped ``paths`` ``(k, p, 14)``."""
@@ -158,11 +168,7 @@ class MatrixStore:
     @property
     def fit_windows(self) -> pl.DataFrame:
         """One row per fit window: ``fit_start, fit_end, first_date, last_date, n_days``."""
-        return (
-            self.index.group_by("fit_start", "fit_end", maintain_order=True)
-            .agg(first_date=pl.col("date").min(), last_date=pl.col("date").max(),
-                 n_days=pl.len())
-        )
+        return group_fit_windows(self.index)
 
     def row(self, day: DateLike) -> int:
         """Row of ``day`` in ``paths``; KeyError naming the store if the day is absent."""

@@ -8,39 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 
-from trading_platform.domain.inventory.engine_kernels import (
-    DAILY_COLUMNS,
-    REASON_FORCED,
-    simulate_kernel,
-)
-
-REASONS = {0: "strategy", REASON_FORCED: "forced"}
+from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS, simulate_kernel
 
 
 @dataclass(frozen=True)
 class BookResult:
-    """``daily`` (n, 9) in ``DAILY_COLUMNS`` order and ``sales`` (k, 4): day, qty, price, reason."""
+    """``daily`` (n, 9) in ``DAILY_COLUMNS`` order and ``sales`` (k, 4): day, quantity, price,
+    reason (``engine_kernels.REASON_STRATEGY`` or ``REASON_FORCED``)."""
 
     daily: np.ndarray
     sales: np.ndarray
 
     def column(self, name: str) -> np.ndarray:
         return self.daily[:, DAILY_COLUMNS.index(name)]
-
-    def daily_frame(self, dates: np.ndarray) -> pl.DataFrame:
-        return pl.DataFrame({"date": dates, **{c: self.daily[:, i]
-                                                 for i, c in enumerate(DAILY_COLUMNS)}})
-
-    def sales_frame(self, dates: np.ndarray) -> pl.DataFrame:
-        days = self.sales[:, 0].astype(np.int64)
-        return pl.DataFrame({
-            "date": np.asarray(dates)[days], "quantity": self.sales[:, 1],
-            "price": self.sales[:, 2],
-            "reason": [REASONS[int(r)] for r in self.sales[:, 3]],
-        }, schema={"date": pl.Date, "quantity": pl.Float64, "price": pl.Float64,
-                   "reason": pl.String})
 
 
 def run_book(

@@ -139,21 +139,29 @@ class RiskAdjusted(StrategySpec):
 
 
 class _ForecastOverlay(StrategySpec):
-    """Shared fields of the A/B twins: skip the baseline's sale while the forecast is bullish."""
+    """The A/B twins' rule: the baseline's sale, skipped while the forecast is bullish.
+
+    Mixed in before a baseline that provides ``triggered``, ``triggered_today``,
+    ``batch_size`` and ``cooldown_days``.
+    """
 
     uses_forecast: bool = True
     consensus_threshold: float = Field(default=0.70, gt=0, le=1)
     min_return: float = Field(default=0.03, ge=0, lt=1)
     evaluation_day: int = Field(default=14, ge=1, le=HORIZONS)
 
-    def _bullish(self, stats: ForecastStats | None) -> np.ndarray:
+    def plan(self, price: np.ndarray, stats: ForecastStats | None,
+             storage_rate: float = 0.0) -> Plan:
         share = _require(stats, self.name).share_above(self.evaluation_day, self.min_return)
-        return share >= self.consensus_threshold  # NaN (no forecast): not bullish
+        bullish = share >= self.consensus_threshold  # NaN (no forecast): not bullish
+        sell = self.triggered(price) & ~bullish
+        return Plan(share=np.where(sell, self.batch_size, 0.0), cadence=self.cooldown_days)
 
-    def _bullish_today(self, market: MarketView, forecast: np.ndarray | None) -> bool:
+    def decide(self, state: BookState, market: MarketView, forecast: np.ndarray | None) -> float:
         share = share_above_reference(forecast, float(market.closes[-1]), self.evaluation_day,
                                       self.min_return)
-        return bool(share >= self.consensus_threshold)
+        sell = self.triggered_today(market) and not share >= self.consensus_threshold
+        return self.batch_size if sell else 0.0
 
 
 class PriceThresholdForecast(_ForecastOverlay, PriceThreshold):
@@ -164,15 +172,6 @@ class PriceThresholdForecast(_ForecastOverlay, PriceThreshold):
 
     kind: Literal["price_threshold_forecast"] = "price_threshold_forecast"  # type: ignore[assignment]
 
-    def plan(self, price: np.ndarray, stats: ForecastStats | None,
-             storage_rate: float = 0.0) -> Plan:
-        share = np.where(self.triggered(price) & ~self._bullish(stats), self.batch_size, 0.0)
-        return Plan(share=share, cadence=self.cooldown_days)
-
-    def decide(self, state: BookState, market: MarketView, forecast: np.ndarray | None) -> float:
-        sell = self.triggered_today(market) and not self._bullish_today(market, forecast)
-        return self.batch_size if sell else 0.0
-
 
 class MovingAverageForecast(_ForecastOverlay, MovingAverage):
     """Moving Average, except that a triggered sale is skipped while at least
@@ -180,12 +179,3 @@ class MovingAverageForecast(_ForecastOverlay, MovingAverage):
     today (the dip is expected to recover). Without a forecast: exactly Moving Average."""
 
     kind: Literal["moving_average_forecast"] = "moving_average_forecast"  # type: ignore[assignment]
-
-    def plan(self, price: np.ndarray, stats: ForecastStats | None,
-             storage_rate: float = 0.0) -> Plan:
-        share = np.where(self.triggered(price) & ~self._bullish(stats), self.batch_size, 0.0)
-        return Plan(share=share, cadence=self.cooldown_days)
-
-    def decide(self, state: BookState, market: MarketView, forecast: np.ndarray | None) -> float:
-        sell = self.triggered_today(market) and not self._bullish_today(market, forecast)
-        return self.batch_size if sell else 0.0

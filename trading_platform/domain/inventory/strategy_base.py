@@ -9,6 +9,7 @@ rule). ``decide`` is its plain-Python twin for one day, used only by the referen
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ class Plan:
     tier: np.ndarray | None = None
 
 
-class StrategySpec(BaseModel):
+class StrategySpec(BaseModel, ABC):
     """A versioned, parameterised strategy; its content hash is its identity in lineage."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -49,12 +50,14 @@ class StrategySpec(BaseModel):
         text = f"{self.name}:{self.model_dump_json()}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    @abstractmethod
     def plan(self, price: np.ndarray, stats: ForecastStats | None,
              storage_rate: float = 0.0) -> Plan:
-        raise NotImplementedError
+        """The engine inputs over all days (vectorised)."""
 
+    @abstractmethod
     def decide(self, state: BookState, market: MarketView, forecast: np.ndarray | None) -> float:
-        raise NotImplementedError
+        """Today's share to sell, from the past and today only (the reference engine's twin)."""
 
 
 @njit(cache=True)
