@@ -7,13 +7,21 @@ from pathlib import Path
 import dagster as dg
 
 from trading_platform.defs.alerts import alert_sensor
+from trading_platform.defs.backtests import backtest_comparison, backtest_results
 from trading_platform.defs.features import features
 from trading_platform.defs.file_drop import incoming_files_sensor
 from trading_platform.defs.forecasts import forecasts
-from trading_platform.defs.jobs import daily_market_job, forecasts_job, market_history_job
+from trading_platform.defs.jobs import (
+    backtests_job,
+    comparison_job,
+    daily_market_job,
+    forecasts_job,
+    market_history_job,
+)
 from trading_platform.defs.market import market_data
 from trading_platform.defs.schedules import daily_after_close
 from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.reports import ReportFolder
 from trading_platform.resources.tracker import MlflowTracker
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.resources.warehouse_io import WarehouseIOManager
@@ -27,8 +35,9 @@ def build_definitions(data_dir: str | None = None) -> dg.Definitions:
     where = Paths(Path(data_dir).resolve()) if data_dir else paths()
     warehouse_path = str(where.warehouse)
     return dg.Definitions(
-        assets=[market_data, features, forecasts],
-        jobs=[market_history_job, daily_market_job, forecasts_job],
+        assets=[market_data, features, forecasts, backtest_results, backtest_comparison],
+        jobs=[market_history_job, daily_market_job, forecasts_job, backtests_job,
+              comparison_job],
         schedules=[daily_after_close],
         sensors=[incoming_files_sensor, alert_sensor],
         resources={
@@ -36,6 +45,7 @@ def build_definitions(data_dir: str | None = None) -> dg.Definitions:
             "warehouse": Warehouse(database=warehouse_path),
             "forecast_store": ForecastStore(root=str(where.forecasts)),
             "tracker": MlflowTracker(root=str(where.mlflow)),
+            "reports": ReportFolder(root=str(where.reports)),
         },
     )
 

@@ -45,12 +45,15 @@ class TradingCalendarSpec(_Frozen):
 
 
 class HarvestSpec(_Frozen):
-    """Intake window (month-day, may wrap the year end) and the annual intake volume."""
+    """Intake window (month-day, may wrap the year end), the annual intake volume and, when
+    set, the maximum holding age in calendar days after which stock is force-sold (otherwise
+    it is force-sold at the end of its season)."""
 
     intake_start: MonthDay
     intake_end: MonthDay
     annual_volume: float = Field(gt=0)
     volume_unit: str = "tonnes"
+    max_holding_days: int | None = Field(default=None, ge=1)
 
 
 class SyntheticSpec(_Frozen):

@@ -26,3 +26,19 @@ forecasts_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("forecasts"),
     description="Walk-forward forecasts for one commodity x model partition (the research build).",
 )
+
+BACKTESTS_JOB = "research_backtests"
+
+backtests_job = dg.define_asset_job(
+    BACKTESTS_JOB,
+    selection=dg.AssetSelection.assets("backtest_results"),
+    description="Every inventory strategy backtested on one commodity x model's forecasts.",
+)
+
+COMPARISON_JOB = "research_comparison"
+
+comparison_job = dg.define_asset_job(
+    COMPARISON_JOB,
+    selection=dg.AssetSelection.assets("backtest_comparison"),
+    description="The cross-commodity comparison of every stored backtest (CSVs and charts).",
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import dagster as dg
@@ -128,3 +128,39 @@ class Warehouse(dg.ConfigurableResource):
             return connection.sql(
                 f"select * from {QUARANTINE_TABLE} order by file, row"
             ).pl()
+
+    def replace_rows(self, keys: Mapping[str, str], tables: Mapping[str, pl.DataFrame]) -> None:
+        """Replace, in one transaction, the rows of each ``schema.table`` whose ``keys`` columns
+        equal the given values with the frame's rows (the key columns are added to them).
+
+        Idempotent: a rerun of the same partition replaces its rows, never appends a copy; a
+        failure rolls everything back, so the previous rows stay.
+        """
+        conditions = " and ".join(f'"{column}" = ?' for column in keys)
+        with self._connect() as connection:
+            connection.begin()
+            try:
+                for qualified, frame in tables.items():
+                    rows = frame.with_columns(
+                        [pl.lit(value).alias(column) for column, value in keys.items()]
+                    ).select([*keys, *frame.columns]).to_arrow()
+                    connection.execute(f"create schema if not exists {qualified.split('.')[0]}")
+                    connection.register("incoming_rows", rows)
+                    connection.execute(f"create table if not exists {qualified} as "
+                                       "select * from incoming_rows limit 0")
+                    connection.execute(f"delete from {qualified} where {conditions}",
+                                       list(keys.values()))
+                    connection.execute(f"insert into {qualified} by name select * from "
+                                       "incoming_rows")
+                    connection.unregister("incoming_rows")
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+
+    def read_table(self, qualified: str) -> pl.DataFrame:
+        """Every row of ``schema.table`` (an empty frame when the table does not exist yet)."""
+        with self._connect() as connection:
+            if not self._has_table(connection, qualified):
+                return pl.DataFrame()
+            return connection.sql(f"select * from {qualified}").pl()

@@ -36,14 +36,21 @@ Decide = Callable[[BookState, MarketView, "np.ndarray | None"], float]
 def run_book_reference(
     price: np.ndarray, intake: np.ndarray, liquidate: np.ndarray, decide: Decide,
     cadence: int, storage_rate: float, tx_rate: float,
-    forecasts: np.ndarray | None = None,
+    forecasts: np.ndarray | None = None, start: int = 0, stop: int | None = None,
+    initial: BookState | None = None, initial_cash: float = 0.0,
 ) -> tuple[list[dict[str, float]], list[tuple[int, float, float, str]]]:
-    """Return (one dict per day with the engine's daily columns, sales as tuples)."""
-    state = BookState(inventory=0.0, days_since_sale=NEVER_SOLD)
-    cash = 0.0
+    """Return (one dict per day with the engine's daily columns, sales as tuples).
+
+    Days ``start .. stop - 1`` are simulated from ``initial`` (inventory and days since the
+    last strategy sale at the close of day ``start - 1``) and ``initial_cash``; the defaults
+    start an empty book on day 0. Sale tuples carry absolute day indices.
+    """
+    state = BookState(inventory=0.0, days_since_sale=NEVER_SOLD) if initial is None else (
+        BookState(initial.inventory, initial.days_since_sale))
+    cash = initial_cash
     days: list[dict[str, float]] = []
     sales: list[tuple[int, float, float, str]] = []
-    for t in range(len(price)):
+    for t in range(start, len(price) if stop is None else stop):
         state.inventory += float(intake[t])
         state.days_since_sale += 1
         sold = forced = 0.0

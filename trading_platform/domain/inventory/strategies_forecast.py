@@ -11,7 +11,11 @@ import numpy as np
 from pydantic import Field
 
 from trading_platform.domain.forecasting.protocol import HORIZONS
-from trading_platform.domain.inventory.forecast_stats import ForecastStats
+from trading_platform.domain.inventory.forecast_stats import (
+    BAND_QUANTILES,
+    ForecastStats,
+    mean_path_return_reference,
+)
 from trading_platform.domain.inventory.reference import BookState, MarketView
 from trading_platform.domain.inventory.strategies_baseline import MovingAverage, PriceThreshold
 from trading_platform.domain.inventory.strategy_base import (
@@ -86,7 +90,7 @@ class ExpectedValue(StrategySpec):
         close = float(market.closes[-1])
         if _day_returns(forecast, close, 1) is None:
             return self.baseline_batch
-        best = max(float(_day_returns(forecast, close, h).mean()) - market.storage_rate * h
+        best = max(mean_path_return_reference(forecast, close, h) - market.storage_rate * h
                    for h in range(1, HORIZONS + 1))
         waiting_pays = state.inventory * (close * best) > self.min_ev_improvement
         return 0.0 if waiting_pays else self.baseline_batch
@@ -132,8 +136,8 @@ class RiskAdjusted(StrategySpec):
         returns = _day_returns(forecast, float(market.closes[-1]), self.evaluation_day)
         if returns is None:
             return self.low_batch
-        q10, q50, q90 = np.quantile(returns, [0.1, 0.5, 0.9])
-        tier = self._tier(float(np.median(returns)), float((q90 - q10) / (1.0 + q50)),
+        q10, q50, q90 = np.quantile(returns, BAND_QUANTILES)
+        tier = self._tier(float(q50), float((q90 - q10) / (1.0 + q50)),
                           float((returns >= 0.0).mean()))
         return {TIER_HIGH: 0.0, TIER_MEDIUM: self.medium_batch, TIER_LOW: self.low_batch}[tier]
 
