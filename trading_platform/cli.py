@@ -1,8 +1,9 @@
-"""Command line: `demo`, `ingest` (vendor files), `forecasts`, `daily`, `status`.
+"""Command line: `demo`, `ingest` (vendor files), `forecasts`, `backtests`, `daily`, `status`.
 
     python -m trading_platform.cli demo [--years N] [--as-of YYYY-MM-DD]
     python -m trading_platform.cli ingest FILE [FILE ...] [--as-of YYYY-MM-DD]
     python -m trading_platform.cli forecasts [--commodity C ...] [--model M ...] [--demo]
+    python -m trading_platform.cli backtests [--commodity C ...] [--model M ...]
     python -m trading_platform.cli daily [--date YYYY-MM-DD]
     python -m trading_platform.cli status
 """
@@ -99,34 +100,55 @@ def run_daily(day: dt.date, as_of: dt.date) -> bool:
     return ok
 
 
-def run_forecasts(commodities: Sequence[str], models: Sequence[str], config: dict) -> bool:
-    """One forecasts run per (commodity, model), as a UI backfill of those partitions would."""
+def run_partitions(job_name: str, keys: Sequence[str], run_config: dict, label: str) -> bool:
+    """One run per ``commodity|model`` key, as a UI backfill of those partitions would."""
     from trading_platform.definitions import defs
 
-    job = defs.resolve_job_def("research_forecasts")
-    run_config = {**_WARNINGS_ONLY, "ops": {"forecasts": {"config": config}}}
-    keys = [f"{c}|{m}" for c in commodities for m in models]
+    job = defs.resolve_job_def(job_name)
     failed: list[str] = []
     began = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
         for number, key in enumerate(keys, start=1):
             started = time.perf_counter()
             result = job.execute_in_process(instance=instance, partition_key=key,
-                                            run_config=run_config, raise_on_error=False)
+                                            run_config={**_WARNINGS_ONLY, **run_config},
+                                            raise_on_error=False)
             bad = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
             state = "ok" if result.success and not bad else (
                 "FAILED" if not result.success else "warn: " + ", ".join(bad))
-            print(f"[{number}/{len(keys)}] forecasts {key}: {state} "
+            print(f"[{number}/{len(keys)}] {label} {key}: {state} "
                   f"({time.perf_counter() - started:.1f} s)", flush=True)
             if not result.success:
                 failed.append(key)
-    print(f"forecasts: {len(keys) - len(failed)} of {len(keys)} partitions built in "
+    print(f"{label}: {len(keys) - len(failed)} of {len(keys)} partitions built in "
           f"{time.perf_counter() - began:.0f} s" + (f"; failed: {', '.join(failed)}" if failed
                                                     else ""))
-    where = paths()
-    print(f"prediction matrices: {where.forecasts}\nMLflow runs: `make mlflow-ui`, then "
-          "http://localhost:5000 (experiment 'forecasts')")
     return not failed
+
+
+def run_forecasts(commodities: Sequence[str], models: Sequence[str], config: dict) -> bool:
+    keys = [f"{c}|{m}" for c in commodities for m in models]
+    ok = run_partitions("research_forecasts", keys, {"ops": {"forecasts": {"config": config}}},
+                        "forecasts")
+    print(f"prediction matrices: {paths().forecasts}\nMLflow runs: `make mlflow-ui`, then "
+          "http://localhost:5000 (experiment 'forecasts')")
+    return ok
+
+
+def run_backtests(commodities: Sequence[str], models: Sequence[str]) -> bool:
+    """Backtest every strategy on each (commodity, model), then the cross-commodity comparison."""
+    from trading_platform.definitions import defs
+
+    keys = [f"{c}|{m}" for c in commodities for m in models]
+    ok = run_partitions("research_backtests", keys, {}, "backtests")
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("research_comparison").execute_in_process(
+            instance=instance, run_config=_WARNINGS_ONLY, raise_on_error=False)
+    folder = paths().reports / "backtests"
+    print(f"backtest comparison: {'written' if result.success else 'FAILED'}; charts and CSVs "
+          f"in {folder} (comparison_summary.csv, value_of_accuracy.png, ...), per pair in "
+          f"{folder}/<commodity>/<model>/")
+    return ok and result.success
 
 
 def print_summary(result: dg.ExecuteInProcessResult) -> None:
@@ -173,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     fc.add_argument("--commodity", action="append", choices=UNIVERSE.commodity_keys)
     fc.add_argument("--model", action="append", choices=ZOO.keys)
     fc.add_argument("--demo", action="store_true", help="the demo's lighter walk-forward")
+    bt = sub.add_parser("backtests", help="backtest every strategy on stored forecasts")
+    bt.add_argument("--commodity", action="append", choices=UNIVERSE.commodity_keys)
+    bt.add_argument("--model", action="append", choices=ZOO.keys)
     sub.add_parser("status", help="print what is materialized and where")
     args = parser.parse_args(argv)
     # Dagster flags APIs chosen on purpose (single-run backfills, MultiPartitionMapping) as
@@ -188,6 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = DEMO_FORECASTS if args.demo else {}
         ok = run_forecasts(args.commodity or UNIVERSE.commodity_keys, args.model or ZOO.keys,
                            config)
+        return 0 if ok else 1
+    if args.command == "backtests":
+        ok = run_backtests(args.commodity or UNIVERSE.commodity_keys, args.model or ZOO.keys)
         return 0 if ok else 1
     if args.command == "daily":
         as_of = args.as_of or args.date + dt.timedelta(days=1)
@@ -210,15 +238,16 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"--years {MIN_FORECAST_YEARS} or more")
     elif args.command == "demo" and result.success:
         ok = run_forecasts(UNIVERSE.commodity_keys, ZOO.keys, DEMO_FORECASTS)
+        ok = run_backtests(UNIVERSE.commodity_keys, ZOO.keys) and ok
         print("next: `make ui` and open http://localhost:3000 (Assets: market_data, features, "
-              "forecasts)")
+              "forecasts, backtest_results, backtest_comparison)")
         return 0 if ok else 1
     return 0 if result.success else 1
 
 
 def print_summary_only() -> None:
     with dg.DagsterInstance.get() as instance:
-        for key in ("market_data", "features", "forecasts"):
+        for key in ("market_data", "features", "forecasts", "backtest_results"):
             count = len(instance.get_materialized_partitions(dg.AssetKey(key)))
             print(f"{key}: {count} partitions materialized")
     where = paths()

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from trading_platform.definitions import build_definitions, defs
+from trading_platform.defs.backtests import backtest_results
 from trading_platform.defs.forecasts import forecasts
 from trading_platform.defs.market import market_data
 
@@ -25,13 +26,29 @@ def test_definitions_given_research_group_exposes_forecasts_by_commodity_and_mod
     resources = built.resources
     assert resources["forecast_store"].root == str(tmp_path.resolve() / "forecasts")
     assert resources["tracker"].root == str(tmp_path.resolve() / "mlflow")
+    assert resources["reports"].root == str(tmp_path.resolve() / "reports")
+
+
+def test_definitions_given_backtests_are_commodity_x_model_with_blocking_checks(tmp_path):
+    built = build_definitions(data_dir=str(tmp_path))
+    graph = built.resolve_asset_graph()
+    node = graph.get(dg.AssetKey("backtest_results"))
+    assert node.group_name == "research" and node.pools == {"duckdb_write"}
+    assert len(node.partitions_def.get_partition_keys()) == 6 * 10
+    assert {spec.name for spec in backtest_results.check_specs if spec.blocking} == {
+        "inventory_accounting_holds", "every_strategy_has_finite_metrics",
+        "kernel_matches_reference"}
+    assert graph.get(dg.AssetKey("backtest_comparison")).partitions_def is None
+    assert built.resolve_job_def("research_backtests") is not None
+    assert built.resolve_job_def("research_comparison") is not None
 
 
 def test_definitions_given_market_group_exposes_assets_checks_and_backfill_job(tmp_path):
     built = build_definitions(data_dir=str(tmp_path))
     graph = built.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == {"market_data", "features", "forecasts"}
+    assert keys == {"market_data", "features", "forecasts", "backtest_results",
+                    "backtest_comparison"}
     for key in ("market_data", "features"):
         node = graph.get(dg.AssetKey(key))
         assert node.group_name == "market"
