@@ -28,13 +28,13 @@ BAND_QUANTILES = (0.1, 0.5, 0.9)
 def mean_returns_kernel(paths: np.ndarray, close: np.ndarray) -> np.ndarray:
     """(n, 14) mean path return per day and horizon, summed in path order."""
     n, p, horizons = paths.shape
-    out = np.empty((n, horizons))
+    out = np.zeros((n, horizons))
     for t in range(n):
+        for i in range(p):  # path order per horizon; horizons innermost for contiguous reads
+            for h in range(horizons):
+                out[t, h] += np.float64(paths[t, i, h]) / close[t] - 1.0
         for h in range(horizons):
-            total = 0.0
-            for i in range(p):
-                total += np.float64(paths[t, i, h]) / close[t] - 1.0
-            out[t, h] = total / p
+            out[t, h] /= p
     return out
 
 

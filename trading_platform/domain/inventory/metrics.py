@@ -10,13 +10,15 @@ Conventions (stated once):
   the season's trading days). Above 1: the strategy sold better than the season's average.
 - **Daily P&L** = change of the book's mark-to-market value (cash + stock at the close) minus
   the value of the day's intake at the close: what the book gained or lost that day by holding
-  stock and by its costs. Summed over the window it is net earnings minus the intake valued at
-  the intake days' closes, i.e. the value added over selling everything on arrival.
+  stock and by its costs. Summed over the window it is the final value (cash + stock at the
+  last close) minus the intake valued at the intake days' closes, i.e. the value added over
+  selling everything on arrival (for a book that ends without stock: net earnings minus that).
 - **Daily returns** = daily P&L / notional, the notional being one season's intake valued at the
   average close of the window (a fixed capital base, so returns add up). Annualisation uses 252
   trading days; the risk-free rate is 0.
 - **Sharpe** = mean / standard deviation (ddof 1) of daily returns x sqrt(252); **Sortino** uses
-  the downside deviation sqrt(mean(min(r, 0)^2)) instead. Both are 0 when the deviation is 0.
+  the downside deviation sqrt(mean(min(r, 0)^2)) instead. Both are 0 when the returns are
+  constant (Sharpe) or never negative (Sortino).
 - **Max drawdown**: equity = 1 + cumulative daily returns (starting at 1 before day 0); the
   largest fall from a running peak, as a fraction (-0.12 = 12 % below the peak; 0 = none).
 - **Annual return** = mean daily return x 252; **Calmar** = annual return / |max drawdown|
@@ -50,11 +52,10 @@ def daily_pnl(value: np.ndarray, intake: np.ndarray, price: np.ndarray) -> np.nd
 
 def sharpe_ratio(returns: np.ndarray) -> float:
     """Annualised Sharpe of daily returns (see the module conventions)."""
-    if returns.size < 2:
+    if returns.size < 2 or np.ptp(returns) == 0:  # constant: std is rounding residue, not 0
         return 0.0
     deviation = float(np.std(returns, ddof=1))
-    return float(np.mean(returns) / deviation * np.sqrt(TRADING_DAYS_PER_YEAR)) if (
-        deviation > 0) else 0.0
+    return float(np.mean(returns) / deviation * np.sqrt(TRADING_DAYS_PER_YEAR))
 
 
 def sortino_ratio(returns: np.ndarray) -> float:

@@ -72,3 +72,16 @@ def test_run_book_given_missing_price_names_the_day_and_rule():
 def test_run_book_given_share_above_one_refuses():
     with pytest.raises(ValueError, match=r"share on day 0 is 1.5; rule: share must be in"):
         run_book(np.ones(1), np.zeros(1), np.zeros(1, bool), np.array([1.5]), 0, 0.0, 0.0)
+
+
+def test_run_book_given_zero_price_day_strategy_waits_but_forced_sale_happens():
+    # Day 0: 10 arrive at a zero close: the strategy's full sale is skipped (nothing earned).
+    # Day 1: close 5, sell all 10: proceeds 50. Day 2: 4 arrive, forced at a zero close: the
+    # stock leaves the book for 0 (a loss the desk sees in forced_volume and net earnings).
+    result = run_book(np.array([0.0, 5.0, 0.0]), np.array([10.0, 0, 4]),
+                      np.array([False, False, True]), np.ones(3), cadence=0, storage_rate=0.0,
+                      tx_rate=0.0)
+    np.testing.assert_allclose(result.column("sold"), [0, 10, 0])
+    np.testing.assert_allclose(result.column("forced"), [0, 0, 4])
+    np.testing.assert_allclose(result.column("cash"), [0, 50, 50])
+    assert result.column("inventory")[-1] == 0
