@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fc.add_argument("--model", action="append", choices=ZOO.keys)
     fc.add_argument("--demo", action="store_true", help="the demo's lighter walk-forward")
     bt = sub.add_parser("backtests", help="backtest every strategy on stored forecasts")
-    bt.add_argument("--commodity", action="append", choices=UNIVERSE.commodity_keys)
+    bt.add_argument("--commodity", action="append", choices=UNIVERSE.harvested_keys)
     bt.add_argument("--model", action="append", choices=ZOO.keys)
     sub.add_parser("status", help="print what is materialized and where")
     args = parser.parse_args(argv)
@@ -215,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            config)
         return 0 if ok else 1
     if args.command == "backtests":
-        ok = run_backtests(args.commodity or UNIVERSE.commodity_keys, args.model or ZOO.keys)
+        ok = run_backtests(args.commodity or UNIVERSE.harvested_keys, args.model or ZOO.keys)
         return 0 if ok else 1
     if args.command == "daily":
         as_of = args.as_of or args.date + dt.timedelta(days=1)
@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"--years {MIN_FORECAST_YEARS} or more")
     elif args.command == "demo" and result.success:
         ok = run_forecasts(UNIVERSE.commodity_keys, ZOO.keys, DEMO_FORECASTS)
-        ok = run_backtests(UNIVERSE.commodity_keys, ZOO.keys) and ok
+        ok = run_backtests(UNIVERSE.harvested_keys, ZOO.keys) and ok
         print("next: `make ui` and open http://localhost:3000 (Assets: market_data, features, "
               "forecasts, backtest_results, backtest_comparison)")
         return 0 if ok else 1

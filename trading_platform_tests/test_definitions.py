@@ -34,7 +34,7 @@ def test_definitions_given_backtests_are_commodity_x_model_with_blocking_checks(
     graph = built.resolve_asset_graph()
     node = graph.get(dg.AssetKey("backtest_results"))
     assert node.group_name == "research" and node.pools == {"duckdb_write"}
-    assert len(node.partitions_def.get_partition_keys()) == 6 * 10
+    assert len(node.partitions_def.get_partition_keys()) == 5 * 10  # crude has no harvest
     assert {spec.name for spec in backtest_results.check_specs if spec.blocking} == {
         "inventory_accounting_holds", "every_strategy_has_finite_metrics",
         "kernel_matches_reference"}

@@ -128,6 +128,11 @@ class Universe(_Frozen):
     def commodity_keys(self) -> list[str]:
         return sorted(self.commodities)
 
+    @property
+    def harvested_keys(self) -> list[str]:
+        """Commodities with a harvest: the ones the producer's inventory book applies to."""
+        return [key for key in self.commodity_keys if self.commodities[key].harvest is not None]
+
     def commodity(self, key: str) -> CommoditySpec:
         try:
             return self.commodities[key]

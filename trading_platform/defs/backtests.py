@@ -1,6 +1,7 @@
 """backtest_results: every inventory strategy on one model's forecasts, with its checks;
 backtest_comparison: all commodities x models side by side."""
 
+import datetime as dt
 import time
 
 import dagster as dg
@@ -13,7 +14,7 @@ from trading_platform.defs.backtest_reports import (
 )
 from trading_platform.defs.check_results import check_results
 from trading_platform.defs.forecasts import FEATURES_TO_FORECASTS
-from trading_platform.defs.universe import FORECAST_PARTITIONS, UNIVERSE, ZOO
+from trading_platform.defs.universe import BACKTEST_PARTITIONS, UNIVERSE, ZOO
 from trading_platform.domain.inventory.alignment import UnusableForecastsError
 from trading_platform.domain.inventory.backtest import BookSetup
 from trading_platform.domain.inventory.comparison import comparison_tables, missing_partitions
@@ -29,7 +30,11 @@ BACKTEST_CHECK_SPECS = [
     dg.AssetCheckSpec("every_strategy_has_finite_metrics", asset=BACKTEST_KEY, blocking=True),
     dg.AssetCheckSpec("kernel_matches_reference", asset=BACKTEST_KEY, blocking=True),
 ]
-BACKTEST_TABLES = ("summary", "metrics", "seasons", "forced", "sales", "daily")
+# The same (commodity, model) of forecasts; market data of the commodity over all dates.
+SAME_COMMODITY_AND_MODEL = dg.MultiPartitionMapping({
+    "commodity": dg.DimensionPartitionMapping("commodity", dg.IdentityPartitionMapping()),
+    "model": dg.DimensionPartitionMapping("model", dg.IdentityPartitionMapping()),
+})
 
 
 def _nominal_accuracies() -> dict[str, float | None]:
@@ -38,10 +43,10 @@ def _nominal_accuracies() -> dict[str, float | None]:
 
 
 @dg.asset(
-    partitions_def=FORECAST_PARTITIONS,
+    partitions_def=BACKTEST_PARTITIONS,
     group_name="research",
     pool="duckdb_write",
-    deps=[dg.AssetDep("forecasts"),
+    deps=[dg.AssetDep("forecasts", partition_mapping=SAME_COMMODITY_AND_MODEL),
           dg.AssetDep("market_data", partition_mapping=FEATURES_TO_FORECASTS)],
     check_specs=BACKTEST_CHECK_SPECS,
     kinds={"numba", "duckdb"},
@@ -58,7 +63,7 @@ def backtest_results(
     try:
         store = forecast_store.open(commodity, model)
         market = warehouse.read_market([commodity], store.dates[0].astype(object),
-                                       store.dates[-1].astype(object))
+                                       dt.date.max)
         run = backtest_model(
             market["date"].to_numpy(), market["close"].to_numpy(), store.dates, store.paths,
             store.checks, f"{commodity}|{model}",
@@ -100,7 +105,7 @@ def backtest_comparison(warehouse: Warehouse, reports: ReportFolder) -> dg.Mater
     outputs = comparison_outputs(summary, detailed)
     for name, content in outputs.files.items():
         reports.write(f"backtests/{name}", content)
-    missing = missing_partitions(summary, UNIVERSE.commodity_keys, ZOO.keys)
+    missing = missing_partitions(summary, UNIVERSE.harvested_keys, ZOO.keys)
     return dg.MaterializeResult(metadata=outputs.metadata | {
         "partitions": dg.MetadataValue.int(summary.height),
         "missing_partitions": dg.MetadataValue.json(missing),

@@ -17,3 +17,9 @@ FORECAST_PARTITIONS = dg.MultiPartitionsDefinition({
     "commodity": dg.StaticPartitionsDefinition(UNIVERSE.commodity_keys),
     "model": dg.StaticPartitionsDefinition(ZOO.keys),
 })
+# The inventory book needs a harvest, so its backtests cover the harvested commodities only
+# (crude has none); keys read like the forecasts' ("coffee|xgboost").
+BACKTEST_PARTITIONS = dg.MultiPartitionsDefinition({
+    "commodity": dg.StaticPartitionsDefinition(UNIVERSE.harvested_keys),
+    "model": dg.StaticPartitionsDefinition(ZOO.keys),
+})

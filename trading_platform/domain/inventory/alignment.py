@@ -1,12 +1,14 @@
 """Line prediction matrices up with market days before a backtest, and refuse unusable stores.
 
 Rules (documented behaviour, tested):
-- The backtest window is the span of the forecast store: market days from its first to its last
-  forecast day. Baselines run over the same window, so every strategy is compared on the same
-  days.
-- A market day in the window without a stored matrix (synthetic models skip days whose close or
-  next closes are not positive) gets an all-NaN matrix: an "empty forecast" day, on which every
-  forecast-driven strategy falls back to its no-forecast rule.
+- The backtest window runs from the store's first forecast day to the last market day given.
+  Every model of a commodity starts forecasting on the same day (the walk-forward's
+  out-of-sample start), so all models, and the baselines, are compared on the same days.
+- A market day in the window without a stored matrix gets an all-NaN matrix: an "empty
+  forecast" day, on which every forecast-driven strategy falls back to its no-forecast rule.
+  Synthetic models have none for the last 14 days (their paths need the realised future) and
+  skip days whose close or next closes are not positive; a real model has none for market days
+  that arrived after its forecasts were built.
 - A stored forecast day that is not a market day (the market data changed since the forecasts
   were built) is ignored and counted, so the caller can report it.
 - A close that is missing (NaN) or infinite in the window is an error naming the date; a zero
@@ -57,19 +59,18 @@ def require_passed_checks(checks: dict[str, Any] | None, where: str) -> None:
 def align_forecasts(
     market_dates: np.ndarray, closes: np.ndarray, forecast_dates: np.ndarray, paths: np.ndarray
 ) -> AlignedInputs:
-    """Restrict the market to the store's span and give every market day its matrix (or NaN)."""
+    """Market days from the store's first day on, each with its matrix (or NaN rows)."""
     market_dates = np.asarray(market_dates, dtype="datetime64[D]")
     forecast_dates = np.asarray(forecast_dates, dtype="datetime64[D]")
     if forecast_dates.size == 0:
         raise UnusableForecastsError("the forecast store holds no days")
     lo = int(np.searchsorted(market_dates, forecast_dates[0], side="left"))
-    hi = int(np.searchsorted(market_dates, forecast_dates[-1], side="right"))
-    dates = market_dates[lo:hi]
+    dates = market_dates[lo:]
     if dates.size == 0:
         raise UnusableForecastsError(
-            f"no market days between the forecasts' first and last day ({forecast_dates[0]} .. "
+            f"no market days on or after the forecasts' first day ({forecast_dates[0]} .. "
             f"{forecast_dates[-1]}): materialize market_data for that span")
-    price = np.asarray(closes, dtype=np.float64)[lo:hi]
+    price = np.asarray(closes, dtype=np.float64)[lo:]
     bad = ~np.isfinite(price)
     if bad.any():
         raise UnusableForecastsError(

@@ -58,12 +58,14 @@ def test_align_forecasts_given_forecast_day_that_is_not_a_market_day_ignores_and
     assert not (aligned.paths == 4.0).any()
 
 
-def test_align_forecasts_given_store_inside_market_restricts_window_to_its_span():
-    # The store covers 2024-01-03 .. 2024-01-05: market days 1..3 only.
+def test_align_forecasts_given_store_ending_early_runs_to_last_market_day_without_forecast():
+    # The store covers 2024-01-03 .. 2024-01-05 (a synthetic model's store ends before the
+    # market): the window is market days 1..4, day 4 (2024-01-08) an empty-forecast day.
     aligned = align_forecasts(MARKET, CLOSES, MARKET[1:4], _paths(3))
-    np.testing.assert_array_equal(aligned.dates, MARKET[1:4])
-    np.testing.assert_array_equal(aligned.price, [11.0, 12.0, 13.0])
-    assert aligned.paths.shape[0] == 3 and aligned.missing_days == 0
+    np.testing.assert_array_equal(aligned.dates, MARKET[1:])
+    np.testing.assert_array_equal(aligned.price, [11.0, 12.0, 13.0, 14.0])
+    assert aligned.paths.shape[0] == 4 and aligned.missing_days == 1
+    assert np.isnan(aligned.paths[3]).all()
 
 
 def test_align_forecasts_given_nan_close_in_window_names_the_date():

@@ -471,7 +471,8 @@ def test_backtest_model_given_failed_store_checks_refuses(setup):
 
 def test_backtest_model_given_good_store_passes_checks_and_summarises_window(setup):
     dates, price, paths = _random_market(n=400)
-    # The store covers market days 5 .. 394 and lacks day 100.
+    # The store covers market days 5 .. 394 and lacks day 100; the window runs on to the last
+    # market day 399, so days 100 and 395..399 have no forecast: 395 days, 6 missing.
     forecast_days = np.delete(dates[5:395], 95)
     stored = np.delete(paths[5:395], 95, axis=0)
     run = backtest_model(dates, price, forecast_days, stored, GOOD_CHECKS, "coffee|m", setup,
@@ -483,8 +484,8 @@ def test_backtest_model_given_good_store_passes_checks_and_summarises_window(set
     summary = run.summary.row(0, named=True)
     assert run.summary.height == 1
     assert str(summary["window_start"]) == str(dates[5])
-    assert str(summary["window_end"]) == str(dates[394])
-    assert summary["n_days"] == 390 and summary["missing_forecast_days"] == 1
+    assert str(summary["window_end"]) == str(dates[399])
+    assert summary["n_days"] == 395 and summary["missing_forecast_days"] == 6
     assert summary["ignored_forecast_days"] == 0
     assert summary["best_overall"] in default_strategies()
     assert summary["accuracy"] == pytest.approx(run.frames.accuracy)
