@@ -1,0 +1,64 @@
+"""Champion-selection config: score weights and pass thresholds, frozen and validated.
+
+``weights`` apply to min-max normalised metrics (see ``domain.selection.scoring``) and must sum
+to 1 (within 1e-9); every weight is >= 0. Thresholds are absolute: Sharpe at least
+``min_sharpe``, max drawdown at least ``min_max_drawdown`` (a fraction, -0.20 = 20 % below the
+peak), Calmar at least ``min_calmar``, turnover at most ``max_turnover``. ``content_hash`` is the
+config's identity in lineage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScoreWeights(_Frozen):
+    sharpe: float = Field(default=0.30, ge=0, le=1)
+    max_drawdown: float = Field(default=0.25, ge=0, le=1)
+    calmar: float = Field(default=0.20, ge=0, le=1)
+    turnover: float = Field(default=0.15, ge=0, le=1)
+    regime_consistency: float = Field(default=0.10, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> ScoreWeights:
+        total = sum(self.model_dump().values())
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"weights must sum to 1, they sum to {total:.6g}")
+        return self
+
+
+class Thresholds(_Frozen):
+    min_sharpe: float = 1.0
+    min_max_drawdown: float = Field(default=-0.20, le=0, ge=-1)
+    min_calmar: float = 0.5
+    max_turnover: float = Field(default=0.40, gt=0, le=1)
+
+
+class SelectionConfig(_Frozen):
+    weights: ScoreWeights = ScoreWeights()
+    thresholds: Thresholds = Thresholds()
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+def default_selection_path() -> Path:
+    return Path(__file__).with_name("selection.yaml")
+
+
+def load_selection(path: Path | str | None = None) -> SelectionConfig:
+    """Load the YAML; raise ValueError naming the file and the field on bad config."""
+    source = Path(path) if path else default_selection_path()
+    try:
+        return SelectionConfig.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"selection config {source}: {exc}") from exc

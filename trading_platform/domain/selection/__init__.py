@@ -1,0 +1,1 @@
+"""Champion selection: regime labels, candidate scoring, the champion rule."""
