@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from trading_platform.config.loading import load_yaml_config
 
 ModelKind = Literal["random_walk", "xgboost", "xgboost_optuna", "lightgbm", "random_forest",
                     "ensemble", "synthetic"]
@@ -60,7 +61,4 @@ def default_model_zoo_path() -> Path:
 def load_model_zoo(path: Path | str | None = None) -> ModelZoo:
     """Load the zoo YAML; raise ValueError naming the file and field on bad config."""
     source = Path(path) if path else default_model_zoo_path()
-    try:
-        return ModelZoo.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"model zoo config {source}: {exc}") from exc
+    return load_yaml_config(ModelZoo, source, "model zoo")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from trading_platform.config.loading import load_yaml_config
 
 
 class _Frozen(BaseModel):
@@ -58,7 +59,4 @@ def default_selection_path() -> Path:
 def load_selection(path: Path | str | None = None) -> SelectionConfig:
     """Load the YAML; raise ValueError naming the file and the field on bad config."""
     source = Path(path) if path else default_selection_path()
-    try:
-        return SelectionConfig.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"selection config {source}: {exc}") from exc
+    return load_yaml_config(SelectionConfig, source, "selection")

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import IO, Any
 import numpy as np
 import polars as pl
 
+from trading_platform.domain.atomic_files import stage_file, write_atomically
 from trading_platform.domain.forecasting.protocol import HORIZONS
 
 PATHS_FILE = "paths.npy"
@@ -56,21 +56,6 @@ def _to_days(values: Sequence[DateLike] | np.ndarray | DateLike, n: int, name: s
     if days.shape != (n,) or np.isnat(days).any():
         raise ValueError(f"{name} must be one date or {n} dates without gaps, got {days.shape}")
     return days
-
-
-def _atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> Path:
-    """Write via ``write`` into a temp file next to ``target``; return the synced temp path."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
 
 
 def _save_array(handle: IO[bytes], array: np.ndarray) -> None:
@@ -122,7 +107,7 @@ def write_matrices(
             (INDEX_FILE, index.write_parquet),
             (META_FILE, lambda f: f.write(meta_text.encode())),
         ):
-            staged.append((_atomic_write(folder / name, write), folder / name))
+            staged.append((stage_file(folder / name, write), folder / name))
     except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
@@ -211,6 +196,5 @@ def open_matrices(folder: str | Path) -> MatrixStore:
 
 def record_checks(folder: str | Path, verdicts: dict[str, Any]) -> None:
     """Write the checks' verdicts on the store in ``folder`` (atomically, JSON)."""
-    target = Path(folder) / CHECKS_FILE
     text = json.dumps(verdicts, indent=2, sort_keys=True).encode()
-    os.replace(_atomic_write(target, lambda f: f.write(text)), target)
+    write_atomically(Path(folder) / CHECKS_FILE, text)

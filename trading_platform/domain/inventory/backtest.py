@@ -65,6 +65,7 @@ class Backtest:
     strategies: Mapping[str, StrategySpec]
     plans: dict[str, Plan]
     results: dict[str, BookResult]
+    stats: ForecastStats | None = None  # shared by the strategies, reused by the tables
 
 
 def run_backtest(
@@ -82,7 +83,7 @@ def run_backtest(
                                 plan.cadence, setup.storage_rate, setup.tx_rate, dates,
                                 plan.hold_gain, plan.hold_threshold)
     return Backtest(dates=dates, price=price, paths=paths, setup=setup, schedule=schedule,
-                    strategies=strategies, plans=plans, results=results)
+                    strategies=strategies, plans=plans, results=results, stats=stats)
 
 
 @dataclass(frozen=True)
@@ -184,16 +185,17 @@ def tier_distribution(backtest: Backtest) -> dict[str, float]:
 
 def forecast_accuracy(backtest: Backtest, horizon: int = ACCURACY_HORIZON) -> float:
     """Directional accuracy at ``horizon``: sign of the median path return vs the realised
-    return, over window days whose matrix is usable and whose future close is in the window."""
-    if backtest.paths is None or backtest.price.size <= horizon:
+    return, over window days whose matrix is usable and whose future close is in the window.
+    The median comes from the strategies' shared statistics (already computed at the
+    evaluation horizon); its sign is that of the median path's log return."""
+    if backtest.stats is None or backtest.price.size <= horizon:
         return float("nan")
     today, future = backtest.price[:-horizon], backtest.price[horizon:]
-    median = np.median(np.asarray(backtest.paths[:-horizon, :, horizon - 1], np.float64), axis=1)
+    median = backtest.stats.median_return(horizon)[:-horizon]
     usable = np.isfinite(median) & (today > 0) & (future > 0)
     if not usable.any():
         return float("nan")
-    hits = directional_hits(np.log(median[usable] / today[usable]),
-                            np.log(future[usable] / today[usable]))
+    hits = directional_hits(median[usable], np.log(future[usable] / today[usable]))
     return float(hits.mean())
 
 
