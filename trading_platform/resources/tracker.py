@@ -2,7 +2,8 @@
 
 The store is a SQLite database (the model registry needs a database backend) at
 ``<data>/mlflow/mlflow.db``; artifacts (plots, fitted models) go to ``<data>/mlflow/artifacts``.
-The MLflow UI reads the same place: ``make mlflow-ui``. Only this module imports mlflow.
+The MLflow UI reads the same place: ``make mlflow-ui``. Only this module and ``registry`` (the
+champion model registry, same store) import mlflow.
 """
 
 from __future__ import annotations

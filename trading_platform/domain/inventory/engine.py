@@ -9,16 +9,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS, simulate_kernel
+from trading_platform.domain.inventory.engine_kernels import (
+    DAILY_COLUMNS,
+    NEVER_SOLD,
+    simulate_kernel,
+)
+from trading_platform.domain.inventory.reference import BookState
 
 
 @dataclass(frozen=True)
 class BookResult:
     """``daily`` (n, 9) in ``DAILY_COLUMNS`` order and ``sales`` (k, 4): day, quantity, price,
-    reason (``engine_kernels.REASON_STRATEGY`` or ``REASON_FORCED``)."""
+    reason (``engine_kernels.REASON_STRATEGY`` or ``REASON_FORCED``); ``final`` the book at the
+    last close (inventory and days since the last strategy sale) and ``final_cash``."""
 
     daily: np.ndarray
     sales: np.ndarray
+    final: BookState
+    final_cash: float
 
     def column(self, name: str) -> np.ndarray:
         return self.daily[:, DAILY_COLUMNS.index(name)]
@@ -28,8 +36,10 @@ def run_book(
     price: np.ndarray, intake: np.ndarray, liquidate: np.ndarray, share: np.ndarray,
     cadence: int, storage_rate: float, tx_rate: float, dates: np.ndarray | None = None,
     hold_gain: np.ndarray | None = None, hold_threshold: float = np.inf,
+    initial: BookState | None = None, initial_cash: float = 0.0,
 ) -> BookResult:
-    """Simulate the book; raises ValueError naming the first bad day for unusable input.
+    """Simulate the book from ``initial`` (default: empty, never sold) and ``initial_cash``;
+    raises ValueError naming the first bad day for unusable input.
 
     Prices must be finite (a missing price is an error: fill or drop the day upstream); a zero
     or negative price is allowed and the strategy does not sell on it (forced sales still do).
@@ -57,7 +67,11 @@ def run_book(
     sales = np.empty((n, 4))
     gain = np.full(n, -np.inf) if hold_gain is None else np.ascontiguousarray(
         hold_gain, dtype=np.float64)
+    start = initial or BookState(inventory=0.0, days_since_sale=NEVER_SOLD)
+    state = np.array([start.inventory, initial_cash, start.days_since_sale], dtype=np.float64)
     count = simulate_kernel(price, intake, np.ascontiguousarray(liquidate, dtype=np.bool_),
                             share, gain, float(hold_threshold), int(cadence),
-                            float(storage_rate), float(tx_rate), daily, sales)
-    return BookResult(daily=daily, sales=sales[:count].copy())
+                            float(storage_rate), float(tx_rate), daily, sales, state)
+    return BookResult(daily=daily, sales=sales[:count].copy(),
+                      final=BookState(float(state[0]), int(state[2])),
+                      final_cash=float(state[1]))

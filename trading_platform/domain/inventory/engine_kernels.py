@@ -10,7 +10,9 @@ depends on the inventory held); ``cadence`` the minimum trading days between two
 sales. ``storage_rate`` and ``tx_rate`` are fractions (0.00005 = 0.005 %). Outputs are
 preallocated by the caller: ``daily`` (n, 9) float64 with the ``DAILY_COLUMNS`` below, ``sales``
 (n, 4) float64 rows ``day, quantity, price, reason``; the kernel returns how many sale rows it
-wrote.
+wrote. ``state`` (3,) float64 is read at the start and written at the end: inventory, cash and
+days since the last strategy sale (the book at the close before the first day; zeros and
+``NEVER_SOLD`` for an empty book), so a live day continues the book exactly where it stood.
 
 Order of a day: intake arrives; on a forced-liquidation day everything left is sold (reason
 FORCED); otherwise, if the strategy's share is > 0, at least ``cadence`` days have passed since
@@ -37,11 +39,11 @@ NEVER_SOLD = 1 << 30  # days since the last sale before the first one
 def simulate_kernel(
     price: np.ndarray, intake: np.ndarray, liquidate: np.ndarray, share: np.ndarray,
     hold_gain: np.ndarray, hold_threshold: float, cadence: int, storage_rate: float,
-    tx_rate: float, daily: np.ndarray, sales: np.ndarray,
+    tx_rate: float, daily: np.ndarray, sales: np.ndarray, state: np.ndarray,
 ) -> int:
-    inventory = 0.0
-    cash = 0.0
-    since = NEVER_SOLD
+    inventory = state[0]
+    cash = state[1]
+    since = int(state[2])
     n_sales = 0
     for t in range(price.shape[0]):
         inventory += intake[t]
@@ -75,4 +77,7 @@ def simulate_kernel(
         daily[t, 6] = storage
         daily[t, 7] = cash
         daily[t, 8] = cash + inventory * price[t]
+    state[0] = inventory
+    state[1] = cash
+    state[2] = since
     return n_sales

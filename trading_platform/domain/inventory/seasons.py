@@ -5,16 +5,21 @@ Conventions:
   year's intake start. The intake window runs from intake start to intake end, both inclusive;
   it may wrap the year end (cocoa: 10-01 .. 03-31 belongs to the season that started in
   October).
-- The season's ``annual_volume`` arrives in equal parts on the trading days of its intake
-  window that are in the data. Only seasons whose intake start lies on or after the first date
-  are simulated: a season already under way when the data begin has unknown stock, so the days
-  before the first full season carry no intake.
-- A season whose intake window holds no trading day has no intake (nothing to sell); its
+- The season's ``annual_volume`` accrues in equal parts on the weekdays (Mon-Fri) of its intake
+  window; a trading day receives what accrued on the weekdays since the previous trading day
+  (a holiday's share arrives with the next trading day). The intake of a day therefore depends
+  only on dates up to that day (the live path and the backtest agree), and a season whose data
+  reach past its window end receives exactly ``annual_volume``. Only seasons whose intake
+  start lies on or after the first date are simulated: a season already under way when the
+  data begin has unknown stock, so the days before the first full season carry no intake.
+- A season whose intake window holds no weekday has no intake (nothing to sell); its
   forced-liquidation day still exists, with nothing to liquidate.
 - Forced liquidation: whatever is left is sold on the last trading day of the season, or earlier
   on the first trading day at least ``max_holding_days`` calendar days after the season's intake
-  start. The season still open at the end of the data is not liquidated: its stock is the
-  ending inventory.
+  start. The season still open at the end of the data is not liquidated (its stock is the
+  ending inventory) unless ``next_day``, the trading day after the last date (known from the
+  calendar on a live day), already belongs to the next season: then the last date is the
+  season's last trading day.
 """
 
 from __future__ import annotations
@@ -50,8 +55,18 @@ def _on(year: int, month_day: tuple[int, int]) -> np.datetime64:
     return np.datetime64(f"{year:04d}-{month:02d}-{day:02d}", "D")
 
 
+def _accrued_weekdays(dates: np.ndarray, start: np.datetime64,
+                      window_end: np.datetime64) -> np.ndarray:
+    """Per date, the intake window's weekdays in (previous date, date]."""
+    previous = np.concatenate(([start - 1], dates[:-1]))
+    low = np.maximum(previous + 1, start)
+    high = np.minimum(dates, window_end) + 1
+    return np.where(high > low, np.busday_count(low, np.maximum(high, low)), 0)
+
+
 def harvest_schedule(
-    dates: np.ndarray, harvest: HarvestSpec, max_holding_days: int | None = None
+    dates: np.ndarray, harvest: HarvestSpec, max_holding_days: int | None = None,
+    next_day: np.datetime64 | None = None,
 ) -> HarvestSchedule:
     """Build the schedule for ``dates`` (strictly increasing ``datetime64[D]`` trading days)."""
     dates = np.asarray(dates, dtype="datetime64[D]")
@@ -75,13 +90,16 @@ def harvest_schedule(
         window_end = _on(year + 1 if wraps else year, end_md)
         in_season = (dates >= start) & (dates < next_start)
         season[in_season] = k
-        window = (dates >= start) & (dates <= window_end)
-        if window.any():
-            intake[window] = harvest.annual_volume / int(window.sum())
+        weekdays = int(np.busday_count(start, window_end + 1))
+        if weekdays:
+            intake[in_season] = harvest.annual_volume / weekdays * _accrued_weekdays(
+                dates[in_season], start, window_end)
         days = np.flatnonzero(in_season)
-        if days.size == 0 or (dates[-1] < next_start - 1 and max_holding_days is None):
+        complete = dates[-1] >= next_start - 1 or (
+            next_day is not None and np.datetime64(next_day, "D") >= next_start)
+        if days.size == 0 or (not complete and max_holding_days is None):
             continue  # the open season at the end of the data is not liquidated
-        last = days[-1] if dates[-1] >= next_start - 1 else None
+        last = days[-1] if complete else None
         if max_holding_days is not None:
             aged = days[dates[days] >= start + np.timedelta64(max_holding_days, "D")]
             if aged.size and (last is None or aged[0] < last):

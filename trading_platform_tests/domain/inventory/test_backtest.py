@@ -35,7 +35,6 @@ from trading_platform.domain.inventory.comparison import (
     comparison_tables,
     missing_partitions,
 )
-from trading_platform.domain.inventory.engine import BookResult
 from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS, REASON_STRATEGY
 from trading_platform.domain.inventory.model_backtest import backtest_model
 from trading_platform.domain.inventory.reference import (
@@ -313,7 +312,7 @@ def _tampered(backtest: Backtest, key: str, column: str, delta: float, from_day:
     daily = result.daily.copy()
     daily[from_day:, DAILY_COLUMNS.index(column)] += delta
     return dataclasses.replace(backtest, results={
-        **backtest.results, key: BookResult(daily=daily, sales=result.sales.copy())})
+        **backtest.results, key: dataclasses.replace(result, daily=daily)})
 
 
 def test_inventory_accounting_holds_given_tampered_cash_fails_naming_strategy(backtest):

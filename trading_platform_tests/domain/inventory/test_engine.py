@@ -85,3 +85,21 @@ def test_run_book_given_zero_price_day_strategy_waits_but_forced_sale_happens():
     np.testing.assert_allclose(result.column("forced"), [0, 0, 4])
     np.testing.assert_allclose(result.column("cash"), [0, 50, 50])
     assert result.column("inventory")[-1] == 0
+
+
+def test_run_book_given_split_at_any_day_continues_exactly_from_the_state():
+    # Running days 0..k-1, then k..n-1 from the first run's final state, gives the same book
+    # bit for bit as one run: what the live path relies on.
+    rng = np.random.default_rng(3)
+    n = 120
+    price = 100 + np.cumsum(rng.normal(0, 1, n))
+    intake = np.where(np.arange(n) % 40 < 10, 5.0, 0.0)
+    liquidate = np.arange(n) % 40 == 39
+    share = rng.choice([0.0, 0.25, 0.5], n)
+    whole = run_book(price, intake, liquidate, share, 3, 0.0001, 0.001)
+    for k in (1, 17, 60, 119):
+        head = run_book(price[:k], intake[:k], liquidate[:k], share[:k], 3, 0.0001, 0.001)
+        tail = run_book(price[k:], intake[k:], liquidate[k:], share[k:], 3, 0.0001, 0.001,
+                        initial=head.final, initial_cash=head.final_cash)
+        np.testing.assert_array_equal(np.vstack([head.daily, tail.daily]), whole.daily)
+        assert tail.final == whole.final and tail.final_cash == whole.final_cash

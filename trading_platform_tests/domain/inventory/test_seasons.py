@@ -58,3 +58,36 @@ def test_harvest_schedule_given_window_without_trading_days_has_no_intake():
     schedule = harvest_schedule(dates, spec)  # 2021-05-01/02 is a weekend: nothing arrives
     assert schedule.intake[schedule.season == 0].sum() == 0
     assert schedule.intake[schedule.season == 1].sum() == pytest.approx(100)  # Mon-Tue 2022
+
+
+def test_harvest_schedule_given_holiday_in_window_defers_its_intake_to_the_next_day():
+    dates = _weekdays("2021-04-26", "2021-05-14")
+    dates = dates[dates != np.datetime64("2021-05-05")]  # a Wednesday holiday
+    spec = HarvestSpec(intake_start="05-03", intake_end="05-07", annual_volume=100)
+    schedule = harvest_schedule(dates, spec)
+    arrivals = dict(zip(dates.astype(str), schedule.intake, strict=True))
+    # 5 weekdays in the window: 20 each; Wednesday's 20 arrives with Thursday's 20.
+    assert [arrivals[d] for d in ("2021-05-03", "2021-05-04", "2021-05-06", "2021-05-07")] == \
+        pytest.approx([20, 20, 40, 20])
+    assert schedule.intake.sum() == pytest.approx(100)
+
+
+def test_harvest_schedule_given_truncated_history_gives_the_same_intake_prefix():
+    dates = _weekdays("2021-01-04", "2022-12-30")
+    spec = HarvestSpec(intake_start="09-15", intake_end="11-30", annual_volume=20000)
+    full = harvest_schedule(dates, spec)
+    for stop in (200, 215, 230, 420):  # ends inside and after intake windows
+        part = harvest_schedule(dates[: stop + 1], spec)
+        np.testing.assert_array_equal(part.intake, full.intake[: stop + 1])
+
+
+def test_harvest_schedule_given_next_day_in_next_season_liquidates_the_last_date():
+    dates = _weekdays("2021-04-01", "2022-04-29")  # Friday before the 2022-05-01 season
+    spec = HarvestSpec(intake_start="05-01", intake_end="06-30", annual_volume=100)
+    early = harvest_schedule(dates[:-1], spec)  # data end on Thursday: season still open
+    live = harvest_schedule(dates[:-1], spec, next_day=np.datetime64("2022-04-29"))
+    last_day = harvest_schedule(dates, spec, next_day=np.datetime64("2022-05-02"))
+    assert not early.liquidate.any() and not live.liquidate.any()
+    # Without next_day a Friday end of data is not known to be the season's last trading day.
+    assert not harvest_schedule(dates, spec).liquidate.any()
+    assert last_day.liquidate[-1] and last_day.liquidate.sum() == 1

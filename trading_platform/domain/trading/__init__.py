@@ -1,0 +1,1 @@
+"""Live trading: recommendations, ledger, validators, breakers, monitoring, the daily report."""

@@ -1,0 +1,101 @@
+"""Candidate table: synthetic models excluded, regime consistency from the daily P&L."""
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from trading_platform.config.selection import SelectionConfig
+from trading_platform.domain.selection.candidates import build_candidates
+
+START = np.datetime64("2020-01-01")
+
+
+def _market() -> tuple[np.ndarray, np.ndarray]:
+    # The regimes test's market: 400 business days rising in shrinking swings, then 100 falling
+    # with +4 %/-6 % swings. regime_labels gives: days 0-268 unknown (warm-up), 269-399
+    # calm_up, 400-404 a mix, 405-499 volatile_down.
+    swing = np.linspace(0.01, 0.001, 400) * np.where(np.arange(400) % 2 == 0, 1.0, -1.0)
+    rise = 100 * np.exp(0.001 * np.arange(400) + swing)
+    swings = np.where(np.arange(100) % 2 == 0, 0.04, -0.06)
+    closes = np.concatenate([rise, rise[-1] * np.exp(np.cumsum(swings))])
+    return np.busday_offset(START, np.arange(500), roll="forward"), closes
+
+
+def _book(model: str, strategy: str, dates: list[dt.date], pnl: np.ndarray) -> pl.DataFrame:
+    # intake 10 at price 5 on the first day; value = cumsum(pnl + intake x price), so
+    # daily_pnl(value, intake, price) gives pnl back.
+    intake = np.zeros(len(dates))
+    intake[0] = 10.0
+    price = np.full(len(dates), 5.0)
+    return pl.DataFrame({"commodity": "coffee", "model": model, "strategy": strategy,
+                         "date": dates, "price": price, "intake": intake,
+                         "value": np.cumsum(pnl + intake * price)})
+
+
+def _metrics(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
+    # sharpe given per row; every other metric equal, so only Sharpe and consistency rank.
+    return pl.DataFrame({
+        "commodity": "coffee", "model": [r[0] for r in rows], "strategy": [r[1] for r in rows],
+        "family": "forecast", "name": "Consensus", "spec_hash": "abc", "net_earnings": 100.0,
+        "sharpe": [r[2] for r in rows], "max_drawdown": -0.1, "calmar": 1.0, "turnover": 0.1,
+        "annual_return": 0.1})
+
+
+def _mixed_book(market_dates: np.ndarray) -> dict[dt.date, float]:
+    # Daily P&L by date: -1000 on market days 264-268 (warm-up, unknown) and on the Saturday
+    # after day 300 (not a market day, unknown); +1 on days 269-399 (calm_up); -2 on days
+    # 405-499 (volatile_down). Days 400-404 are left out.
+    after = market_dates[300] + np.arange(1, 8)
+    saturday = after[~np.is_busday(after)][0]
+    segments = [(market_dates[264:269], -1000.0), (np.array([saturday]), -1000.0),
+                (market_dates[269:400], 1.0), (market_dates[405:500], -2.0)]
+    return {day: pnl for days, pnl in segments for day in days.astype(dt.date).tolist()}
+
+
+def test_build_candidates_given_loss_in_one_regime_scores_half_consistency_and_drops_synthetic():
+    market_dates, closes = _market()
+    book = _mixed_book(market_dates)
+    dates = sorted(book)
+    mixed = np.array([book[d] for d in dates])
+    # xgboost x consensus: calm_up mean +1 >= 0, volatile_down mean -2 < 0, the unknown days
+    # ignored: consistency 1/2. xgboost x equal_batch: +1 every day: 2/2 = 1.
+    daily = pl.concat([
+        _book("xgboost", "consensus", dates, mixed),
+        _book("xgboost", "equal_batch", dates, np.ones(len(dates))),
+        _book("perfect_foresight", "consensus", dates, np.ones(len(dates))),
+    ]).reverse()  # rows out of date order: build_candidates sorts them
+    metrics = _metrics([("xgboost", "consensus", 1.5), ("xgboost", "equal_batch", 2.0),
+                        ("perfect_foresight", "consensus", 9.0)])
+    result = build_candidates(metrics, daily, market_dates, closes, {"perfect_foresight"},
+                              SelectionConfig())
+    assert result.excluded_models == ["perfect_foresight"]
+    table = result.table
+    assert table.columns[:12] == ["model", "strategy", "family", "name", "spec_hash",
+                                  "net_earnings", "sharpe", "max_drawdown", "calmar",
+                                  "turnover", "annual_return", "regime_consistency"]
+    # equal_batch is better on Sharpe and consistency, equal elsewhere: it ranks first.
+    assert table["strategy"].to_list() == ["equal_batch", "consensus"]
+    assert table["regime_consistency"].to_list() == pytest.approx([1.0, 0.5])
+    regimes = result.regimes.filter(pl.col("strategy") == "consensus").sort("regime")
+    # calm_up: 131 days (269-399) x +1; volatile_down: 95 days (405-499) x -2 = -190.
+    assert regimes.select("regime", "days", "total_pnl").rows() == [
+        ("calm_up", 131, 131.0), ("volatile_down", 95, -190.0)]
+
+
+def test_build_candidates_given_only_synthetic_models_raises_naming_them():
+    market_dates, closes = _market()
+    metrics = _metrics([("perfect_foresight", "consensus", 9.0)])
+    daily = _book("perfect_foresight", "consensus", [dt.date(2021, 1, 4)], np.ones(1))
+    with pytest.raises(ValueError, match=r"no candidate of a real model.*perfect_foresight"):
+        build_candidates(metrics, daily, market_dates, closes, ["perfect_foresight"],
+                         SelectionConfig())
+
+
+def test_build_candidates_given_candidate_without_daily_rows_raises_naming_it():
+    market_dates, closes = _market()
+    metrics = _metrics([("xgboost", "consensus", 1.0), ("xgboost", "price_threshold", 1.0)])
+    daily = _book("xgboost", "consensus", [dt.date(2021, 1, 4)], np.ones(1))
+    with pytest.raises(ValueError, match=r"no rows for candidate.*xgboost x price_threshold"):
+        build_candidates(metrics, daily, market_dates, closes, [], SelectionConfig())
