@@ -4,7 +4,11 @@
     python -m trading_platform.cli ingest FILE [FILE ...] [--as-of YYYY-MM-DD]
     python -m trading_platform.cli forecasts [--commodity C ...] [--model M ...] [--demo]
     python -m trading_platform.cli backtests [--commodity C ...] [--model M ...]
+    python -m trading_platform.cli selection [--commodity C ...]
     python -m trading_platform.cli daily [--date YYYY-MM-DD]
+    python -m trading_platform.cli trade [--date YYYY-MM-DD]   (recommendations + report only)
+    python -m trading_platform.cli fill|approve|reject --commodity C --date D [...]
+    python -m trading_platform.cli reset-breaker|kill-switch --commodity C --by NAME --reason T
     python -m trading_platform.cli status
 """
 
@@ -36,6 +40,59 @@ _WARNINGS_ONLY = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 DEMO_FORECASTS = {"refit_every": 63, "oos_years": 3.0, "n_paths": 200}
 # One year of feature warm-up, two of training before the first refit, then forecast days.
 MIN_FORECAST_YEARS = 4
+
+
+# The demo paper-trades its last days, so the ledger, the breakers and parity have history.
+DEMO_TRADING_DAYS = 5
+DESK_COMMANDS = ("fill", "approve", "reject", "reset-breaker", "kill-switch")
+
+
+def last_weekdays(end: dt.date, count: int) -> list[dt.date]:
+    """The ``count`` weekdays up to and including ``end``, oldest first."""
+    days: list[dt.date] = []
+    day = end
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day -= dt.timedelta(days=1)
+    return days[::-1]
+
+
+def _desk_parsers(sub: argparse._SubParsersAction) -> None:
+    today = dt.date.today()
+    for name, text in (("fill", "record a manual-mode fill"),
+                       ("approve", "execute a pending day as recommended, at its close"),
+                       ("reject", "record that a pending day's sale was not executed"),
+                       ("reset-breaker", "reset the halts of a commodity ('*': all)"),
+                       ("kill-switch", "halt a commodity ('*': all) until a reset")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--commodity", required=True)
+        cmd.add_argument("--date", type=dt.date.fromisoformat, default=today)
+        cmd.add_argument("--by", default="desk", help="who records it (kept in the ledger)")
+        if name == "fill":
+            cmd.add_argument("--quantity", type=float, required=True)
+            cmd.add_argument("--price", type=float, default=None)
+        if name in ("reset-breaker", "kill-switch"):
+            cmd.add_argument("--reason", required=True)
+
+
+def desk_command(args: argparse.Namespace) -> int:
+    from trading_platform import cli_trading as desk
+
+    try:
+        if args.command == "reset-breaker":
+            print(desk.reset_breaker(args.commodity, args.date, args.by, args.reason))
+        elif args.command == "kill-switch":
+            print(desk.kill_switch(args.commodity, args.date, args.by, args.reason))
+        else:
+            quantity = {"fill": getattr(args, "quantity", None), "approve": None,
+                        "reject": 0.0}[args.command]
+            print(desk.record_fill(args.commodity, args.date, quantity,
+                                   getattr(args, "price", None), args.by))
+    except ValueError as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def demo_slice(as_of: dt.date, years: int) -> PartitionSlice:
@@ -151,6 +208,30 @@ def run_backtests(commodities: Sequence[str], models: Sequence[str]) -> bool:
     return ok and result.success
 
 
+def run_selection(commodities: Sequence[str]) -> bool:
+    """Score the candidates and choose, register and explain each commodity's champion."""
+    ok = run_partitions("research_selection", list(commodities), {}, "selection")
+    print(f"selection reports: {paths().reports / 'selection'}/<commodity>/selection_report.md")
+    return ok
+
+
+def run_trading(days: Sequence[dt.date]) -> bool:
+    """Recommendations for every harvested commodity on each day in order, then each day's
+    report pack; prints the last day's recommendations."""
+    from trading_platform.cli_trading import recommendations_table
+    from trading_platform.domain.scheduling import trading_partition_keys
+
+    ok = True
+    for day in days:
+        keys = trading_partition_keys(day, UNIVERSE)
+        ok = run_partitions("daily_trading", keys, {}, f"recommendations {day}") and ok
+        ok = run_partitions("daily_reporting", [day.isoformat()], {}, "report") and ok
+    if days:
+        print(f"\nrecommendations for {days[-1]}:\n{recommendations_table(days[-1])}")
+        print(f"report: {paths().reports / days[-1].isoformat() / 'report.html'}")
+    return ok
+
+
 def print_summary(result: dg.ExecuteInProcessResult) -> None:
     checks = result.get_asset_check_evaluations()
     for evaluation in sorted(checks, key=lambda e: (e.asset_key.to_user_string(), e.check_name)):
@@ -198,6 +279,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     bt = sub.add_parser("backtests", help="backtest every strategy on stored forecasts")
     bt.add_argument("--commodity", action="append", choices=UNIVERSE.harvested_keys)
     bt.add_argument("--model", action="append", choices=ZOO.keys)
+    sel = sub.add_parser("selection", help="score candidates and choose each champion")
+    sel.add_argument("--commodity", action="append", choices=UNIVERSE.harvested_keys)
+    trade = sub.add_parser("trade", help="recommendations and the report for one day")
+    trade.add_argument("--date", type=dt.date.fromisoformat,
+                       default=dt.date.today() - dt.timedelta(days=1))
+    _desk_parsers(sub)
     sub.add_parser("status", help="print what is materialized and where")
     args = parser.parse_args(argv)
     # Dagster flags APIs chosen on purpose (single-run backfills, MultiPartitionMapping) as
@@ -209,6 +296,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "status":
         print_summary_only()
         return 0
+    if args.command in DESK_COMMANDS:
+        return desk_command(args)
+    if args.command == "selection":
+        return 0 if run_selection(args.commodity or UNIVERSE.harvested_keys) else 1
+    if args.command == "trade":
+        return 0 if run_trading([args.date]) else 1
     if args.command == "forecasts":
         config = DEMO_FORECASTS if args.demo else {}
         ok = run_forecasts(args.commodity or UNIVERSE.commodity_keys, args.model or ZOO.keys,
@@ -219,7 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if ok else 1
     if args.command == "daily":
         as_of = args.as_of or args.date + dt.timedelta(days=1)
-        return 0 if run_daily(args.date, as_of) else 1
+        ok = run_daily(args.date, as_of)
+        return 0 if run_trading([args.date]) and ok else 1
     if args.command == "demo":
         part = demo_slice(args.as_of, args.years)
         result = run_slice(part, {"as_of": args.as_of.isoformat()}, "demo")
@@ -239,8 +333,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "demo" and result.success:
         ok = run_forecasts(UNIVERSE.commodity_keys, ZOO.keys, DEMO_FORECASTS)
         ok = run_backtests(UNIVERSE.harvested_keys, ZOO.keys) and ok
+        ok = run_selection(UNIVERSE.harvested_keys) and ok
+        ok = run_trading(last_weekdays(part.end, DEMO_TRADING_DAYS)) and ok
         print("next: `make ui` and open http://localhost:3000 (Assets: market_data, features, "
-              "forecasts, backtest_results, backtest_comparison)")
+              "forecasts, backtest_results, backtest_comparison, model_candidates, "
+              "champion_model, trade_recommendations, daily_report)")
         return 0 if ok else 1
     return 0 if result.success else 1
 

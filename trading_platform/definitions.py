@@ -8,6 +8,7 @@ import dagster as dg
 
 from trading_platform.defs.alerts import alert_sensor
 from trading_platform.defs.backtests import backtest_comparison, backtest_results
+from trading_platform.defs.daily_report import daily_report
 from trading_platform.defs.features import features
 from trading_platform.defs.file_drop import incoming_files_sensor
 from trading_platform.defs.forecasts import forecasts
@@ -17,10 +18,20 @@ from trading_platform.defs.jobs import (
     daily_market_job,
     forecasts_job,
     market_history_job,
+    report_job,
+    selection_job,
+    trading_job,
 )
 from trading_platform.defs.market import market_data
-from trading_platform.defs.schedules import daily_after_close
+from trading_platform.defs.schedules import (
+    daily_after_close,
+    report_after_close,
+    trading_after_close,
+)
+from trading_platform.defs.selection import champion_model, model_candidates
+from trading_platform.defs.trading import trade_recommendations
 from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.registry import ChampionRegistry
 from trading_platform.resources.reports import ReportFolder
 from trading_platform.resources.tracker import MlflowTracker
 from trading_platform.resources.warehouse import Warehouse
@@ -35,16 +46,18 @@ def build_definitions(data_dir: str | None = None) -> dg.Definitions:
     where = Paths(Path(data_dir).resolve()) if data_dir else paths()
     warehouse_path = str(where.warehouse)
     return dg.Definitions(
-        assets=[market_data, features, forecasts, backtest_results, backtest_comparison],
+        assets=[market_data, features, forecasts, backtest_results, backtest_comparison,
+                model_candidates, champion_model, trade_recommendations, daily_report],
         jobs=[market_history_job, daily_market_job, forecasts_job, backtests_job,
-              comparison_job],
-        schedules=[daily_after_close],
+              comparison_job, selection_job, trading_job, report_job],
+        schedules=[daily_after_close, trading_after_close, report_after_close],
         sensors=[incoming_files_sensor, alert_sensor],
         resources={
             "io_manager": WarehouseIOManager(database=warehouse_path),
             "warehouse": Warehouse(database=warehouse_path),
             "forecast_store": ForecastStore(root=str(where.forecasts)),
             "tracker": MlflowTracker(root=str(where.mlflow)),
+            "registry": ChampionRegistry(root=str(where.mlflow)),
             "reports": ReportFolder(root=str(where.reports)),
         },
     )

@@ -42,3 +42,28 @@ comparison_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("backtest_comparison"),
     description="The cross-commodity comparison of every stored backtest (CSVs and charts).",
 )
+
+SELECTION_JOB = "research_selection"
+
+selection_job = dg.define_asset_job(
+    SELECTION_JOB,
+    selection=dg.AssetSelection.assets("model_candidates", "champion_model"),
+    description="Score every (model, strategy) of a commodity and choose, register and explain "
+    "its champion.",
+)
+
+TRADING_JOB = "daily_trading"
+
+trading_job = dg.define_asset_job(
+    TRADING_JOB,
+    selection=dg.AssetSelection.assets("trade_recommendations"),
+    description="One commodity's recommendation for one trading day, behind the validators.",
+)
+
+REPORT_JOB = "daily_reporting"
+
+report_job = dg.define_asset_job(
+    REPORT_JOB,
+    selection=dg.AssetSelection.assets("daily_report"),
+    description="The day's report pack for every commodity (data/reports/<date>/).",
+)

@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from trading_platform.defs.jobs import DAILY_JOB
+from trading_platform.defs.jobs import DAILY_JOB, REPORT_JOB, TRADING_JOB
 from trading_platform.defs.universe import UNIVERSE
-from trading_platform.domain.scheduling import daily_partition_keys
+from trading_platform.domain.scheduling import daily_partition_keys, trading_partition_keys
 
 # 18:30 New York: after the ICE softs, CBOT grains and NYMEX crude settlements.
 DAILY_CRON = "30 18 * * 1-5"
@@ -24,3 +24,34 @@ def daily_after_close(context: dg.ScheduleEvaluationContext):
     if not keys:
         return dg.SkipReason(f"{day} is not a trading day for any commodity")
     return [dg.RunRequest(run_key=f"daily:{key}", partition_key=key) for key in keys]
+
+
+# After the market runs of the close: 19:00 the recommendations, 19:30 the report. A late
+# market run shows up as a blocked day (market_data_fresh), never as a trade on stale data.
+@dg.schedule(
+    cron_schedule="0 19 * * 1-5",
+    execution_timezone=DAILY_TIMEZONE,
+    job_name=TRADING_JOB,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Today's recommendation for every harvested commodity that traded today.",
+)
+def trading_after_close(context: dg.ScheduleEvaluationContext):
+    day = context.scheduled_execution_time.date()
+    keys = trading_partition_keys(day, UNIVERSE)
+    if not keys:
+        return dg.SkipReason(f"{day} is not a trading day for any harvested commodity")
+    return [dg.RunRequest(run_key=f"trading:{key}", partition_key=key) for key in keys]
+
+
+@dg.schedule(
+    cron_schedule="30 19 * * 1-5",
+    execution_timezone=DAILY_TIMEZONE,
+    job_name=REPORT_JOB,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="The day's report pack, after the recommendations.",
+)
+def report_after_close(context: dg.ScheduleEvaluationContext):
+    day = context.scheduled_execution_time.date()
+    if not trading_partition_keys(day, UNIVERSE):
+        return dg.SkipReason(f"{day} is not a trading day for any harvested commodity")
+    return dg.RunRequest(run_key=f"report:{day}", partition_key=day.isoformat())

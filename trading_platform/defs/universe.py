@@ -23,3 +23,11 @@ BACKTEST_PARTITIONS = dg.MultiPartitionsDefinition({
     "commodity": dg.StaticPartitionsDefinition(UNIVERSE.harvested_keys),
     "model": dg.StaticPartitionsDefinition(ZOO.keys),
 })
+# Champion selection is per harvested commodity (the inventory book's), keys "coffee".
+HARVESTED_PARTITIONS = dg.StaticPartitionsDefinition(UNIVERSE.harvested_keys)
+# Trade recommendations: harvested commodity x trading day, keys "coffee|2026-11-20".
+TRADING_PARTITIONS = dg.MultiPartitionsDefinition({
+    "commodity": HARVESTED_PARTITIONS,
+    "date": MARKET_PARTITIONS.get_partitions_def_for_dimension("date"),
+})
+REPORT_PARTITIONS = MARKET_PARTITIONS.get_partitions_def_for_dimension("date")

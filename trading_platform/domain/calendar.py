@@ -40,3 +40,11 @@ def previous_trading_day(day: dt.date, calendar: TradingCalendarSpec) -> dt.date
 def last_trading_day_on_or_before(day: dt.date, calendar: TradingCalendarSpec) -> dt.date:
     """Return ``day`` if it trades, else the trading day before it."""
     return day if is_trading_day(day, calendar) else previous_trading_day(day, calendar)
+
+
+def next_trading_day(day: dt.date, calendar: TradingCalendarSpec) -> dt.date:
+    """Return the first trading day strictly after ``day``."""
+    candidate = day + _ONE_DAY
+    while not is_trading_day(candidate, calendar):
+        candidate += _ONE_DAY
+    return candidate

@@ -20,3 +20,9 @@ def daily_partition_keys(day: dt.date, universe: Universe) -> list[str]:
         for commodity in universe.commodity_keys
         if is_trading_day(day, universe.calendar_for(commodity))
     ]
+
+
+def trading_partition_keys(day: dt.date, universe: Universe) -> list[str]:
+    """``commodity|date`` keys of ``day`` for the harvested commodities that traded on it."""
+    return [f"{commodity}|{day.isoformat()}" for commodity in universe.harvested_keys
+            if is_trading_day(day, universe.calendar_for(commodity))]

@@ -6,10 +6,14 @@ resource (e.g. for object storage) moves the matrices without touching the asset
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 
+from trading_platform.domain.atomic_files import write_atomically
 from trading_platform.domain.forecasting.store import MatrixStore, open_matrices
 
 
@@ -30,3 +34,19 @@ class ForecastStore(dg.ConfigurableResource):
                 f"forecasts partition {commodity}|{model} first"
             )
         return open_matrices(folder)
+
+    def live_file(self, commodity: str, model: str, day: dt.date) -> Path:
+        return Path(self.root) / commodity / "live" / model / f"{day.isoformat()}.npy"
+
+    def write_live(self, commodity: str, model: str, day: dt.date, matrix: np.ndarray) -> Path:
+        """Keep a live day's prediction matrix (replaced atomically on a rerun)."""
+        target = self.live_file(commodity, model, day)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(matrix, dtype=np.float32), allow_pickle=False)
+        return write_atomically(target, buffer.getvalue())
+
+    def read_live(self, commodity: str, model: str, day: dt.date) -> np.ndarray | None:
+        """A live day's matrix, or None when that day was not forecast live."""
+        target = self.live_file(commodity, model, day)
+        return np.load(target, allow_pickle=False) if target.exists() else None

@@ -164,3 +164,12 @@ class Warehouse(dg.ConfigurableResource):
             if not self._has_table(connection, qualified):
                 return pl.DataFrame()
             return connection.sql(f"select * from {qualified}").pl()
+
+    def read_where(self, qualified: str, **equals: object) -> pl.DataFrame:
+        """Rows of ``schema.table`` whose columns equal the given values (empty if no table)."""
+        conditions = " and ".join(f'"{column}" = ?' for column in equals) or "true"
+        with self._connect() as connection:
+            if not self._has_table(connection, qualified):
+                return pl.DataFrame()
+            return connection.sql(f"select * from {qualified} where {conditions}",
+                                  params=list(equals.values())).pl()

@@ -182,14 +182,14 @@ def _selected_reasons(row: dict[str, object], n_eligible: int, n_candidates: int
     net, base = _float(row["net_earnings"]), _float(baseline["net_earnings"])
     walk = _float(random_walk["net_earnings"])
     return [
-        f"{_pick(row)} has the highest score ({row['score']:.3f}) of the {n_eligible} eligible "
-        f"candidate(s) among {n_candidates}.",
+        f"{_pick(row)} has the highest score ({row['score']:.3f}) among the {n_eligible} "
+        f"eligible of {n_candidates} candidates.",
         f"It passes every threshold: Sharpe {row['sharpe']:.2f}, max drawdown "
         f"{row['max_drawdown']:.1%}, Calmar {row['calmar']:.2f}, turnover {row['turnover']:.2f};"
         f" regime consistency {row['regime_consistency']:.2f}.",
         f"Its net earnings {money(net)} beat the best baseline {baseline['strategy']} "
         f"({money(base)}) by {money(net - base)}.",
-        f"They beat the best random-walk candidate {random_walk_model} x "
+        f"They also beat the best random-walk candidate {random_walk_model} x "
         f"{random_walk['strategy']} ({money(walk)}) by {money(net - walk)}.",
     ]
 

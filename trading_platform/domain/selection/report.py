@@ -62,8 +62,9 @@ def selection_report(commodity: str, decision: ChampionDecision, top_n: int = 5)
     """Markdown: heading, the decision in one sentence, the rule, the top ``top_n`` candidates,
     the benchmarks and the reasons as bullets (no images: the caller appends the chart)."""
     baseline, walk = decision.best_baseline, decision.best_random_walk
-    walk_words = (f"{walk['strategy']}, net earnings {money(walk['net_earnings'])}"
-                  if walk["strategy"] is not None else "not backtested")
+    walk_words = (f"the random-walk model x {walk['strategy']}, net earnings "
+                  f"{money(walk['net_earnings'])}" if walk["strategy"] is not None
+                  else "not backtested")
     baseline_words = (f"{baseline['strategy']}, net earnings {money(baseline['net_earnings'])}"
                       if baseline["strategy"] is not None else "none backtested")
     return "\n".join([
@@ -83,9 +84,9 @@ def decision_sentence(decision: ChampionDecision) -> str:
         return (f"Selected: {champion} passed every threshold and beat both benchmarks "
                 f"(score {decision.score:.3f}).")
     if decision.status == "incumbent_kept" and decision.incumbent is not None:
-        return (f"No candidate passed every threshold: the incumbent {champion} (registry "
+        return (f"No candidate passed every check: the incumbent {champion} (registry "
                 f"v{decision.incumbent.version}) stays.")
-    return (f"No candidate passed every threshold: {champion} (score {decision.score:.3f}) is a "
+    return (f"No candidate passed every check: {champion} (score {decision.score:.3f}) is a "
             "provisional champion until one does.")
 
 

@@ -24,10 +24,9 @@ def _market() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _book(model: str, strategy: str, dates: list[dt.date], pnl: np.ndarray) -> pl.DataFrame:
-    # intake 10 at price 5 on the first day; value = cumsum(pnl + intake x price), so
-    # daily_pnl(value, intake, price) gives pnl back.
-    intake = np.zeros(len(dates))
-    intake[0] = 10.0
+    # intake 10 at price 5 every 20th day; value = cumsum(pnl + intake x price), so
+    # daily_pnl(value, intake, price) gives pnl back (and would not if intake were ignored).
+    intake = np.where(np.arange(len(dates)) % 20 == 0, 10.0, 0.0)
     price = np.full(len(dates), 5.0)
     return pl.DataFrame({"commodity": "coffee", "model": model, "strategy": strategy,
                          "date": dates, "price": price, "intake": intake,

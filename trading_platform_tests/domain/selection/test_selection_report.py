@@ -41,7 +41,8 @@ def test_selection_report_given_selected_champion_states_it_and_lists_top_rows()
     assert "| naive_rw | consensus | 0.500 |" in report
     assert "lightgbm" not in report
     assert "- Best baseline strategy: price_threshold, net earnings 1,300" in report
-    assert "- Best random-walk candidate: consensus, net earnings 1,400" in report
+    assert ("- Best random-walk candidate: the random-walk model x consensus, net earnings "
+            "1,400") in report
     assert "![" not in report
 
 
@@ -50,7 +51,7 @@ def test_selection_report_given_incumbent_kept_says_it_stays_with_its_version():
     rows = [*ROWS[:2], ("xgboost", "consensus", "forecast", 1_200.0, 0.90, [])]
     decision = select_champion(_candidates(rows), Incumbent("xgboost", "consensus", "h", "3"))
     report = selection_report("coffee", decision)
-    assert ("No candidate passed every threshold: the incumbent xgboost x consensus "
+    assert ("No candidate passed every check: the incumbent xgboost x consensus "
             "(registry v3) stays.") in report
     assert "- No candidate is eligible" in report  # the reasons, as bullets
 
@@ -58,7 +59,7 @@ def test_selection_report_given_incumbent_kept_says_it_stays_with_its_version():
 def test_selection_report_given_provisional_champion_says_provisional():
     rows = [*ROWS[:2], ("xgboost", "consensus", "forecast", 1_200.0, 0.90, [])]
     report = selection_report("coffee", select_champion(_candidates(rows), None))
-    assert ("No candidate passed every threshold: xgboost x consensus (score 0.900) is a "
+    assert ("No candidate passed every check: xgboost x consensus (score 0.900) is a "
             "provisional champion until one does.") in report
 
 

@@ -1,0 +1,97 @@
+"""CLI commands of the trading desk: manual fills, breaker resets, the kill switch, and the
+recommendations table. They write the same warehouse tables the assets read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from trading_platform.defs.universe import UNIVERSE
+from trading_platform.domain.inventory.backtest import BookSetup
+from trading_platform.domain.inventory.reference import BookState
+from trading_platform.domain.trading.ledger import settle
+from trading_platform.domain.trading.live import Opening
+from trading_platform.domain.trading.recording import HALT_SCHEMA, ledger_frame
+from trading_platform.resources.warehouse import Warehouse
+from trading_platform.settings import paths
+
+
+def warehouse() -> Warehouse:
+    return Warehouse(database=str(paths().warehouse))
+
+
+def record_fill(commodity: str, day: dt.date, quantity: float | None, price: float | None,
+                by: str) -> str:
+    """Settle a pending manual-mode day: ``quantity`` None approves the decided quantity at
+    the close; 0 rejects. Returns what was recorded; ValueError when there is nothing to fill."""
+    store = warehouse()
+    rows = store.read_where("trading.ledger", commodity=commodity, date=day)
+    if rows.is_empty() or rows["state"][0] != "pending":
+        state = rows["state"][0] if rows.height else "no ledger row"
+        raise ValueError(f"{commodity} {day} is not waiting for a fill ({state}): nothing to "
+                         "record; fills apply to manual-mode days whose recommendation was "
+                         "ACTIONABLE")
+    row = rows.row(0, named=True)
+    executed = row["decided_quantity"] if quantity is None else quantity
+    fill_price = row["price"] if price is None else price
+    opening = Opening(BookState(row["opening_inventory"], row["opening_since"]),
+                      row["opening_cash"])
+    settled = settle(opening, row["intake"], fill_price, executed,
+                     executed > 0 and row["action"] == "SELL",
+                     BookSetup.for_commodity(UNIVERSE.commodities[commodity]))
+    state = "rejected" if executed == 0 and row["decided_quantity"] > 0 else "executed"
+    row |= {"state": state, "executed_quantity": executed, "executed_price": fill_price,
+            "proceeds": settled.proceeds, "transaction_cost": settled.transaction_cost,
+            "storage_cost": settled.storage_cost, "closing_inventory": settled.closing.inventory,
+            "closing_cash": settled.closing_cash,
+            "closing_since": settled.closing.days_since_sale, "value": settled.value,
+            "source": f"manual:{by}"}
+    store.replace_rows({"commodity": commodity, "date": day},
+                       {"trading.ledger": ledger_frame([row]).drop("commodity", "date")})
+    return (f"{commodity} {day}: {state} {executed:,.2f} at {fill_price:,.2f} by {by}; closing "
+            f"stock {settled.closing.inventory:,.2f}")
+
+
+def reset_breaker(commodity: str, day: dt.date, by: str, reason: str) -> str:
+    """Record the manual reset of every halt in force for ``commodity`` (or "*")."""
+    store = warehouse()
+    halts = store.read_where("trading.halts", commodity=commodity)
+    active = halts.filter(pl.col("reset_on").is_null()) if halts.height else halts
+    if active.is_empty():
+        return f"{commodity}: no halt in force, nothing to reset"
+    for row in active.iter_rows(named=True):
+        row |= {"reset_on": day, "reset_by": by, "reset_reason": reason}
+        store.replace_rows({"commodity": commodity, "tripped_on": row["tripped_on"]},
+                           {"trading.halts": pl.DataFrame([row], schema=HALT_SCHEMA).drop(
+                               "commodity", "tripped_on")})
+    return (f"{commodity}: {active.height} halt(s) reset on {day} by {by} ({reason}); trading "
+            "resumes with the next run, breakers measured from this reset")
+
+
+def kill_switch(commodity: str, day: dt.date, by: str, reason: str) -> str:
+    """Halt ``commodity`` ("*": every commodity) from ``day`` until a recorded reset."""
+    row = {"commodity": commodity, "tripped_on": day, "kind": "manual",
+           "reason": f"kill switch by {by}: {reason}", "reset_on": None, "reset_by": None,
+           "reset_reason": None}
+    warehouse().replace_rows({"commodity": commodity, "tripped_on": day}, {
+        "trading.halts": pl.DataFrame([row], schema=HALT_SCHEMA).drop("commodity",
+                                                                        "tripped_on")})
+    return (f"kill switch on for {'every commodity' if commodity == '*' else commodity} from "
+            f"{day}: days are HALTED until `reset-breaker --commodity {commodity}`")
+
+
+def recommendations_table(day: dt.date) -> str:
+    """The day's recommendations as a fixed-width table for the terminal."""
+    recs = warehouse().read_where("trading.recommendations", date=day)
+    if recs.is_empty():
+        return f"no recommendations stored for {day}"
+    lines = [f"{'commodity':<10}{'status':<12}{'action':<13}{'quantity':>12}{'price':>11}"
+             f"{'net proceeds':>15}  champion"]
+    for r in recs.sort("commodity").iter_rows(named=True):
+        action = r["action"] if r["status"] == "ACTIONABLE" else "NONE"
+        lines.append(f"{r['commodity']:<10}{r['status']:<12}{action:<13}{r['quantity']:>12,.1f}"
+                     f"{r['reference_price']:>11,.2f}{r['net_proceeds']:>15,.0f}  "
+                     f"{r['model']} x {r['strategy']} (v{r['model_version']}, "
+                     f"{r['champion_status']})")
+    return "\n".join(lines)
