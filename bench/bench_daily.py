@@ -1,8 +1,8 @@
 """Benchmark: the daily job for one trading day, six commodities, through Dagster.
 
 Set-up (not timed): a fresh data directory with two years of demo history, so the features of
-the day read their full lookback. Timed: `python -m trading_platform.cli daily --date D`, which
-executes exactly what the daily schedule's tick requests (one run per commodity that traded on
+the day read their full lookback. Timed: `python -m trading_platform.cli daily --date D
+--market-only`, which runs what the market schedule requests (one run per commodity that traded on
 D), in a fresh process each time. Reruns of the same day are idempotent. Prints one JSON object.
 """
 
@@ -45,7 +45,8 @@ def main() -> None:
     _cli(["demo", "--years", "2", "--as-of", AS_OF], env)
     walls, rss, output = [], [], ""
     for _ in range(RUNS):
-        wall, peak_mb, output = _cli(["daily", "--date", DAY, "--as-of", AS_OF], env)
+        wall, peak_mb, output = _cli(["daily", "--date", DAY, "--as-of", AS_OF,
+                                      "--market-only"], env)
         walls.append(wall)
         rss.append(peak_mb)
     shutil.rmtree(data_dir, ignore_errors=True)

@@ -272,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     daily.add_argument("--date", type=dt.date.fromisoformat,
                        default=dt.date.today() - dt.timedelta(days=1))
     daily.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
+    daily.add_argument("--market-only", action="store_true",
+                       help="market data and features only (no recommendations, no report)")
     fc = sub.add_parser("forecasts", help="build forecasts for commodity x model partitions")
     fc.add_argument("--commodity", action="append", choices=UNIVERSE.commodity_keys)
     fc.add_argument("--model", action="append", choices=ZOO.keys)
@@ -313,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "daily":
         as_of = args.as_of or args.date + dt.timedelta(days=1)
         ok = run_daily(args.date, as_of)
+        if args.market_only:
+            return 0 if ok else 1
         return 0 if run_trading([args.date]) and ok else 1
     if args.command == "demo":
         part = demo_slice(args.as_of, args.years)

@@ -27,6 +27,9 @@ from trading_platform.defs.schedules import (
     daily_after_close,
     report_after_close,
     trading_after_close,
+    weekly_backtests,
+    weekly_forecasts,
+    weekly_selection,
 )
 from trading_platform.defs.selection import champion_model, model_candidates
 from trading_platform.defs.trading import trade_recommendations
@@ -50,7 +53,8 @@ def build_definitions(data_dir: str | None = None) -> dg.Definitions:
                 model_candidates, champion_model, trade_recommendations, daily_report],
         jobs=[market_history_job, daily_market_job, forecasts_job, backtests_job,
               comparison_job, selection_job, trading_job, report_job],
-        schedules=[daily_after_close, trading_after_close, report_after_close],
+        schedules=[daily_after_close, trading_after_close, report_after_close,
+                   weekly_forecasts, weekly_backtests, weekly_selection],
         sensors=[incoming_files_sensor, alert_sensor],
         resources={
             "io_manager": WarehouseIOManager(database=warehouse_path),

@@ -48,7 +48,15 @@ def test_definitions_given_market_group_exposes_assets_checks_and_backfill_job(t
     graph = built.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == {"market_data", "features", "forecasts", "backtest_results",
-                    "backtest_comparison"}
+                    "backtest_comparison", "model_candidates", "champion_model",
+                    "trade_recommendations", "daily_report"}
+    assert graph.get(dg.AssetKey("trade_recommendations")).group_name == "trading"
+    trading_checks = {c.name for c in graph.asset_check_keys
+                      if c.asset_key.to_user_string() == "trade_recommendations"}
+    assert {"sale_within_inventory", "market_data_fresh", "drawdown_within_limit",
+            "trading_not_halted", "backtest_live_parity"} <= trading_checks
+    for job in ("research_selection", "daily_trading", "daily_reporting"):
+        assert built.resolve_job_def(job) is not None
     for key in ("market_data", "features"):
         node = graph.get(dg.AssetKey(key))
         assert node.group_name == "market"

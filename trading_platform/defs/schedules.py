@@ -2,9 +2,20 @@
 
 import dagster as dg
 
-from trading_platform.defs.jobs import DAILY_JOB, REPORT_JOB, TRADING_JOB
-from trading_platform.defs.universe import UNIVERSE
-from trading_platform.domain.scheduling import daily_partition_keys, trading_partition_keys
+from trading_platform.defs.jobs import (
+    BACKTESTS_JOB,
+    DAILY_JOB,
+    FORECASTS_JOB,
+    REPORT_JOB,
+    SELECTION_JOB,
+    TRADING_JOB,
+)
+from trading_platform.defs.universe import UNIVERSE, ZOO
+from trading_platform.domain.scheduling import (
+    daily_partition_keys,
+    research_keys,
+    trading_partition_keys,
+)
 
 # 18:30 New York: after the ICE softs, CBOT grains and NYMEX crude settlements.
 DAILY_CRON = "30 18 * * 1-5"
@@ -55,3 +66,32 @@ def report_after_close(context: dg.ScheduleEvaluationContext):
     if not trading_partition_keys(day, UNIVERSE):
         return dg.SkipReason(f"{day} is not a trading day for any harvested commodity")
     return dg.RunRequest(run_key=f"report:{day}", partition_key=day.isoformat())
+
+
+# The weekly research cycle, sequenced by time: forecasts Saturday (one run per commodity x
+# model; the model_training pool runs them one at a time), backtests Sunday 02:00, selection
+# Sunday 06:00, so Monday trades with a fresh champion. Each step reads what is stored.
+def _research_requests(job_prefix: str, keys: list[str], context) -> list[dg.RunRequest]:
+    week = context.scheduled_execution_time.strftime("%G-W%V")
+    return [dg.RunRequest(run_key=f"{job_prefix}:{week}:{key}", partition_key=key)
+            for key in keys]
+
+
+@dg.schedule(cron_schedule="0 2 * * 6", execution_timezone=DAILY_TIMEZONE, job_name=FORECASTS_JOB,
+             description="Weekly: refit every model's walk-forward forecasts.")
+def weekly_forecasts(context: dg.ScheduleEvaluationContext):
+    return _research_requests("forecasts", research_keys(UNIVERSE.commodity_keys, ZOO.keys),
+                              context)
+
+
+@dg.schedule(cron_schedule="0 2 * * 0", execution_timezone=DAILY_TIMEZONE, job_name=BACKTESTS_JOB,
+             description="Weekly: backtest every strategy on the refreshed forecasts.")
+def weekly_backtests(context: dg.ScheduleEvaluationContext):
+    return _research_requests("backtests", research_keys(UNIVERSE.harvested_keys, ZOO.keys),
+                              context)
+
+
+@dg.schedule(cron_schedule="0 6 * * 0", execution_timezone=DAILY_TIMEZONE, job_name=SELECTION_JOB,
+             description="Weekly: score the candidates and choose each commodity's champion.")
+def weekly_selection(context: dg.ScheduleEvaluationContext):
+    return _research_requests("selection", list(UNIVERSE.harvested_keys), context)

@@ -26,3 +26,8 @@ def trading_partition_keys(day: dt.date, universe: Universe) -> list[str]:
     """``commodity|date`` keys of ``day`` for the harvested commodities that traded on it."""
     return [f"{commodity}|{day.isoformat()}" for commodity in universe.harvested_keys
             if is_trading_day(day, universe.calendar_for(commodity))]
+
+
+def research_keys(commodities: list[str], models: list[str]) -> list[str]:
+    """``commodity|model`` keys of a research cycle (dimension names sorted: commodity first)."""
+    return [f"{commodity}|{model}" for commodity in commodities for model in models]

@@ -145,8 +145,8 @@ def test_daily_report_given_a_traded_day_writes_the_pack(desk):
                                                     "monitoring.json", "report.html"}
     trades = pl.read_csv(folder / "trades.csv")
     assert trades["commodity"].to_list() == ["coffee"]
-    missing = [e for e in result.get_asset_check_evaluations()
-               if e.check_name == "every_commodity_present"][0]
+    missing = next(e for e in result.get_asset_check_evaluations()
+                   if e.check_name == "every_commodity_present")
     assert not missing.passed  # the test universe traded coffee only
 
 

@@ -2,7 +2,11 @@
 
 import datetime as dt
 
-from trading_platform.domain.scheduling import daily_partition_keys
+from trading_platform.domain.scheduling import (
+    daily_partition_keys,
+    research_keys,
+    trading_partition_keys,
+)
 
 ALL = ["cocoa", "coffee", "corn", "crude", "sugar", "wheat"]
 
@@ -27,3 +31,20 @@ def test_daily_partition_keys_given_one_exchange_holiday_skips_only_its_commodit
     # 2024-06-19 (Juneteenth) closes CBOT only: corn and wheat skip, the others trade
     assert daily_partition_keys(dt.date(2024, 6, 19), universe) == [
         f"{c}|2024-06-19" for c in ALL if c not in ("corn", "wheat")]
+
+
+def test_trading_partition_keys_given_friday_lists_harvested_commodities_only(universe):
+    keys = trading_partition_keys(dt.date(2026, 11, 20), universe)
+    assert keys == [f"{c}|2026-11-20" for c in universe.harvested_keys]
+    assert not any(key.startswith("crude|") for key in keys)  # crude has no harvest
+    assert trading_partition_keys(dt.date(2026, 11, 21), universe) == []  # Saturday
+
+
+def test_trading_partition_keys_given_us_holiday_lists_nothing(universe):
+    # 2026-11-26 is Thanksgiving on both ICE US and CBOT calendars.
+    assert trading_partition_keys(dt.date(2026, 11, 26), universe) == []
+
+
+def test_research_keys_given_commodities_and_models_is_their_product_commodity_first():
+    assert research_keys(["corn", "sugar"], ["naive_rw", "xgboost"]) == [
+        "corn|naive_rw", "corn|xgboost", "sugar|naive_rw", "sugar|xgboost"]

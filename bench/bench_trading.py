@@ -1,0 +1,123 @@
+"""Benchmark: the daily trading path and champion selection.
+
+1. The daily path for one date through Dagster, in a fresh process each run: market data and
+   features for the six commodities, trade recommendations for the five harvested ones
+   (champion daily forecast, validators, breakers, parity), then the report pack:
+   `python -m trading_platform.cli daily --date D`. Needs a data directory with a complete demo
+   (forecasts, backtests, selection): BENCH_DATA_DIR, else one is built with `make demo`'s
+   command (minutes, not timed). Reruns of a day are idempotent, so every run does the same work.
+2. Champion selection over all candidates of one commodity (6 real models x 9 strategies,
+   1,300 backtest days; synthetic frames): build_candidates + select_champion, in process.
+
+Prints one JSON object with medians of BENCH_RUNS runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+AS_OF = "2026-11-21"
+DAY = "2026-11-20"
+
+
+def _cli(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "trading_platform.cli", *args], cwd=REPO,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    output = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{args} failed:\n{output[-3000:]}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, output
+
+
+def daily_path() -> dict[str, object]:
+    given = os.environ.get("BENCH_DATA_DIR")
+    data_dir = Path(given) if given else Path(tempfile.mkdtemp(prefix="bench_trading_"))
+    home = data_dir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "TRADING_PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home)}
+    if not given:
+        _cli(["demo", "--as-of", AS_OF], env)
+    walls, rss, output = [], [], ""
+    for _ in range(RUNS):
+        wall, peak_mb, output = _cli(["daily", "--date", DAY, "--as-of", AS_OF], env)
+        walls.append(wall)
+        rss.append(peak_mb)
+    if not given:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return {"what": f"daily path for {DAY}: 6 market runs, 5 recommendation runs, 1 report run",
+            "runs": RUNS, "median_wall_s": round(statistics.median(walls), 2),
+            "wall_s": [round(w, 2) for w in walls],
+            "median_peak_rss_mb": round(statistics.median(rss), 1),
+            "runs_ok": sum(": ok (" in line for line in output.splitlines()),
+            "target_wall_s": 30.0, "target_peak_rss_mb": 1536}
+
+
+def _candidate_frames(models: int = 6, days: int = 1300) -> tuple[pl.DataFrame, pl.DataFrame,
+                                                                   np.ndarray, np.ndarray]:
+    from trading_platform.domain.inventory.strategies import default_strategies
+
+    rng = np.random.default_rng(1)
+    dates = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-01-01") + days)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, days)))
+    metrics, daily = [], []
+    for m in range(models):
+        model = "naive_rw" if m == 0 else f"model_{m}"
+        for key, spec in default_strategies().items():
+            metrics.append({"commodity": "c", "model": model, "strategy": key,
+                            "family": "forecast" if spec.uses_forecast else "baseline",
+                            "name": spec.name, "spec_hash": spec.content_hash,
+                            "net_earnings": rng.normal(1e5, 1e4), "sharpe": rng.normal(1, .5),
+                            "max_drawdown": -abs(rng.normal(.1, .05)),
+                            "calmar": rng.normal(1, .5), "turnover": abs(rng.normal(.1, .05)),
+                            "annual_return": rng.normal(.1, .05)})
+            daily.append(pl.DataFrame({
+                "commodity": "c", "model": model, "strategy": key, "date": dates,
+                "price": closes, "intake": rng.random(days),
+                "value": np.cumsum(rng.normal(10, 100, days))}))
+    return pl.DataFrame(metrics), pl.concat(daily), dates, closes
+
+
+def selection() -> dict[str, object]:
+    from trading_platform.config.selection import load_selection
+    from trading_platform.domain.selection.candidates import build_candidates
+    from trading_platform.domain.selection.champion import select_champion
+
+    metrics, daily, dates, closes = _candidate_frames()
+    config = load_selection()
+    times = []
+    for _ in range(max(RUNS, 5)):
+        started = time.perf_counter()
+        built = build_candidates(metrics, daily, dates, closes, set(), config)
+        select_champion(built.table, None, config=config)
+        times.append(time.perf_counter() - started)
+    return {"what": "build_candidates + select_champion, 54 candidates x 1,300 days",
+            "median_s": round(statistics.median(times), 4), "target_s": 1.0}
+
+
+def main() -> None:
+    result = {"benchmark": "trading", "selection": selection()}
+    if os.environ.get("BENCH_SKIP_DAILY") != "1":
+        result["daily_path"] = daily_path()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
