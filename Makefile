@@ -55,6 +55,7 @@ bench: install instance
 	$(BIN)/python bench/bench_sensor.py
 	$(BIN)/python bench/bench_forecast.py xgboost lightgbm random_forest xgboost_tuned
 	$(BIN)/python bench/bench_backtest.py
+	$(BIN)/python bench/bench_trading.py
 	$(BIN)/python bench/bench_demo_full.py
 
 lint: install instance
