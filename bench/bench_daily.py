@@ -12,28 +12,15 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from cli_runs import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 AS_OF = "2026-11-21"
 DAY = "2026-11-20"  # a Friday that every default calendar trades
-
-
-def _cli(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "trading_platform.cli", *args], cwd=REPO,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    output = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{args} failed:\n{output}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, output
 
 
 def main() -> None:
@@ -42,10 +29,10 @@ def main() -> None:
     home.mkdir(parents=True)
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     env = {**os.environ, "TRADING_PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home)}
-    _cli(["demo", "--years", "2", "--as-of", AS_OF], env)
+    run_cli(["demo", "--years", "2", "--as-of", AS_OF], env)
     walls, rss, output = [], [], ""
     for _ in range(RUNS):
-        wall, peak_mb, output = _cli(["daily", "--date", DAY, "--as-of", AS_OF,
+        wall, peak_mb, output = run_cli(["daily", "--date", DAY, "--as-of", AS_OF,
                                       "--market-only"], env)
         walls.append(wall)
         rss.append(peak_mb)

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,24 +25,13 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from cli_runs import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 AS_OF = "2026-11-21"
 DAY = "2026-11-20"
-
-
-def _cli(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "trading_platform.cli", *args], cwd=REPO,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    output = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{args} failed:\n{output[-3000:]}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, output
 
 
 def daily_path() -> dict[str, object]:
@@ -54,10 +42,10 @@ def daily_path() -> dict[str, object]:
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     env = {**os.environ, "TRADING_PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home)}
     if not given:
-        _cli(["demo", "--as-of", AS_OF], env)
+        run_cli(["demo", "--as-of", AS_OF], env)
     walls, rss, output = [], [], ""
     for _ in range(RUNS):
-        wall, peak_mb, output = _cli(["daily", "--date", DAY, "--as-of", AS_OF], env)
+        wall, peak_mb, output = run_cli(["daily", "--date", DAY, "--as-of", AS_OF], env)
         walls.append(wall)
         rss.append(peak_mb)
     if not given:

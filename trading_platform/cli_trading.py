@@ -7,12 +7,13 @@ import datetime as dt
 
 import polars as pl
 
+from trading_platform.defs.trading_inputs import write_halt
 from trading_platform.defs.universe import UNIVERSE
 from trading_platform.domain.inventory.backtest import BookSetup
 from trading_platform.domain.inventory.reference import BookState
 from trading_platform.domain.trading.ledger import settle
 from trading_platform.domain.trading.live import Opening
-from trading_platform.domain.trading.recording import HALT_SCHEMA, ledger_frame
+from trading_platform.domain.trading.recording import ledger_frame
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.settings import paths
 
@@ -61,22 +62,15 @@ def reset_breaker(commodity: str, day: dt.date, by: str, reason: str) -> str:
     if active.is_empty():
         return f"{commodity}: no halt in force, nothing to reset"
     for row in active.iter_rows(named=True):
-        row |= {"reset_on": day, "reset_by": by, "reset_reason": reason}
-        store.replace_rows({"commodity": commodity, "tripped_on": row["tripped_on"]},
-                           {"trading.halts": pl.DataFrame([row], schema=HALT_SCHEMA).drop(
-                               "commodity", "tripped_on")})
+        write_halt(store, row | {"reset_on": day, "reset_by": by, "reset_reason": reason})
     return (f"{commodity}: {active.height} halt(s) reset on {day} by {by} ({reason}); trading "
             "resumes with the next run, breakers measured from this reset")
 
 
 def kill_switch(commodity: str, day: dt.date, by: str, reason: str) -> str:
     """Halt ``commodity`` ("*": every commodity) from ``day`` until a recorded reset."""
-    row = {"commodity": commodity, "tripped_on": day, "kind": "manual",
-           "reason": f"kill switch by {by}: {reason}", "reset_on": None, "reset_by": None,
-           "reset_reason": None}
-    warehouse().replace_rows({"commodity": commodity, "tripped_on": day}, {
-        "trading.halts": pl.DataFrame([row], schema=HALT_SCHEMA).drop("commodity",
-                                                                        "tripped_on")})
+    write_halt(warehouse(), {"commodity": commodity, "tripped_on": day, "kind": "manual",
+                             "reason": f"kill switch by {by}: {reason}"})
     return (f"kill switch on for {'every commodity' if commodity == '*' else commodity} from "
             f"{day}: days are HALTED until `reset-breaker --commodity {commodity}`")
 

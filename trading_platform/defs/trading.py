@@ -10,15 +10,11 @@ from trading_platform.config.risk_limits import RiskLimits, load_risk_limits
 from trading_platform.defs.check_results import check_results, to_metadata
 from trading_platform.defs.trading_inputs import day_inputs, store_day
 from trading_platform.defs.universe import TRADING_PARTITIONS
-from trading_platform.domain.trading.day import trading_day
+from trading_platform.domain.trading.day import VALIDATORS, trading_day
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.warehouse import Warehouse
 
 RECOMMENDATIONS_KEY = dg.AssetKey("trade_recommendations")
-VALIDATORS = ("sale_within_inventory", "sale_within_daily_share", "price_above_floor",
-              "market_data_fresh", "champion_recently_fitted", "one_day_loss_within_limit",
-              "one_week_loss_within_limit", "drawdown_within_limit", "trading_not_halted",
-              "backtest_live_parity")
 SAME_COMMODITY_AND_DATE = dg.MultiPartitionMapping({
     "commodity": dg.DimensionPartitionMapping("commodity", dg.IdentityPartitionMapping()),
     "date": dg.DimensionPartitionMapping("date", dg.IdentityPartitionMapping()),

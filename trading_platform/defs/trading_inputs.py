@@ -93,8 +93,7 @@ def todays_matrix(warehouse: Warehouse, store, commodity: str, model: str,
     A later day runs the daily path: the model refitted only on closes before ``day``.
     """
     day64 = np.datetime64(day, "D")
-    if store.dates.size and store.dates[0] <= day64 <= store.dates[-1] and (
-            store.dates == day64).any():
+    if (store.dates == day64).any():
         return np.asarray(store.matrix(day), dtype=np.float32)
     store_meta = store.meta.get("metadata", {})
     features = warehouse.read_features(commodity)
@@ -153,7 +152,12 @@ def store_day(warehouse: Warehouse, result: TradingDay, commodity: str, day: dt.
     if result.new_halt is not None:
         recorded = warehouse.read_where("trading.halts", commodity=commodity, tripped_on=day)
         if recorded.is_empty():
-            halt = pl.DataFrame([result.new_halt | {"reset_on": None, "reset_by": None,
-                                                    "reset_reason": None}], schema=HALT_SCHEMA)
-            warehouse.replace_rows({"commodity": commodity, "tripped_on": day},
-                                   {"trading.halts": halt.drop("commodity", "tripped_on")})
+            write_halt(warehouse, result.new_halt)
+
+
+def write_halt(warehouse: Warehouse, row: dict[str, object]) -> None:
+    """Replace the halt row of (commodity, tripped_on); reset fields default to empty."""
+    halt = pl.DataFrame([{"reset_on": None, "reset_by": None, "reset_reason": None} | row],
+                        schema=HALT_SCHEMA)
+    warehouse.replace_rows({"commodity": row["commodity"], "tripped_on": row["tripped_on"]},
+                           {"trading.halts": halt.drop("commodity", "tripped_on")})

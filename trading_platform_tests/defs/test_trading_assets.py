@@ -18,6 +18,7 @@ from trading_platform.defs.partitions import PartitionSlice
 from trading_platform.defs.selection import champion_model, model_candidates
 from trading_platform.defs.trading import trade_recommendations
 from trading_platform.domain.forecasting.store import record_checks, write_matrices
+from trading_platform.domain.trading.day import VALIDATORS
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.registry import ChampionRegistry
 from trading_platform.resources.reports import ReportFolder
@@ -127,6 +128,7 @@ def test_trade_recommendations_given_normal_days_chain_the_paper_book_and_pass(d
         result = desk.trade(day)
         assert result.success, day
         assert all(_checks(result).values()), (day, _checks(result))
+        assert set(_checks(result)) == set(VALIDATORS)
         assert desk.rows("trading.recommendations", day)["status"] == "ACTIONABLE"
     first, second = desk.rows("trading.ledger", DAYS[0]), desk.rows("trading.ledger", DAYS[1])
     assert second["opening_inventory"] == first["closing_inventory"]

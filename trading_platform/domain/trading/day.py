@@ -29,7 +29,7 @@ from trading_platform.domain.inventory.backtest import BookSetup
 from trading_platform.domain.inventory.strategy_base import StrategySpec
 from trading_platform.domain.quality import CheckOutcome
 from trading_platform.domain.trading.breakers import breaker_outcomes, read_breakers
-from trading_platform.domain.trading.ledger import Settlement, settle
+from trading_platform.domain.trading.ledger import settle
 from trading_platform.domain.trading.live import DayDecision, Opening, decide_day
 from trading_platform.domain.trading.parity import backtest_live_parity
 from trading_platform.domain.trading.recording import ledger_row, recommendation_row
@@ -42,6 +42,10 @@ from trading_platform.domain.trading.validators import (
 )
 
 BREAKERS = ("one_day_loss_within_limit", "one_week_loss_within_limit", "drawdown_within_limit")
+# Every verdict trading_day returns, in order (the asset declares one blocking check each).
+VALIDATORS = ("sale_within_inventory", "sale_within_daily_share", "price_above_floor",
+              "market_data_fresh", "champion_recently_fitted", *BREAKERS, "trading_not_halted",
+              "backtest_live_parity")
 
 
 @dataclass(frozen=True)
@@ -189,10 +193,8 @@ def _book(inputs: DayInputs, decision: DayDecision, status: str,
         return ledger_row(inputs, decision, None, "pending", None)
     executed = decision.quantity if status == "ACTIONABLE" else 0.0
     state = "executed" if status == "ACTIONABLE" else status.lower()
+    # settle repeats the engine's arithmetic in its order: executed as decided, the book is
+    # the backtest's bit for bit (test_live chains 120 days this way).
     settled = settle(inputs.opening, decision.intake, decision.price, executed,
                      decision.action == "SELL", inputs.setup)
-    if executed == decision.quantity:
-        # The engine's own closing book (bit for bit the backtest's) when executed as decided.
-        settled = Settlement(decision.closing, decision.closing_cash, decision.value,
-                             decision.proceeds, decision.transaction_cost, decision.storage_cost)
     return ledger_row(inputs, decision, executed, state, settled)
