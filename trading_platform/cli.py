@@ -1,6 +1,7 @@
 """Command line: `demo`, `ingest` (vendor files), `forecasts`, `backtests`, `daily`, `status`.
 
-    python -m trading_platform.cli demo [--years N] [--as-of YYYY-MM-DD]
+    python -m trading_platform.cli demo [--years N] [--as-of YYYY-MM-DD] [--model M ...]
+                                         [--trading-days N]
     python -m trading_platform.cli ingest FILE [FILE ...] [--as-of YYYY-MM-DD]
     python -m trading_platform.cli forecasts [--commodity C ...] [--model M ...] [--demo]
     python -m trading_platform.cli backtests [--commodity C ...] [--model M ...]
@@ -265,6 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="materialize the synthetic default universe")
     demo.add_argument("--years", type=int, default=UNIVERSE.demo_years)
     demo.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today())
+    demo.add_argument("--model", action="append", choices=ZOO.keys,
+                      help="forecast, backtest and select from these models only "
+                           "(default: the whole zoo)")
+    demo.add_argument("--trading-days", type=int, default=DEMO_TRADING_DAYS,
+                      help="paper-trade this many last weekdays (default %(default)s)")
     ingest = sub.add_parser("ingest", help="ingest vendor CSV/Parquet files")
     ingest.add_argument("files", nargs="+", type=Path)
     ingest.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today())
@@ -335,10 +341,11 @@ def main(argv: Sequence[str] | None = None) -> int:
               "of feature warm-up, 2 years of training, then out-of-sample days); rerun with "
               f"--years {MIN_FORECAST_YEARS} or more")
     elif args.command == "demo" and result.success:
-        ok = run_forecasts(UNIVERSE.commodity_keys, ZOO.keys, DEMO_FORECASTS)
-        ok = run_backtests(UNIVERSE.harvested_keys, ZOO.keys) and ok
+        models = args.model or ZOO.keys
+        ok = run_forecasts(UNIVERSE.commodity_keys, models, DEMO_FORECASTS)
+        ok = run_backtests(UNIVERSE.harvested_keys, models) and ok
         ok = run_selection(UNIVERSE.harvested_keys) and ok
-        ok = run_trading(last_weekdays(part.end, DEMO_TRADING_DAYS)) and ok
+        ok = run_trading(last_weekdays(part.end, args.trading_days)) and ok
         print("next: `make ui` and open http://localhost:3000 (Assets: market_data, features, "
               "forecasts, backtest_results, backtest_comparison, model_candidates, "
               "champion_model, trade_recommendations, daily_report)")

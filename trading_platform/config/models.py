@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -52,6 +54,14 @@ class ModelZoo(BaseModel):
 
     def eligible_for_champion(self) -> list[str]:
         return [key for key in self.keys if not self.models[key].synthetic]
+
+    def spec_hash(self, key: str) -> str:
+        """The identity of ``key``'s definition: its spec and, for an ensemble, its members'."""
+        spec = self.models[key]
+        parts = [spec.model_dump(mode="json")] + [
+            self.models[m].model_dump(mode="json") for m in spec.params.get("members", [])]
+        text = json.dumps(parts, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def default_model_zoo_path() -> Path:

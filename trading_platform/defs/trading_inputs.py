@@ -14,6 +14,7 @@ from trading_platform.defs.universe import UNIVERSE, ZOO
 from trading_platform.domain.calendar import next_trading_day
 from trading_platform.domain.forecasting.build import daily_prediction_matrix
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
+from trading_platform.domain.forecasting.store import MatrixStore
 from trading_platform.domain.inventory.backtest import BookSetup
 from trading_platform.domain.inventory.engine_kernels import NEVER_SOLD
 from trading_platform.domain.inventory.reference import BookState
@@ -26,7 +27,7 @@ from trading_platform.domain.trading.ledger import (
 )
 from trading_platform.domain.trading.live import Opening
 from trading_platform.domain.trading.recording import HALT_SCHEMA, ledger_frame
-from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.forecast_store import FitFolder, ForecastStore
 from trading_platform.resources.warehouse import Warehouse
 
 
@@ -84,13 +85,14 @@ def halt_state(warehouse: Warehouse, commodity: str, day: dt.date) -> tuple[str,
     return reason, resets["reset_on"].max() if resets.height else None
 
 
-def todays_matrix(warehouse: Warehouse, store, commodity: str, model: str,
-                  day: dt.date) -> np.ndarray | None:
+def todays_matrix(warehouse: Warehouse, store: MatrixStore, fits: FitFolder, commodity: str,
+                  model: str, day: dt.date) -> np.ndarray | None:
     """The champion's matrix for ``day`` (None without today's features).
 
     A day the research store already holds is read from it: the store's row is the daily
     path's result bit for bit (same refit grid and leakage rule; tested with the forecasts).
-    A later day runs the daily path: the model refitted only on closes before ``day``.
+    A later day runs the daily path: the model refitted only on closes before ``day``, where
+    a refit on the same rows as an earlier day's is read from ``fits`` instead of refitted.
     """
     day64 = np.datetime64(day, "D")
     if (store.dates == day64).any():
@@ -102,7 +104,7 @@ def todays_matrix(warehouse: Warehouse, store, commodity: str, model: str,
     walk = WalkForwardConfig(**store_meta.get("walk_forward", {}))
     try:
         return daily_prediction_matrix(features.filter(pl.col("date") <= day), model, ZOO,
-                                       walk, np.datetime64(day, "D"))
+                                       walk, np.datetime64(day, "D"), fits)
     except ValueError as error:
         raise dg.Failure(f"daily forecast {commodity}|{model} on {day}: {error}") from error
 
@@ -116,7 +118,8 @@ def day_inputs(context: dg.AssetExecutionContext, warehouse: Warehouse,
     market = warehouse.read_market([commodity], store.dates[0].astype(object), day)
     ledger = warehouse.read_where("trading.ledger", commodity=commodity)
     before = ledger.filter(pl.col("date") < day).sort("date") if ledger.height else ledger
-    matrix = todays_matrix(warehouse, store, commodity, champion.model, day)
+    fits = forecast_store.fits(commodity, champion.model, ZOO.spec_hash(champion.model))
+    matrix = todays_matrix(warehouse, store, fits, commodity, champion.model, day)
     if matrix is not None:
         forecast_store.write_live(commodity, champion.model, day, matrix)
     matrices = {d: m for d, model in (before.tail(parity_days).select("date", "model").rows()

@@ -8,13 +8,43 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import pickle
 from pathlib import Path
 
 import dagster as dg
 import numpy as np
 
 from trading_platform.domain.atomic_files import write_atomically
+from trading_platform.domain.forecasting.protocol import ForecastModel
 from trading_platform.domain.forecasting.store import MatrixStore, open_matrices
+
+FITS_KEPT = 32  # a daily window needs (14 + residual_window) / refit_every + 1 fits (14 by default)
+
+
+class FitFolder:
+    """A ``FitCache`` on disk: one pickle per fit, named by its training-rows digest.
+
+    The folder is scoped to one (commodity, model, model spec): a changed spec gets a new
+    folder, so a cached fit always comes from the same model definition. Writes are atomic;
+    the oldest files beyond ``FITS_KEPT`` are removed, so the folder stays small.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, key: str) -> ForecastModel | None:
+        target = self.folder / f"{key}.pkl"
+        if not target.exists():
+            return None
+        with target.open("rb") as handle:
+            return pickle.load(handle)  # our own data directory's fits, written by put
+
+    def put(self, key: str, model: ForecastModel) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.folder / f"{key}.pkl", pickle.dumps(model, protocol=5))
+        kept = sorted(self.folder.glob("*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in kept[FITS_KEPT:]:
+            stale.unlink(missing_ok=True)
 
 
 class ForecastStore(dg.ConfigurableResource):
@@ -34,6 +64,10 @@ class ForecastStore(dg.ConfigurableResource):
                 f"forecasts partition {commodity}|{model} first"
             )
         return open_matrices(folder)
+
+    def fits(self, commodity: str, model: str, spec_digest: str) -> FitFolder:
+        """The daily path's fitted models of ``model`` (as defined by ``spec_digest``)."""
+        return FitFolder(Path(self.root) / commodity / "fits" / model / spec_digest)
 
     def live_file(self, commodity: str, model: str, day: dt.date) -> Path:
         return Path(self.root) / commodity / "live" / model / f"{day.isoformat()}.npy"

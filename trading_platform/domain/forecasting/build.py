@@ -26,7 +26,12 @@ import polars as pl
 from trading_platform.config.models import ModelSpec, ModelZoo
 from trading_platform.domain.forecasting.metrics import forecast_metrics
 from trading_platform.domain.forecasting.models import build_model
-from trading_platform.domain.forecasting.protocol import HORIZONS, ForecastModel, WalkForwardConfig
+from trading_platform.domain.forecasting.protocol import (
+    HORIZONS,
+    FitCache,
+    ForecastModel,
+    WalkForwardConfig,
+)
 from trading_platform.domain.forecasting.store import group_fit_windows
 from trading_platform.domain.forecasting.synthetic_models import synthetic_paths
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS, feature_matrix
@@ -130,7 +135,7 @@ def model_inputs(features: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def daily_prediction_matrix(
     features: pl.DataFrame, model_key: str, zoo: ModelZoo, config: WalkForwardConfig,
-    day: np.datetime64 | str,
+    day: np.datetime64 | str, fits: FitCache | None = None,
 ) -> np.ndarray:
     """``day``'s ``(n_paths, 14)`` float32 matrix, issued at ``day``'s close.
 
@@ -138,13 +143,15 @@ def daily_prediction_matrix(
     and the forecast reads ``day``'s own features; the result equals the walk-forward row of
     ``day`` bit for bit, because both run ``walk_forward._forecast_window``. Rows after ``day``
     in ``features`` are ignored. Synthetic models have no daily path: they need the future.
+    ``fits`` keeps fitted models between days (see ``FitCache``).
     """
     spec = zoo.models[model_key]
     if spec.synthetic:
         raise ValueError(f"{model_key} is a synthetic research instrument: it is built from the "
                          "realised future, so it has no daily forecast")
     dates, X, close = model_inputs(features)
-    return daily_forecast(dates, X, close, model_factory(spec, zoo), config, np.datetime64(day))
+    return daily_forecast(dates, X, close, model_factory(spec, zoo), config, np.datetime64(day),
+                          fits)
 
 
 def _synthetic(

@@ -28,6 +28,19 @@ class ForecastModel(Protocol):
     def raw_importance(self) -> np.ndarray | None: ...
 
 
+class FitCache(Protocol):
+    """Fitted models kept between daily forecasts, addressed by a digest of their training rows.
+
+    A fit is a function of its training rows (every model is seeded, and the tuned model's
+    parameters depend only on its own rows), so a model found under the digest of the same
+    rows is the model a refit would produce: the daily path reuses it instead of refitting.
+    """
+
+    def get(self, key: str) -> ForecastModel | None: ...
+
+    def put(self, key: str, model: ForecastModel) -> None: ...
+
+
 @dataclass(frozen=True)
 class WalkForwardConfig:
     """Walk-forward knobs: expanding window, refit cadence, out-of-sample span, paths."""

@@ -10,6 +10,7 @@ or years later. ``daily_forecast`` and ``walk_forward`` share ``_forecast_window
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import numpy as np
 from trading_platform.domain.forecasting.paths import forecast_paths, residual_pools
 from trading_platform.domain.forecasting.protocol import (
     HORIZONS,
+    FitCache,
     ForecastModel,
     WalkForwardConfig,
 )
@@ -82,11 +84,14 @@ def daily_forecast(
     model_factory: ModelFactory,
     config: WalkForwardConfig,
     day: np.datetime64,
+    fits: FitCache | None = None,
 ) -> np.ndarray:
     """Return ``day``'s ``(n_paths, 14)`` float32 path matrix, equal to its walk-forward row.
 
     Uses only rows up to ``day``: the fit sees closes before ``day``, the prediction ``day``'s
     own features and close. Raises ValueError when ``day`` is not a row or has no fit yet.
+    With ``fits``, a refit whose training rows were fitted before (the previous day's window
+    shares all but at most one refit) reuses that model, and every new fit is kept there.
     """
     dates = np.asarray(dates, dtype="datetime64[D]")
     row = int(np.searchsorted(dates, np.datetime64(day, "D")))
@@ -94,7 +99,7 @@ def daily_forecast(
         raise ValueError(f"daily_forecast: {day} is not a trading day of the data")
     stop = row + 1
     result = _forecast_window(
-        dates[:stop], X[:stop], close[:stop], model_factory, config, row
+        dates[:stop], X[:stop], close[:stop], model_factory, config, row, fits=fits
     )
     return result.paths[0]
 
@@ -111,6 +116,28 @@ def _first_refit(close: np.ndarray, config: WalkForwardConfig) -> int:
     return int(reached[0]) + HORIZONS + 1
 
 
+def training_key(X: np.ndarray, Y: np.ndarray) -> str:
+    """A digest of a fit's training rows: equal rows, equal key (shapes included)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (X, Y):
+        contiguous = np.ascontiguousarray(array, dtype=np.float64)
+        digest.update(repr(contiguous.shape).encode())
+        digest.update(contiguous.tobytes())
+    return digest.hexdigest()
+
+
+def _fitted(model_factory: ModelFactory, X: np.ndarray, Y: np.ndarray,
+            fits: FitCache | None) -> ForecastModel:
+    if fits is None:
+        return model_factory().fit(X, Y)
+    key = training_key(X, Y)
+    model = fits.get(key)
+    if model is None:
+        model = model_factory().fit(X, Y)
+        fits.put(key, model)
+    return model
+
+
 def _forecast_window(
     dates: np.ndarray,
     X: np.ndarray,
@@ -119,6 +146,7 @@ def _forecast_window(
     config: WalkForwardConfig,
     start: int,
     progress: Progress | None = None,
+    fits: FitCache | None = None,
 ) -> WalkForwardResult:
     """Forecast rows ``start`` .. end; fit every refit their forecasts or pools need."""
     n = dates.shape[0]
@@ -136,7 +164,7 @@ def _forecast_window(
     in_sample: dict[int, np.ndarray] = {}
     for done, refit in enumerate(schedule, start=1):
         train = np.flatnonzero(complete[: refit - HORIZONS])
-        model = model_factory().fit(X[train], Y[train])
+        model = _fitted(model_factory, X[train], Y[train], fits)
         block = slice(refit, min(refit + config.refit_every, n))
         point[block] = model.predict(X[block])
         refit_of[block] = refit

@@ -116,6 +116,41 @@ def test_daily_forecast_given_day_equals_walk_forward_row():
         )
 
 
+class _Counted:
+    """A model factory that counts its fits, and a dict-backed fit cache."""
+
+    def __init__(self) -> None:
+        self.fits = 0
+        self.cache: dict[str, object] = {}
+
+    def __call__(self) -> XGBoostModel:
+        self.fits += 1
+        return _small_xgb()
+
+    def get(self, key: str):
+        return self.cache.get(key)
+
+    def put(self, key: str, model) -> None:
+        self.cache[key] = model
+
+
+def test_daily_forecast_given_fit_cache_refits_only_new_grid_rows_and_equals_uncached():
+    dates, X, close = _series()
+    counted = _Counted()
+    fits_per_day = []
+    for day in dates[-12:]:
+        before = counted.fits
+        cached = daily_forecast(dates, X, close, counted, CONFIG, day, fits=counted)
+        fits_per_day.append(counted.fits - before)
+        np.testing.assert_array_equal(cached, daily_forecast(dates, X, close, _small_xgb,
+                                                             CONFIG, day))
+    # The first day fits its whole window, (14 + 40) // 10 + 1 = 6 refits (5 or 6 by phase);
+    # a later day fits only when its own row is a refit row (every 10th row).
+    assert fits_per_day[0] >= 5
+    assert sorted(set(fits_per_day[1:])) == [0, 1]
+    assert sum(fits_per_day[1:]) in (1, 2)  # 11 more days span one or two refit rows
+
+
 def test_forecast_paths_given_bootstrap_keep_cross_horizon_dependence():
     dates, X, close = _series()
     result = walk_forward(dates, X, close, RandomWalkModel, CONFIG)

@@ -1,0 +1,56 @@
+"""ForecastStore's fit folder: pickled fits survive the round trip bit for bit, and the folder
+stays bounded."""
+
+import numpy as np
+
+from trading_platform.config.models import load_model_zoo
+from trading_platform.domain.forecasting.build import model_factory
+from trading_platform.domain.forecasting.protocol import WalkForwardConfig
+from trading_platform.domain.forecasting.walk_forward import daily_forecast
+from trading_platform.resources import forecast_store
+from trading_platform.resources.forecast_store import ForecastStore
+
+CONFIG = WalkForwardConfig(refit_every=20, oos_years=0.5, min_train_rows=60, n_paths=50,
+                           residual_window=40, seed=3)
+
+
+def _series(n: int = 240):
+    rng = np.random.default_rng(4)
+    dates = np.datetime64("2021-01-01") + np.arange(n)
+    return dates, rng.normal(size=(n, 5)), 50 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+
+
+def test_fit_folder_given_ensemble_fits_reuses_them_bit_for_bit(tmp_path):
+    zoo = load_model_zoo()
+    dates, X, close = _series()
+    fits = ForecastStore(root=str(tmp_path)).fits("coffee", "ensemble", zoo.spec_hash("ensemble"))
+    calls = []
+    base = model_factory(zoo.models["ensemble"], zoo)
+
+    def counted():
+        calls.append(1)
+        return base()
+
+    fresh = daily_forecast(dates, X, close, counted, CONFIG, dates[-1], fits=fits)
+    fitted = len(calls)
+    again = daily_forecast(dates, X, close, counted, CONFIG, dates[-1], fits=fits)
+    assert fitted >= 3 and len(calls) == fitted  # the second day reads every fit from disk
+    np.testing.assert_array_equal(again, fresh)
+    assert len(list(fits.folder.glob("*.pkl"))) == fitted
+
+
+def test_fit_folder_given_more_fits_than_kept_drops_the_oldest(tmp_path, monkeypatch):
+    monkeypatch.setattr(forecast_store, "FITS_KEPT", 3)
+    fits = ForecastStore(root=str(tmp_path)).fits("corn", "naive_rw", "abc")
+    for key in "abcde":
+        fits.put(key, {"fit": key})
+    assert sorted(p.stem for p in fits.folder.glob("*.pkl")) == ["c", "d", "e"]
+    assert fits.get("e") == {"fit": "e"} and fits.get("a") is None
+
+
+def test_spec_hash_given_a_member_changes_changes_the_ensemble():
+    zoo = load_model_zoo()
+    changed = zoo.model_copy(update={"models": {**zoo.models, "lightgbm": zoo.models[
+        "lightgbm"].model_copy(update={"params": {"n_estimators": 61}})}})
+    assert changed.spec_hash("ensemble") != zoo.spec_hash("ensemble")
+    assert changed.spec_hash("xgboost") == zoo.spec_hash("xgboost")
