@@ -36,8 +36,11 @@ class FitFolder:
         target = self.folder / f"{key}.pkl"
         if not target.exists():
             return None
-        with target.open("rb") as handle:
-            return pickle.load(handle)  # our own data directory's fits, written by put
+        try:
+            with target.open("rb") as handle:
+                return pickle.load(handle)  # our own data directory's fits, written by put
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None  # unreadable (e.g. written by other library versions): refit, replace
 
     def put(self, key: str, model: ForecastModel) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -54,3 +54,10 @@ def test_spec_hash_given_a_member_changes_changes_the_ensemble():
         "lightgbm"].model_copy(update={"params": {"n_estimators": 61}})}})
     assert changed.spec_hash("ensemble") != zoo.spec_hash("ensemble")
     assert changed.spec_hash("xgboost") == zoo.spec_hash("xgboost")
+
+
+def test_fit_folder_given_an_unreadable_fit_treats_it_as_missing(tmp_path):
+    fits = ForecastStore(root=str(tmp_path)).fits("corn", "naive_rw", "abc")
+    fits.put("k", {"fit": 1})
+    (fits.folder / "k.pkl").write_bytes(b"not a pickle")
+    assert fits.get("k") is None
