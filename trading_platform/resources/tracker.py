@@ -9,6 +9,7 @@ champion model registry, same store) import mlflow.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,14 +70,21 @@ def _quiet_mlflow_logger() -> Iterator[None]:
 
 def _forecast_pyfunc(mlflow_module: Any, model: Any) -> Any:
     # Defined on demand: importing mlflow at module import would slow every Definitions load.
-    class ForecastPyfunc(mlflow_module.pyfunc.PythonModel):
-        def __init__(self, fitted: Any) -> None:
-            self.fitted = fitted
+    # No type hints on predict on purpose: MLflow would try to derive a schema from them, and
+    # says so in a UserWarning at class creation that would repeat in every forecasts run.
+    # MLflow resets the warning filters around that check, so the warning is caught here.
+    with warnings.catch_warnings(record=True) as caught:
 
-        # No type hints on purpose: MLflow would try to derive a schema from them.
-        def predict(self, context, model_input, params=None):
-            return self.fitted.predict(np.asarray(model_input, dtype=np.float64))
+        class ForecastPyfunc(mlflow_module.pyfunc.PythonModel):
+            def __init__(self, fitted: Any) -> None:
+                self.fitted = fitted
 
+            def predict(self, context, model_input, params=None):
+                return self.fitted.predict(np.asarray(model_input, dtype=np.float64))
+
+    for warning in caught:
+        if "Add type hints" not in str(warning.message):
+            warnings.warn(warning.message, warning.category, stacklevel=2)
     return ForecastPyfunc(model)
 
 

@@ -48,3 +48,17 @@ def test_tracker_given_failing_block_marks_run_failed(tmp_path):
     with pytest.raises(RuntimeError), tracker.run("forecasts", "boom", {}) as run:
         raise RuntimeError("fit failed")
     assert MlflowClient(tracker.tracking_uri).get_run(run.run_id).info.status == "FAILED"
+
+
+def test_forecast_pyfunc_given_untyped_predict_stays_quiet_and_predicts():
+    import warnings
+
+    import mlflow
+
+    from trading_platform.resources.tracker import _forecast_pyfunc
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wrapped = _forecast_pyfunc(mlflow, Ridge().fit(np.eye(3), np.arange(3.0)))
+    assert not [w for w in caught if "Add type hints" in str(w.message)]
+    assert wrapped.predict(None, np.eye(3)).shape == (3,)
