@@ -1,5 +1,6 @@
 """Benchmark the complete `make demo` run: market history, features, the whole forecast zoo,
-the backtests of every commodity x model and their comparison.
+the backtests of every commodity x model and their comparison, champion selection, and five
+paper-traded days with their recommendations and report packs.
 
 Runs ``python -m trading_platform.cli demo`` (what `make demo` runs after the install) in a fresh
 data directory ``BENCH_RUNS`` times (default 3) and prints one JSON object: wall seconds per run,

@@ -3,9 +3,9 @@
 Setup (not timed): a universe YAML with 50 harvested commodities, ten variants of each bundled
 harvested one (same calendar, costs and harvest window; base price scaled, so every variant is
 its own synthetic market) and partitions from 2021-11-01, pointed at by
-TRADING_PLATFORM_UNIVERSE; then `make demo`'s command
-with four years of history, the random-walk model only (the zoo's other models would take
-hours to forecast for 50 commodities) and one paper-traded day:
+TRADING_PLATFORM_UNIVERSE; then `make demo`'s command with four years of history, the
+random-walk model only (the whole zoo took 262 s for six commodities in the demo, so about
+35 minutes for 50) and one paper-traded day:
 `demo --years 4 --model naive_rw --trading-days 1`. Selection therefore crowns a provisional
 random-walk champion everywhere, whose day is read from the research store, as in
 bench_trading's six-commodity figure (the refit cost of a day beyond the store is bench_trading's
