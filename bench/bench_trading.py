@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from cli_runs import run_cli
+from cli_runs import bench_data_dir, repeat_cli, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -41,19 +41,10 @@ DAY = "2026-11-20"
 
 
 def daily_path() -> dict[str, object]:
-    given = os.environ.get("BENCH_DATA_DIR")
-    data_dir = Path(given) if given else Path(tempfile.mkdtemp(prefix="bench_trading_"))
-    home = data_dir / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    env = {**os.environ, "TRADING_PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home)}
+    data_dir, env, given = bench_data_dir("bench_trading_")
     if not given:
         run_cli(["demo", "--as-of", AS_OF], env)
-    walls, rss, output = [], [], ""
-    for _ in range(RUNS):
-        wall, peak_mb, output = run_cli(["daily", "--date", DAY, "--as-of", AS_OF], env)
-        walls.append(wall)
-        rss.append(peak_mb)
+    walls, rss, output = repeat_cli(["daily", "--date", DAY, "--as-of", AS_OF], env, RUNS)
     if not given:
         shutil.rmtree(data_dir, ignore_errors=True)
     return {"what": f"daily path for {DAY}: 6 market runs, 5 recommendation runs, 1 report run",

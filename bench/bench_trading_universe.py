@@ -24,11 +24,10 @@ import json
 import os
 import shutil
 import statistics
-import tempfile
 from pathlib import Path
 
 import yaml
-from cli_runs import run_cli
+from cli_runs import bench_data_dir, repeat_cli, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -57,24 +56,15 @@ def write_universe(target: Path) -> int:
 
 
 def main() -> None:
-    given = os.environ.get("BENCH_DATA_DIR")
-    data_dir = Path(given) if given else Path(tempfile.mkdtemp(prefix="bench_universe_"))
-    home = data_dir / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    data_dir, env, given = bench_data_dir("bench_universe_")
     universe = data_dir / "universe_50.yaml"
     count = write_universe(universe)
-    env = {**os.environ, "TRADING_PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home),
-           "TRADING_PLATFORM_UNIVERSE": str(universe)}
+    env["TRADING_PLATFORM_UNIVERSE"] = str(universe)
     setup_s = None
     if not (data_dir / "reports" / DAY).exists():
         setup_s, _, _ = run_cli(["demo", "--years", "4", "--as-of", AS_OF, "--model", "naive_rw",
                                  "--trading-days", "1"], env)
-    walls, rss, output = [], [], ""
-    for _ in range(RUNS):
-        wall, peak_mb, output = run_cli(["daily", "--date", DAY, "--as-of", AS_OF], env)
-        walls.append(wall)
-        rss.append(peak_mb)
+    walls, rss, output = repeat_cli(["daily", "--date", DAY, "--as-of", AS_OF], env, RUNS)
     if not given:
         shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps({
