@@ -20,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 
 from trading_platform.defs.file_drop import build_incoming_files_sensor
+from trading_platform.resources.warehouse import Warehouse
 
 FILES = 1000
 RUNS = 5
@@ -44,12 +45,15 @@ def main() -> None:
         write_files(folder, FILES)
         sensor = build_incoming_files_sensor(folder, settle_seconds=0, today=lambda: TODAY,
                                              max_files_per_tick=FILES)
-        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        resources = {"warehouse": Warehouse(database=str(Path(tmp) / "warehouse.duckdb"))}
+        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance,
+                                                             resources=resources))
         if len(first.run_requests or []) != FILES:
             raise SystemExit(f"expected {FILES} run requests, got {len(first.run_requests or [])}")
         timings = []
         for _ in range(RUNS):
-            context = dg.build_sensor_context(instance=instance, cursor=first.cursor)
+            context = dg.build_sensor_context(instance=instance, cursor=first.cursor,
+                                              resources=resources)
             started = time.perf_counter()
             tick = sensor.evaluate_tick(context)
             timings.append(time.perf_counter() - started)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -70,11 +71,29 @@ class SyntheticSpec(_Frozen):
     negative_excursion_probability: float = Field(default=0.0, ge=0, lt=0.05)
 
 
+def normalise_name(text: str) -> str:
+    """A file-name stem or alias in comparable form: lower case, ``-``/``.``/space -> ``_``."""
+    return re.sub(r"[-. ]+", "_", text.strip().lower()).strip("_")
+
+
 class CommoditySpec(_Frozen):
-    """One tradable commodity: units, price legality, calendars, costs and data-check limits."""
+    """One tradable commodity: units, price legality, calendars, costs and data-check limits.
+
+    ``aliases`` are the names vendor files use for it besides its key (file-name tokens such as
+    ``coffee_arabica``, vendor root symbols such as ``kc``); ``quote_unit`` is the unit every
+    stored price is in (``USc/lb``); ``plausible_price`` is the [low, high] range a close of the
+    instrument is expected in, used to catch a file in other units when there is nothing stored
+    to compare it with.
+    """
 
     name: str
     units: str
+    aliases: tuple[str, ...] = ()
+    exchange: str | None = None
+    contract: str | None = None
+    currency: str = "USD"
+    quote_unit: str | None = None
+    plausible_price: tuple[float, float] | None = None
     allow_negative_prices: bool = False
     calendar: str
     harvest: HarvestSpec | None = None
@@ -83,6 +102,26 @@ class CommoditySpec(_Frozen):
     spike_threshold: float = Field(gt=0, lt=5)
     max_price: float = Field(gt=0, description="prices above this are rejected as impossible")
     synthetic: SyntheticSpec
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_normalised(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(normalise_name(alias) for alias in value)
+        if any(not name for name in names):
+            raise ValueError("an alias must not be empty")
+        return names
+
+    @field_validator("plausible_price")
+    @classmethod
+    def _range_ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not value[0] < value[1]:
+            raise ValueError("plausible_price must be [low, high] with low < high")
+        return value
+
+    @property
+    def unit(self) -> str:
+        """The quote unit of stored prices (``quote_unit``, else ``units``)."""
+        return self.quote_unit or self.units
 
     @model_validator(mode="after")
     def _negative_excursions_need_legal_negatives(self) -> CommoditySpec:
@@ -93,12 +132,41 @@ class CommoditySpec(_Frozen):
         return self
 
 
+# File-name tokens that say nothing about the instrument: vendors, frequencies, formats.
+# Digits-only tokens (years, dates) are neutral too; anything else is a qualifier that could
+# name another grade, contract month or exchange, so a file carrying it is refused.
+DEFAULT_NEUTRAL_TOKENS = ("yahoo", "investing", "barchart", "stooq", "quandl", "nasdaq",
+                          "daily", "eod", "prices", "price", "history", "historical", "data",
+                          "ohlc", "ohlcv", "close", "settle", "settlement", "export", "download",
+                          "continuous", "front", "month", "futures", "fut")
+
+
+class IngestSpec(_Frozen):
+    """How vendor files are matched to commodities and compared with what is stored.
+
+    ``level_tolerance_pct``: on dates a file shares with the stored series, the median ratio of
+    its closes to the stored ones must lie within this many percent of 1. ``max_level_jump``:
+    without overlap, the first new close may differ from the last stored one by at most this
+    factor (either way).
+    """
+
+    neutral_name_tokens: tuple[str, ...] = DEFAULT_NEUTRAL_TOKENS
+    level_tolerance_pct: float = Field(default=3.0, gt=0, lt=50)
+    max_level_jump: float = Field(default=2.0, gt=1, lt=10)
+
+    @field_validator("neutral_name_tokens")
+    @classmethod
+    def _tokens_normalised(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(normalise_name(token) for token in value)
+
+
 class Universe(_Frozen):
     """The whole universe: partition start, demo window, calendars and commodities."""
 
     partition_start: dt.date
     demo_years: int = Field(default=10, ge=1, le=40)
     seed: int = 42
+    ingest: IngestSpec = IngestSpec()
     calendars: dict[str, TradingCalendarSpec]
     commodities: dict[str, CommoditySpec]
 
@@ -123,6 +191,27 @@ class Universe(_Frozen):
                     f"known: {sorted(self.calendars)}"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _aliases_unique(self) -> Universe:
+        owner: dict[str, str] = {}
+        for key in sorted(self.commodities):
+            for alias in self.aliases_of(key):
+                if owner.setdefault(alias, key) != key:
+                    raise ValueError(
+                        f"commodities.{key}.aliases: {alias!r} is already a name of "
+                        f"{owner[alias]}; an alias must name one commodity only"
+                    )
+        return self
+
+    def aliases_of(self, key: str) -> tuple[str, ...]:
+        """The key and every alias of commodity ``key``, normalised."""
+        return (normalise_name(key), *self.commodity(key).aliases)
+
+    @property
+    def alias_owners(self) -> dict[str, str]:
+        """Every normalised alias (keys included) -> its commodity key."""
+        return {alias: key for key in self.commodity_keys for alias in self.aliases_of(key)}
 
     @property
     def commodity_keys(self) -> list[str]:

@@ -18,19 +18,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+import polars as pl
 
 from trading_platform.defs.jobs import MARKET_HISTORY_JOB
+from trading_platform.defs.market_guards import judge_against_store
 from trading_platform.defs.partitions import PartitionSlice
 from trading_platform.defs.universe import UNIVERSE
 from trading_platform.domain.file_drop import (
     REJECTED_DIR,
     FilePlan,
     Fingerprint,
+    Judge,
+    Record,
     Tick,
     dump_cursor,
     load_cursor,
     process_incoming,
 )
+from trading_platform.domain.ingest import IngestResult
+from trading_platform.resources.warehouse import Warehouse
 from trading_platform.settings import paths
 
 FILE_TAG = "trading_platform/file"
@@ -48,7 +55,9 @@ def file_run_request(plan: FilePlan, today: dt.date) -> dg.RunRequest:
     if plan.start is None or plan.end is None:
         raise ValueError(f"{plan.name} is rejected ({plan.rule}); it has no run")
     part = PartitionSlice(plan.commodities, plan.start, plan.end)
-    config = {"files": [str(plan.path)], "as_of": today.isoformat()}
+    config: dict[str, object] = {"files": [str(plan.path)], "as_of": today.isoformat()}
+    if plan.commodity is not None:
+        config["commodity"] = plan.commodity
     return dg.RunRequest(
         run_key=plan.run_key,
         run_config={"ops": {"market_data": {"config": config}}},
@@ -68,8 +77,33 @@ def _load(context: dg.SensorEvaluationContext) -> dict[str, Fingerprint]:
 def _skip_message(folder: Path, tick: Tick) -> str:
     return (f"no new or changed vendor files in {folder}: {tick.unchanged} already handled, "
             f"{len(tick.rejected)} rejected into {REJECTED_DIR}/ this tick, "
-            f"{len(tick.waiting)} waiting, {tick.ignored} non-data files "
-            "ignored (data files end in .csv .tsv .txt .parquet .pq)")
+            f"{len(tick.waiting)} waiting (data files end in .csv .tsv .txt .parquet .pq, "
+            "optionally .gz or in a .zip)")
+
+
+# A sensor tick must finish within Dagster's 60 s: it waits this long for the warehouse lock,
+# then lets a file wait for the next tick.
+SENSOR_LOCK_WAIT_S = 10.0
+
+
+def _store_guards(warehouse: Warehouse) -> tuple[Judge, Record]:
+    """The judge (stored-series guards) and the quarantine recorder, for one tick."""
+    quick = Warehouse(database=warehouse.database, lock_wait_s=SENSOR_LOCK_WAIT_S)
+
+    def judge(result: IngestResult) -> None:
+        try:
+            judge_against_store(result, quick)
+        except duckdb.Error as error:  # busy: the file waits (OSError) for the next tick
+            raise OSError(f"warehouse busy ({error})") from error
+
+    def record(rows: pl.DataFrame) -> bool:
+        try:
+            quick.replace_quarantine(rows["file"].unique().to_list(), rows)
+        except duckdb.Error:
+            return False
+        return True
+
+    return judge, record
 
 
 def build_incoming_files_sensor(
@@ -85,12 +119,15 @@ def build_incoming_files_sensor(
     @dg.sensor(job_name=MARKET_HISTORY_JOB, name=name, minimum_interval_seconds=30,
                default_status=dg.DefaultSensorStatus.RUNNING,
                description="Ingests new or changed vendor files dropped into data/incoming/.")
-    def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    def _sensor(context: dg.SensorEvaluationContext,
+                warehouse: Warehouse) -> dg.SensorResult | dg.SkipReason:
         incoming = folder or paths().incoming
         incoming.mkdir(parents=True, exist_ok=True)
         day = today()
+        judge, record = _store_guards(warehouse)
         tick = process_incoming(incoming, _load(context), UNIVERSE, day,
-                                settle_ns=int(settle_seconds * 1e9), max_files=max_files_per_tick)
+                                settle_ns=int(settle_seconds * 1e9), max_files=max_files_per_tick,
+                                judge=judge, record=record)
         for file_name, what in tick.rejected.items():
             context.log.warning(f"{file_name} rejected ({what})")
         for file_name, why in tick.waiting.items():

@@ -15,12 +15,27 @@ from trading_platform.defs.check_results import (
     png_markdown,
     to_metadata,
 )
+from trading_platform.defs.market_guards import judge_against_store
 from trading_platform.defs.partitions import PartitionSlice, run_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
 from trading_platform.domain.charts import price_chart
 from trading_platform.domain.ingest import IngestError, IngestResult, ingest_file
-from trading_platform.domain.market_batch import MarketBatch, build_file_batch, refusal_quarantine
-from trading_platform.domain.quality import evaluate_freshness, evaluate_market_quality
+from trading_platform.domain.ingest_readers import file_sha256
+from trading_platform.domain.market_batch import (
+    GenerationRefused,
+    MarketBatch,
+    build_file_batch,
+    refusal_quarantine,
+    refuse_generation,
+    source_mix_rows,
+    stamp_provenance,
+)
+from trading_platform.domain.quality import (
+    ERROR,
+    WARN,
+    evaluate_freshness,
+    evaluate_market_quality,
+)
 from trading_platform.domain.synthetic import generate_universe_market
 from trading_platform.resources.warehouse import Warehouse
 
@@ -39,7 +54,12 @@ class MarketDataConfig(dg.Config):
 
     files: list[str] = Field(
         default_factory=list,
-        description="Vendor CSV/Parquet files to ingest (upsert). Empty: the synthetic market.",
+        description="Vendor CSV/Parquet files to ingest (upsert). Empty: the synthetic market in "
+        "a synthetic data directory; in a vendor one, the stored rows are re-checked.",
+    )
+    commodity: str | None = Field(
+        default=None, description="The commodity every file holds (as `ingest --commodity` or "
+        "the drop folder incoming/<commodity>/); default: from a commodity column or the name.",
     )
     as_of: str | None = Field(
         default=None, description="Today's date (YYYY-MM-DD) for future-date and freshness rules."
@@ -49,31 +69,66 @@ class MarketDataConfig(dg.Config):
         return dt.date.fromisoformat(self.as_of) if self.as_of else dt.date.today()
 
 
-def _ingest(files: list[str], as_of: dt.date, warehouse: Warehouse) -> list[IngestResult]:
-    results = []
-    for file in files:
+def _refuse(warehouse: Warehouse, error: IngestError, sha256: str | None,
+            result: IngestResult | None = None) -> dg.Failure:
+    """Record a whole-file refusal (and the file's refused rows, if it was read) in
+    market.quarantine; the Failure to raise."""
+    rows = [refusal_quarantine(error, sha256)] + ([result.quarantine] if result else [])
+    warehouse.replace_quarantine([error.file], pl.concat(rows))
+    return dg.Failure(description=str(error),
+                      metadata={"file": error.file, "row": error.row or 0, "rule": error.rule})
+
+
+def _ingest(config: MarketDataConfig, warehouse: Warehouse) -> list[IngestResult]:
+    """Read and judge every file, alone and against the stored series; any refusal fails the
+    run before anything is stored."""
+    results, mix = [], warehouse.source_mix()
+    for file in config.files:
+        path, result = Path(file), None
         try:
-            results.append(ingest_file(Path(file), UNIVERSE, today=as_of))
+            result = ingest_file(path, UNIVERSE, today=config.as_of_date(),
+                                 commodity=config.commodity)
+            judge_against_store(result, warehouse, mix)
         except IngestError as error:
-            warehouse.replace_quarantine([error.file], refusal_quarantine(error))
-            raise dg.Failure(
-                description=str(error),
-                metadata={"file": error.file, "row": error.row or 0, "rule": error.rule},
-            ) from error
+            raise _refuse(warehouse, error, file_sha256(path), result) from error
+        results.append(result)
     return results
 
 
-def _load_batch(
-    config: MarketDataConfig, part: PartitionSlice, warehouse: Warehouse
-) -> MarketBatch:
-    if not config.files:
-        frame = generate_universe_market(UNIVERSE, part.start, part.end, part.commodities)
-        return MarketBatch(frame=frame, stats={"generated": frame.height})
-    results = _ingest(config.files, config.as_of_date(), warehouse)
+def _generate(part: PartitionSlice, warehouse: Warehouse, batch: str) -> MarketBatch:
+    """The synthetic market for the slice; refused in vendor mode and over vendor rows."""
+    mode = warehouse.data_mode()
+    try:
+        refuse_generation(part.commodities, warehouse.source_mix(), mode or "synthetic")
+    except GenerationRefused as error:
+        raise dg.Failure(description=str(error)) from error
+    if mode is None:
+        warehouse.declare_mode("synthetic", by=f"market_data run {batch}")
+    frame = generate_universe_market(UNIVERSE, part.start, part.end, part.commodities)
     stored = warehouse.read_market(part.commodities, part.start, part.end)
-    batch = build_file_batch(results, stored, part.commodities, part.start, part.end)
-    warehouse.replace_quarantine([r.file for r in results], batch.quarantine)
-    return batch
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return MarketBatch(frame=stamp_provenance(frame, stored, batch, now),
+                       stats={"generated": frame.height})
+
+
+def _load_batch(
+    config: MarketDataConfig, part: PartitionSlice, warehouse: Warehouse, batch: str
+) -> MarketBatch:
+    if not config.files and warehouse.data_mode() == "vendor":
+        stored = warehouse.read_market(part.commodities, part.start, part.end)
+        return MarketBatch(frame=stored, stats={"generated": 0, "kept": stored.height})
+    if not config.files:
+        return _generate(part, warehouse, batch)
+    results = _ingest(config, warehouse)
+    stored = warehouse.read_market(part.commodities, part.start, part.end)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    loaded = build_file_batch(results, stored, (part.commodities, part.start, part.end), batch,
+                              now)
+    warehouse.replace_quarantine([r.file for r in results], loaded.quarantine)
+    warehouse.record_revisions(loaded.revised, ", ".join(r.file for r in results), batch)
+    if warehouse.data_mode() is None:
+        warehouse.declare_mode("vendor", by=f"market_data run {batch}")
+    return loaded
 
 
 @dg.asset(
@@ -90,17 +145,20 @@ def market_data(
     """Validated daily OHLCV bars, one row per commodity and trading day."""
     part = run_slice(context.partition_key_range, UNIVERSE.commodity_keys)
     context.log.info(f"loading {part.commodities} {part.start}..{part.end}")
-    batch = _load_batch(config, part, warehouse)
+    batch = _load_batch(config, part, warehouse, context.run.run_id)
     frame = batch.frame
     yield from check_results(evaluate_market_quality(frame, UNIVERSE), MARKET_KEY)
     latest = warehouse.latest_market_dates()
     for commodity, newest in frame.group_by("commodity").agg(pl.col("date").max()).iter_rows():
         latest[commodity] = max(newest, latest.get(commodity, newest))
-    freshness = evaluate_freshness(latest, UNIVERSE, as_of=config.as_of_date())
+    severity = ERROR if warehouse.data_mode() == "vendor" else WARN
+    freshness = evaluate_freshness(latest, UNIVERSE, as_of=config.as_of_date(),
+                                   commodities=part.commodities, severity=severity)
     yield from check_results([replace(freshness, name="is_fresh")], MARKET_KEY)
     # Dagster copies output metadata into every partition's materialization event (15,660 of them
     # in a ten-year backfill), so the run's figures go into one observation instead.
-    source = ", ".join(Path(f).name for f in config.files) or "synthetic"
+    source = ", ".join(Path(f).name for f in config.files) or (
+        "synthetic" if batch.stats.get("generated") else "stored vendor rows (vendor mode)")
     yield dg.AssetObservation(
         asset_key=MARKET_KEY,
         metadata=to_metadata(
@@ -110,6 +168,7 @@ def market_data(
                 "run_date_range": f"{part.start}..{part.end}",
                 "run_source": source,
                 "run_flagged_rows": frame.filter(pl.col("flags") != "").height,
+                "run_source_mix": source_mix_rows(frame),
                 **{f"run_{name}": value for name, value in batch.stats.items()},
             }
         )

@@ -23,6 +23,9 @@ in the input), never calendar days.
   and losses of close; 50 when both are 0, 100 when only L is 0.
 - ``dist_52w_high``, ``dist_52w_low``: ``relative(close, extreme)`` against the max of high and
   the min of low over the last 252 rows, current row included.
+- Close-only rows (vendors that publish one price; ``high`` and ``low`` stored empty) use the
+  close as their high and low: the true range becomes ``|c_t - c_{t-1}|`` and the 52-week
+  extremes become those of the closes.
 - Season, from the commodity's harvest spec: ``in_harvest`` when the date's month-day lies in
   ``[intake_start, intake_end]`` (inclusive; the window may wrap the year end);
   ``day_of_season``: calendar days since the latest intake_start on or before the date (since
@@ -111,7 +114,9 @@ def build_features(market: pl.DataFrame, universe: Universe) -> pl.DataFrame:
 
 def _validated_panel(market: pl.DataFrame) -> pl.DataFrame:
     """Sort by commodity and date, add each row's position in its commodity, check prices."""
-    panel = market.select("commodity", "date", *_PRICE_COLUMNS).sort("commodity", "date")
+    panel = market.select(
+        "commodity", "date", *(pl.col(name).fill_null(pl.col("close")) for name in _PRICE_COLUMNS)
+    ).sort("commodity", "date")
     not_finite = pl.any_horizontal(~pl.col(_PRICE_COLUMNS).is_finite().fill_null(False))
     bad = panel.filter(not_finite)
     if bad.height:

@@ -4,10 +4,13 @@ The folder (``data/incoming/``) receives vendor market files. Each sensor tick c
 ``process_incoming``, which
 
 1. **scans** (``scan_incoming``) the folder and its sub-folders for data files: ``.csv .tsv .txt
-   .parquet .pq`` in any case. Not scanned: ``rejected/``, hidden names (a ``.`` prefix, as
-   rsync's in-flight copies have), ``*.reason.txt``, anything else (partial uploads such as
-   ``coffee.csv.part`` / ``.tmp`` end in another suffix), and files modified less than
-   ``settle_ns`` ago (an upload still writing under its final name waits for a later tick).
+   .parquet .pq``, or one of them compressed (``.gz``, or a ``.zip`` holding one), in any case.
+   Every other file gets an outcome too, never silence: hidden names (a ``.`` prefix, as
+   rsync's in-flight copies have), partial uploads (``.part .tmp .partial .crdownload
+   .filepart .download``) and files modified less than ``settle_ns`` ago wait for a later tick
+   (and say so in the tick log); anything else is rejected as ``unsupported_format``.
+   ``rejected/`` is not scanned. A file in a sub-folder named after a commodity
+   (``incoming/coffee/prices.csv``) holds that commodity, whatever its name says.
    A file whose size and mtime equal its cursor fingerprint is unchanged and is neither hashed
    nor read; others are hashed, and only a new sha256 makes them new or changed (a ``touch``
    only refreshes the fingerprint).
@@ -34,16 +37,21 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from trading_platform.config.universe import Universe
-from trading_platform.domain.ingest import IngestError, ingest_file
+import polars as pl
 
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
+from trading_platform.config.universe import Universe
+from trading_platform.domain.ingest import IngestError, IngestResult, ingest_file
+from trading_platform.domain.market_batch import refusal_quarantine
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".gz", ".zip")
+IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".filepart", ".download")
 REASON_SUFFIX = ".reason.txt"
+REASON_ROWS = 50
 REJECTED_DIR = "rejected"
 CURSOR_VERSION = 1
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -104,11 +112,12 @@ class ScannedFile:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A path refused without being opened (rule ``path_escape``)."""
+    """A path refused without being read (rule ``path_escape`` or ``unsupported_format``)."""
 
     name: str
     path: Path
     reason: str
+    rule: str = "path_escape"
 
 
 @dataclass
@@ -117,9 +126,8 @@ class ScanResult:
 
     changed: list[ScannedFile] = field(default_factory=list)  # new or changed content, by mtime
     unchanged: dict[str, Fingerprint] = field(default_factory=dict)  # content as in the cursor
-    escaped: list[Refusal] = field(default_factory=list)
+    escaped: list[Refusal] = field(default_factory=list)  # path escapes and unsupported files
     waiting: dict[str, str] = field(default_factory=dict)  # name -> why it waits for a later tick
-    ignored: int = 0  # not data files: partial uploads, notes, reason files
 
 
 def escape_reason(folder: Path, name: str) -> str | None:
@@ -137,20 +145,42 @@ def escape_reason(folder: Path, name: str) -> str | None:
 
 
 def _walk(root: Path, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """(name relative to root, entry) of every non-hidden non-directory; symlinks not followed."""
+    """(name relative to root, entry) of every non-directory outside hidden folders and
+    ``rejected/``; symlinks not followed."""
     with os.scandir(root / prefix) as entries:
         for entry in entries:
-            if entry.name.startswith(".") or (not prefix and entry.name == REJECTED_DIR):
-                continue
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(root, f"{prefix}{entry.name}/")
+                if not entry.name.startswith(".") and (prefix or entry.name != REJECTED_DIR):
+                    yield from _walk(root, f"{prefix}{entry.name}/")
             else:
                 yield f"{prefix}{entry.name}", entry
 
 
-def _is_data_file(name: str) -> bool:
-    lowered = name.lower()
-    return lowered.endswith(DATA_SUFFIXES) and not lowered.endswith(REASON_SUFFIX)
+def _not_data_outcome(name: str) -> str | None:
+    """Why a file that is not a data file waits (None: it is rejected as unsupported)."""
+    base, lowered = Path(name).name, name.lower()
+    if base.startswith("."):
+        return "hidden file (an upload in progress?); renamed without the '.' it is taken"
+    if lowered.endswith(IN_FLIGHT_SUFFIXES):
+        return "partial upload; taken once it is renamed to its final name"
+    return None
+
+
+def _not_data(result: ScanResult, name: str, path: Path) -> None:
+    """A file that is not a data file waits (in-flight upload) or is refused as unsupported."""
+    wait = _not_data_outcome(name)
+    if wait is not None:
+        result.waiting[name] = wait
+        return
+    result.escaped.append(Refusal(name, path, (
+        f"{name} is not a data file; accepted: .csv .tsv .txt .parquet .pq, or one of them "
+        "as .gz or in a .zip"), "unsupported_format"))
+
+
+def commodity_of_subfolder(name: str, universe: Universe) -> str | None:
+    """The commodity a drop sub-folder names (``coffee/x.csv`` -> coffee), else None."""
+    parts = Path(name).parts
+    return parts[0] if len(parts) > 1 and parts[0] in universe.commodities else None
 
 
 def _compare(result: ScanResult, name: str, path: Path, stat: os.stat_result,
@@ -178,9 +208,6 @@ def scan_incoming(folder: Path, seen: Mapping[str, Fingerprint], *, settle_ns: i
     root, result = folder.resolve(), ScanResult()
     now_ns = time.time_ns() if now_ns is None else now_ns
     for name, entry in _walk(root):
-        if not _is_data_file(name):
-            result.ignored += 1
-            continue
         path = Path(entry.path)
         try:
             reason = escape_reason(root, name)
@@ -190,6 +217,10 @@ def scan_incoming(folder: Path, seen: Mapping[str, Fingerprint], *, settle_ns: i
             continue
         if reason is not None:
             result.escaped.append(Refusal(name, path, reason))
+            continue
+        lowered = name.lower()
+        if not lowered.endswith(DATA_SUFFIXES) or lowered.endswith(REASON_SUFFIX):
+            _not_data(result, name, path)
             continue
         age_ns = now_ns - stat.st_mtime_ns
         if abs(age_ns) < settle_ns:  # abs: a skewed clock's future mtime must not wait forever
@@ -213,6 +244,8 @@ class FilePlan:
     end: date | None = None
     rule: str | None = None  # set when the file is rejected
     reason: str = ""  # the ingest summary, or why the file is rejected
+    commodity: str | None = None  # forced by the drop sub-folder
+    refused_rows: pl.DataFrame | None = None  # QUARANTINE_SCHEMA rows of a rejected file
 
     @property
     def run_key(self) -> str:
@@ -228,23 +261,48 @@ def fingerprint_file(path: Path) -> Fingerprint:
     return Fingerprint(stat.st_size, stat.st_mtime_ns, hash_file(path))
 
 
+# Compares an accepted file with the stored series; raises IngestError to refuse it.
+Judge = Callable[[IngestResult], None]
+
+
 def plan_file(path: Path, universe: Universe, today: date, *, name: str | None = None,
-              fingerprint: Fingerprint | None = None) -> FilePlan:
+              fingerprint: Fingerprint | None = None, judge: Judge | None = None) -> FilePlan:
     """Ingest ``path`` (nothing is stored) to find what its run covers; see the module doc."""
     name = name or path.name
     fingerprint = fingerprint or fingerprint_file(path)
+    commodity = commodity_of_subfolder(name, universe)
     try:
-        result = ingest_file(path, universe, today=today)
+        result = ingest_file(path, universe, today=today, commodity=commodity)
+        if judge is not None and result.accepted.height:
+            judge(result)
     except IngestError as error:
-        return FilePlan(name, path, fingerprint, rule=error.rule, reason=str(error))
+        rows = refusal_quarantine(error, fingerprint.sha256)
+        return FilePlan(name, path, fingerprint, rule=error.rule, reason=str(error),
+                        commodity=commodity, refused_rows=rows)
     accepted = result.accepted
     if accepted.height == 0:
         reason = f"{result.summary()}; no row was accepted, so there is nothing to ingest"
-        return FilePlan(name, path, fingerprint, rule="no_accepted_rows", reason=reason)
+        return FilePlan(name, path, fingerprint, rule="no_accepted_rows", reason=reason,
+                        commodity=commodity, refused_rows=result.quarantine)
     commodities = tuple(sorted(accepted.get_column("commodity").unique()))
     dates = accepted.get_column("date")
     return FilePlan(name, path, fingerprint, commodities, dates.min(), dates.max(),
-                    reason=result.summary())
+                    reason=result.summary(), commodity=commodity)
+
+
+def reason_text(rule: str, reason: str, rows: pl.DataFrame | None) -> str:
+    """The body of a reason file: the refusal, then the first refused rows and the counts."""
+    lines = [f"rule: {rule}", f"reason: {reason}"]
+    if rows is not None and rows.height and rows["row"].is_not_null().any():
+        lines.append(f"refused rows: {rows.height} (first {min(rows.height, REASON_ROWS)} "
+                     "below; row = line in the file, header = line 1)")
+        for row in rows.head(REASON_ROWS).iter_rows(named=True):
+            at = f"row {row['row']}" + (f" column {row['column']}" if row["column"] else "")
+            value = f" value {row['value']!r}" if row["value"] is not None else ""
+            lines.append(f"  {at}{value}: {row['reason']} (rule {row['rule']})")
+        counts = rows.group_by("rule").len().sort("len", "rule", descending=[True, False])
+        lines.append("counts by rule: " + ", ".join(f"{r} {n}" for r, n in counts.iter_rows()))
+    return "\n".join(lines) + "\n"
 
 
 def _free_target(rejected_dir: Path, file_name: str) -> Path:
@@ -260,7 +318,7 @@ def _free_target(rejected_dir: Path, file_name: str) -> Path:
 
 def reject_file(path: Path, rejected_dir: Path, rule: str, reason: str, *,
                 name: str | None = None, sha256: str | None = None,
-                now: datetime | None = None) -> Path:
+                now: datetime | None = None, rows: pl.DataFrame | None = None) -> Path:
     """Move ``path`` into ``rejected_dir`` beside a reason file; return where it went.
 
     A symbolic link is moved as a link: its target is neither read nor moved. One sensor process
@@ -274,9 +332,10 @@ def reject_file(path: Path, rejected_dir: Path, rule: str, reason: str, *,
     os.rename(path, target)
     moment = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     target.with_name(target.name + REASON_SUFFIX).write_text(
-        f"file: {name or path.name}\nrule: {rule}\nreason: {reason}\nrejected_at: {moment}\n"
-        f"sha256: {sha256}\nNothing from this file was stored. Fix it and drop it into the "
-        "incoming folder again.\n", encoding="utf-8")
+        f"file: {name or path.name}\nrejected_at: {moment}\nsha256: {sha256}\n"
+        + reason_text(rule, reason, rows)
+        + "Nothing from this file was stored. Fix it and drop it into the incoming folder "
+        "again.\n", encoding="utf-8")
     return target
 
 
@@ -289,12 +348,16 @@ class Tick:
     waiting: dict[str, str] = field(default_factory=dict)  # name -> why it is retried next tick
     cursor: dict[str, Fingerprint] = field(default_factory=dict)
     unchanged: int = 0
-    ignored: int = 0
+
+
+# Records a rejected file's rows (QUARANTINE_SCHEMA) before the file moves; False: not recorded.
+Record = Callable[[pl.DataFrame], bool]
 
 
 def process_incoming(folder: Path, seen: Mapping[str, Fingerprint], universe: Universe,
                      today: date, *, settle_ns: int = 0, now_ns: int | None = None,
-                     max_files: int | None = None) -> Tick:
+                     max_files: int | None = None, judge: Judge | None = None,
+                     record: Record | None = None) -> Tick:
     """Scan ``folder``, plan its new or changed files and reject the refused ones.
 
     At most ``max_files`` files are planned (each is ingested in full), oldest first, so that a
@@ -305,36 +368,45 @@ def process_incoming(folder: Path, seen: Mapping[str, Fingerprint], universe: Un
     for file in scan.changed[len(planned):]:
         scan.waiting[file.name] = f"queued: more than {max_files} new files; planned next tick"
     tick = Tick(cursor=dict(scan.unchanged), waiting=dict(scan.waiting),
-                unchanged=len(scan.unchanged), ignored=scan.ignored)
+                unchanged=len(scan.unchanged))
     tick.cursor.update({name: seen[name] for name in scan.waiting if name in seen})
     rejected_dir = folder / REJECTED_DIR
     for refusal in scan.escaped:
-        _reject(tick, rejected_dir, refusal.name, refusal.path, "path_escape", refusal.reason)
+        plan = FilePlan(refusal.name, refusal.path, Fingerprint(0, 0, "0" * 64),
+                        rule=refusal.rule, reason=refusal.reason)
+        _reject(tick, rejected_dir, plan, record, hashed=False)
     for file in planned:
         try:
             plan = plan_file(file.path, universe, today, name=file.name,
-                             fingerprint=file.fingerprint)
+                             fingerprint=file.fingerprint, judge=judge)
         except OSError as error:
             tick.waiting[file.name] = f"could not be read ({error}); retried next tick"
             continue
         if plan.rejected:
-            _reject(tick, rejected_dir, file.name, file.path, plan.rule or "", plan.reason,
-                    file.fingerprint)
+            _reject(tick, rejected_dir, plan, record)
         else:
             tick.accepted.append(plan)
             tick.cursor[file.name] = file.fingerprint
     return tick
 
 
-def _reject(tick: Tick, rejected_dir: Path, name: str, path: Path, rule: str, reason: str,
-            fingerprint: Fingerprint | None = None) -> None:
-    sha256 = fingerprint.sha256 if fingerprint else None
-    try:
-        target = reject_file(path, rejected_dir, rule, reason, name=name, sha256=sha256)
-    except OSError as error:
-        tick.waiting[name] = (f"refused (rule {rule}) but could not be moved to {rejected_dir} "
-                              f"({error}); retried next tick")
+def _reject(tick: Tick, rejected_dir: Path, plan: FilePlan, record: Record | None, *,
+            hashed: bool = True) -> None:
+    sha256 = plan.fingerprint.sha256 if hashed else None
+    rows = plan.refused_rows if plan.refused_rows is not None else refusal_quarantine(
+        IngestError(plan.name, None, plan.rule or "", plan.reason), sha256)
+    rows = rows.with_columns(file=pl.lit(plan.name))
+    if record is not None and not record(rows):
+        tick.waiting[plan.name] = (f"refused (rule {plan.rule}) but market.quarantine could not "
+                                   "be written (warehouse busy?); retried next tick")
         return
-    tick.rejected[name] = f"rule {rule}, moved to {target}: {reason}"
-    if fingerprint is not None:
-        tick.cursor[name] = fingerprint
+    try:
+        target = reject_file(plan.path, rejected_dir, plan.rule or "", plan.reason,
+                             name=plan.name, sha256=sha256, rows=rows)
+    except OSError as error:
+        tick.waiting[plan.name] = (f"refused (rule {plan.rule}) but could not be moved to "
+                                   f"{rejected_dir} ({error}); retried next tick")
+        return
+    tick.rejected[plan.name] = f"rule {plan.rule}, moved to {target}: {plan.reason}"
+    if hashed:
+        tick.cursor[plan.name] = plan.fingerprint

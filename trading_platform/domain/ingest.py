@@ -1,11 +1,14 @@
 """Vendor market data ingestion: accept what is valid, quarantine or flag what is not.
 
-A vendor file (CSV or Parquet) has the columns ``date, open, high, low, close, volume`` (header
-case and surrounding whitespace ignored) and names its commodity in a ``commodity`` column or in
-its file name (the first ``_``/``-``/``.``-separated token of the stem that is a universe key);
-an explicit ``commodity=`` overrides both. Every value is read as text first and validated here,
-so nothing is coerced silently. ``row`` is the CSV line number (header = line 1) or the Parquet
-record number. Dates are exchange-local ``YYYY-MM-DD``; day/month order is never guessed.
+A vendor file (CSV or Parquet, optionally ``.gz``/``.zip``-compressed) has the columns ``date,
+open, high, low, close, volume``, or is close-only: ``date`` and one of ``close, price, value,
+settle`` (optionally ``volume``); header case and surrounding whitespace are ignored. Its
+commodity is the ``commodity`` argument (``ingest --commodity`` or the drop folder
+``incoming/<commodity>/``), else a ``commodity`` column (a key or alias per row), else its file
+name resolved by whole aliases (``domain.commodity_names``). Every value is read as text
+first and validated here, so nothing is coerced silently. ``row`` is the CSV line number
+(header = line 1) or the Parquet record number. Dates are exchange-local ``YYYY-MM-DD``;
+day/month order is never guessed.
 
 Policy:
 
@@ -36,6 +39,8 @@ Policy:
 | quarantined | ``negative_volume`` | volume < 0 |
 | quarantined | ``duplicate_date`` | same commodity+date twice with different values: all copies |
 | quarantined | ``duplicate_row`` | exact copy of an earlier row: the first is kept |
+| quarantined | ``decimal_shift`` | a price 10x/100x (or 1/10, 1/100) both neighbouring rows' |
+| flagged | ``close_only`` | the file is close-only: open, high and low stored empty |
 | flagged | ``flat_bar`` | open == high == low == close |
 | flagged | ``holiday_trading`` | a weekday that is a configured holiday of the calendar |
 | flagged | ``missing_volume`` | volume blank (stored as null) |
@@ -61,6 +66,7 @@ from trading_platform.domain import rules as r
 from trading_platform.domain.ingest_readers import (
     IngestError,
     assign_commodity,
+    file_sha256,
     normalise_columns,
     read_vendor_file,
 )
@@ -103,7 +109,8 @@ def ingest_file(
     """Read and validate one vendor file (see the module policy); raise IngestError if refused."""
     source = Path(path)
     raw = read_vendor_file(source)
-    return ingest_frame(raw, source.name, universe, today=today, commodity=commodity)
+    return ingest_frame(raw, source.name, universe, today=today, commodity=commodity,
+                        sha256=file_sha256(source))
 
 
 def ingest_frame(
@@ -113,6 +120,7 @@ def ingest_frame(
     *,
     today: date,
     commodity: str | None = None,
+    sha256: str | None = None,
 ) -> IngestResult:
     """Validate an all-string vendor frame with a ``row`` column; raise IngestError if refused."""
     frame = assign_commodity(normalise_columns(raw, file), file, universe, commodity)
@@ -121,11 +129,12 @@ def ingest_frame(
     hard_rules = _hard_rules(universe, today)
     judged = frame.with_columns(rule=r.first_broken_rule(hard_rules))
     rejected = judged.filter(pl.col("rule").is_not_null())
-    rejected = rejected.with_columns(reason=r.reason_of(hard_rules))
-    candidates = _judge_duplicates(judged.filter(pl.col("rule").is_null()))
+    rejected = rejected.with_columns(reason=r.reason_of(hard_rules),
+                                     column=r.column_of(hard_rules))
+    candidates = _judge_shifts(_judge_duplicates(judged.filter(pl.col("rule").is_null())))
     quarantine = pl.concat([rejected, candidates.filter(pl.col("rule").is_not_null())])
-    accepted = _flag(candidates.filter(pl.col("rule").is_null()), file)
-    return _result(file, frame, accepted, _quarantine_frame(quarantine, file))
+    accepted = _flag(candidates.filter(pl.col("rule").is_null()), file, sha256)
+    return _result(file, frame, accepted, _quarantine_frame(quarantine, file, sha256))
 
 
 def _parse_values(frame: pl.DataFrame) -> pl.DataFrame:
@@ -152,6 +161,12 @@ def _raw_is_empty(column: str) -> pl.Expr:
     return pl.col(f"{column}_raw").is_null()
 
 
+def _price_is_missing(column: str) -> pl.Expr:
+    """An empty price field; open, high and low are empty by design in a close-only file."""
+    missing = _raw_is_empty(column)
+    return missing if column == "close" else missing & ~pl.col("close_only")
+
+
 def _raw_not_a_number(column: str) -> pl.Expr:
     unparsed = pl.col(f"{column}_raw").is_not_null() & pl.col(column).is_null()
     if column != "volume":
@@ -168,20 +183,22 @@ def _quoted_raw(column: str) -> pl.Expr:
 
 def _hard_rules(universe: Universe, today: date) -> list[r.Rule]:
     """The quarantine rules in the order they are tried; the first broken one wins."""
-    start, day = universe.partition_start, pl.col("date_raw")
+    start, day, on_date = universe.partition_start, pl.col("date_raw"), pl.lit("date")
     weekday, calendar = pl.col("date").dt.strftime("%A"), pl.col(r.SPEC_CALENDAR)
     return [
         r.Rule("empty_row", pl.all_horizontal([_raw_is_empty(c) for c in _NUMERIC]),
                pl.lit("all price and volume fields are empty (vendor holiday row)")),
         r.Rule("bad_date", pl.col("date").is_null(),
-               r.sentence("date '", day.fill_null(""), "' is not an ISO date YYYY-MM-DD")),
+               r.sentence("date '", day.fill_null(""), "' is not an ISO date YYYY-MM-DD"),
+               on_date),
         r.unknown_commodity(),
         r.Rule("before_partition_start", pl.col("date") < start,
-               r.sentence(day, f" is before the partition start {start}")),
-        r.Rule("future_date", pl.col("date") > today, r.sentence(day, f" is after today {today}")),
+               r.sentence(day, f" is before the partition start {start}"), on_date),
+        r.Rule("future_date", pl.col("date") > today, r.sentence(day, f" is after today {today}"),
+               on_date),
         r.Rule("non_trading_day", ~r.on_listed_weekday(), r.sentence(
-            day, " is a ", weekday, ", not a trading weekday of calendar ", calendar)),
-        r.per_field_rule("missing_price", _raw_is_empty, PRICE_COLUMNS,
+            day, " is a ", weekday, ", not a trading weekday of calendar ", calendar), on_date),
+        r.per_field_rule("missing_price", _price_is_missing, PRICE_COLUMNS,
                          pl.lit("empty price field(s): "), shown=pl.lit),
         r.per_field_rule("non_numeric", _raw_not_a_number, _NUMERIC, pl.lit("not a number: "),
                          shown=_quoted_raw),
@@ -216,21 +233,59 @@ def _judge_duplicates(candidates: pl.DataFrame) -> pl.DataFrame:
         .when(pl.col("rule") == "duplicate_row")
         .then(pl.lit("exact copy of row ") + first.cast(pl.String()))
     )
-    return candidates.with_columns(rule=rule).with_columns(reason=reason)
+    return candidates.with_columns(rule=rule).with_columns(
+        reason=reason, column=pl.when(pl.col("rule").is_not_null()).then(pl.lit("date")))
 
 
-def _flag(accepted: pl.DataFrame, file: str) -> pl.DataFrame:
-    """Sort the accepted rows and list the soft rules each trips in ``flags``."""
-    soft = [r.flat_bar(), r.holiday_trading(), r.missing_volume(), r.ohlc_unbracketed(),
-            r.spike(), r.zero_volume()]  # fmt: skip
+# A price 10x or 100x (or 1/10, 1/100) both neighbours: |log10 ratio - k| below this, k = +-1, 2.
+_SHIFT_TOLERANCE = 0.1
+
+
+def _shifted(column: str) -> pl.Expr:
+    """Whether ``column`` is a decimal shift of both neighbouring rows of its commodity."""
+    value = pl.col(column)
+    ratios = [(value / value.shift(step).over("commodity")).log(10) for step in (1, -1)]
+    return pl.any_horizontal([
+        ((ratios[0] - k).abs() < _SHIFT_TOLERANCE) & ((ratios[1] - k).abs() < _SHIFT_TOLERANCE)
+        for k in (-2, -1, 1, 2)
+    ]).fill_null(False) & (value > 0)
+
+
+def _judge_shifts(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Mark rows whose price is a decimal shift of both neighbours (``decimal_shift``).
+
+    Neighbours are the rows before and after in date order among the file's rows that passed
+    every other rule; a row at either end of the file has one neighbour and is never marked.
+    """
+    ordered = candidates.sort("commodity", "date", maintain_order=True)
+    shift = r.per_field_rule("decimal_shift", _shifted, PRICE_COLUMNS,
+                             pl.lit("10x or 100x off both neighbouring rows: "))
+    flagged = pl.col("rule").is_null() & shift.test
+    return ordered.with_columns(
+        rule=pl.when(flagged).then(pl.lit("decimal_shift")).otherwise(pl.col("rule")),
+        reason=pl.when(flagged).then(
+            shift.reason + " (a decimal shift); the row is kept out").otherwise(pl.col("reason")),
+        column=pl.when(flagged).then(shift.column).otherwise(pl.col("column")),
+    )
+
+
+def _flag(accepted: pl.DataFrame, file: str, sha256: str | None) -> pl.DataFrame:
+    """Sort the accepted rows, list the soft rules each trips in ``flags``, name the source."""
+    soft = [r.close_only(), r.flat_bar(), r.holiday_trading(), r.missing_volume(),
+            r.ohlc_unbracketed(), r.spike(), r.zero_volume()]  # fmt: skip
     flagged = accepted.sort("commodity", "date").with_columns(
-        flags=r.broken_rule_names(soft), source=pl.lit(file)
+        flags=r.broken_rule_names(soft), origin=pl.lit("vendor"), source=pl.lit(file),
+        source_sha256=pl.lit(sha256, pl.String()),
     )
     return conform_market_frame(flagged)
 
 
-def _quarantine_frame(rejected: pl.DataFrame, file: str) -> pl.DataFrame:
-    columns = [pl.lit(file).alias("file"), "row", "commodity", pl.col("date_raw").alias("date"),
+def _quarantine_frame(rejected: pl.DataFrame, file: str, sha256: str | None) -> pl.DataFrame:
+    raw_of = [pl.when(pl.col("column") == name).then(pl.col(f"{name}_raw"))
+              for name in ("date", *_NUMERIC, "commodity") if f"{name}_raw" in rejected.columns]
+    value = pl.coalesce(raw_of) if raw_of else pl.lit(None, pl.String())
+    columns = [pl.lit(file).alias("file"), pl.lit(sha256, pl.String()).alias("sha256"), "row",
+               "commodity", pl.col("date_raw").alias("date"), "column", value.alias("value"),
                "rule", "reason", "raw"]  # fmt: skip
     return rejected.select(columns).cast(QUARANTINE_SCHEMA).sort("row")
 

@@ -13,17 +13,28 @@ the values.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
-from pathlib import Path
+import zipfile
+import zlib
+from pathlib import Path, PurePath
 
 import polars as pl
 
 from trading_platform.config.universe import Universe
+from trading_platform.domain.commodity_names import (
+    COMPRESSED_SUFFIXES,
+    CommodityNameError,
+    commodity_from_file_name,
+)
 from trading_platform.domain.schema import VENDOR_COLUMNS
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _DELIMITERS = (",", ";", "\t")
+# Names a close-only file may give its one price column.
+CLOSE_ONLY_NAMES = ("close", "price", "value", "settle")
 
 
 class IngestError(ValueError):
@@ -43,36 +54,78 @@ class IngestError(ValueError):
 
 def header_row(file: str) -> int | None:
     """The row number of the header: line 1 of a CSV; Parquet has no header row."""
-    return None if Path(file).suffix.lower() in PARQUET_SUFFIXES else 1
+    name = file.lower().removesuffix(".gz")
+    return None if Path(name).suffix in PARQUET_SUFFIXES else 1
 
 
-def commodity_from_file_name(file: str, universe: Universe) -> str | None:
-    """First ``_``/``-``/``.``-separated token of the stem that is a universe key, else None."""
-    stem = Path(file).stem.lower()
-    tokens = stem.replace("-", "_").replace(".", "_").split("_")
-    return next((token for token in tokens if token in universe.commodities), None)
+def file_sha256(path: Path) -> str | None:
+    """The sha256 of the file's bytes, or None when it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def read_vendor_file(path: Path) -> pl.DataFrame:
-    """Read a CSV or Parquet vendor file as strings with a ``row`` column; raise IngestError."""
+    """Read a CSV or Parquet vendor file as strings with a ``row`` column; raise IngestError.
+
+    ``name.csv.gz`` / ``name.parquet.gz`` are gunzipped; a ``.zip`` must hold exactly one CSV or
+    Parquet member. Rows are numbered within the data file as if it were not compressed.
+    """
     suffix = path.suffix.lower()
-    if suffix not in CSV_SUFFIXES + PARQUET_SUFFIXES:
-        supported = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
-        reason = f"extension {suffix or '(none)'!r} is not supported; use one of {supported}"
-        raise IngestError(path.name, None, "unsupported_format", reason)
+    if suffix in COMPRESSED_SUFFIXES:
+        inner, data = _decompress(path)
+        return _read_bytes(path.name, inner, data)
+    _check_suffix(path.name, suffix)
     if path.stat().st_size == 0:
         raise IngestError(path.name, 1, "empty_file", "the file is empty (0 bytes), no header")
+    return _read_bytes(path.name, suffix, path.read_bytes())
+
+
+def _check_suffix(file: str, suffix: str) -> None:
+    if suffix not in CSV_SUFFIXES + PARQUET_SUFFIXES:
+        supported = ", ".join((*CSV_SUFFIXES, *PARQUET_SUFFIXES, *COMPRESSED_SUFFIXES))
+        reason = (f"extension {suffix or '(none)'!r} is not supported; use one of {supported} "
+                  f"({ACCEPTED_FORMATS}; .gz/.zip holding one such file)")
+        raise IngestError(file, None, "unsupported_format", reason)
+
+
+def _read_bytes(file: str, suffix: str, data: bytes) -> pl.DataFrame:
+    if not data:
+        raise IngestError(file, 1, "empty_file", "the file is empty (0 bytes), no header")
     if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path)
-    return read_csv_bytes(path.name, path.read_bytes())
+        return _read_parquet(file, data)
+    return read_csv_bytes(file, data)
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
+def _decompress(path: Path) -> tuple[str, bytes]:
+    """(the data file's suffix, its bytes) from a .gz or a single-member .zip."""
     try:
-        frame = pl.read_parquet(path).select(pl.all().cast(pl.String()))
+        if path.suffix.lower() == ".gz":
+            inner = PurePath(path.name[: -len(".gz")]).suffix.lower()
+            _check_suffix(path.name, inner)
+            return inner, gzip.decompress(path.read_bytes())
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                listed = ", ".join(m.filename for m in members) or "nothing"
+                reason = (f"a .zip must hold exactly one CSV or Parquet file; it holds {listed}")
+                raise IngestError(path.name, None, "unsupported_archive", reason)
+            inner = PurePath(members[0].filename).suffix.lower()
+            _check_suffix(path.name, inner)
+            return inner, archive.read(members[0])
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        reason = f"not a readable {path.suffix.lower()} archive ({type(error).__name__}: {error})"
+        raise IngestError(path.name, None, "unreadable", reason) from error
+
+
+def _read_parquet(file: str, data: bytes) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(io.BytesIO(data)).select(pl.all().cast(pl.String()))
     except (pl.exceptions.PolarsError, OSError) as exc:
         reason = f"not a readable Parquet file with plain columns ({type(exc).__name__}: {exc})"
-        raise IngestError(path.name, None, "unreadable", reason) from exc
+        raise IngestError(file, None, "unreadable", reason) from exc
     return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64()))
 
 
@@ -134,8 +187,39 @@ def _refuse_ragged_lines(file: str, text: str, delimiter: str) -> None:
         raise IngestError(file, line + 1, "unreadable", reason)
 
 
+ACCEPTED_FORMATS = (
+    "OHLCV: date, open, high, low, close, volume (optionally commodity); "
+    "close-only: date and one price column named close, price, value or settle "
+    "(optionally volume, commodity)"
+)
+
+
+def _price_layout(names: list[str], fields: list[str], file: str) -> dict[str, str | None]:
+    """Which header field feeds each price column: OHLCV as named, or one close-only column
+    (open, high and low then stay empty); refuses a header that is neither."""
+    ohlc = [name for name in ("open", "high", "low") if name in names]
+    closes = [name for name in CLOSE_ONLY_NAMES if name in names]
+    if not ohlc and len(closes) == 1 and "date" in names:
+        return {"open": None, "high": None, "low": None, "close": closes[0],
+                "volume": "volume" if "volume" in names else None}
+    if not ohlc and len(closes) > 1:
+        reason = (f"price columns {', '.join(closes)} are all present and none is open, high "
+                  f"or low, so which one is the close cannot be told; accepted formats: "
+                  f"{ACCEPTED_FORMATS}")
+        raise IngestError(file, header_row(file), "ambiguous_price_column", reason)
+    missing = [column for column in VENDOR_COLUMNS if column not in names]
+    if missing:
+        reason = (f"missing column(s) {', '.join(missing)}; found {', '.join(fields) or 'none'}"
+                  f"; accepted formats: {ACCEPTED_FORMATS}")
+        raise IngestError(file, header_row(file), "missing_columns", reason)
+    return {name: name for name in VENDOR_COLUMNS if name != "date"}
+
+
 def normalise_columns(raw: pl.DataFrame, file: str) -> pl.DataFrame:
-    """Lower-cased header, required columns present, values stripped ("" -> null) as ``*_raw``."""
+    """Lower-cased header, a known format, values stripped ("" -> null) as ``*_raw``.
+
+    ``close_only`` is true for a close-only file (open, high and low raw values are null).
+    """
     if "row" not in raw.columns:
         raw = raw.with_row_index("row", offset=1)
     fields = [column for column in raw.columns if column != "row"]
@@ -144,20 +228,21 @@ def normalise_columns(raw: pl.DataFrame, file: str) -> pl.DataFrame:
     if repeated:
         reason = f"column(s) {', '.join(repeated)} appear more than once in the header"
         raise IngestError(file, header_row(file), "duplicate_columns", reason)
-    missing = [column for column in VENDOR_COLUMNS if column not in names]
-    if missing:
-        reason = f"missing column(s) {', '.join(missing)}; found {', '.join(fields) or 'none'}"
-        raise IngestError(file, header_row(file), "missing_columns", reason)
+    layout = _price_layout(names, fields, file)
     if raw.height == 0:
         raise IngestError(file, header_row(file), "no_data_rows", "header only, no data rows")
-    wanted = [name for name in (*VENDOR_COLUMNS, "commodity") if name in names]
     by_name = dict(zip(names, fields, strict=True))
+    sources = {"date": "date", **layout}
+    if "commodity" in names:
+        sources["commodity"] = "commodity"
     return raw.select(
         pl.col("row").cast(pl.Int64()),
         pl.concat_str(
             [pl.col(c).cast(pl.String()).fill_null("") for c in fields], separator=","
         ).alias("raw"),
-        *[_stripped(by_name[name]).alias(f"{name}_raw") for name in wanted],
+        *[(_stripped(by_name[source]) if source else pl.lit(None, pl.String())).alias(
+            f"{name}_raw") for name, source in sources.items()],
+        pl.lit(layout["open"] is None).alias("close_only"),
     )
 
 
@@ -169,25 +254,35 @@ def _stripped(column: str) -> pl.Expr:
 def assign_commodity(
     frame: pl.DataFrame, file: str, universe: Universe, commodity: str | None
 ) -> pl.DataFrame:
-    """Add ``commodity``: the argument, else the ``commodity`` column, else the file name."""
+    """Add ``commodity``: the argument, else the ``commodity`` column (a key or alias per row),
+    else the file name (``domain.commodity_names``). An argument that contradicts the column
+    is refused rather than relabelling the rows."""
     known = ", ".join(universe.commodity_keys)
-    if commodity is None and "commodity_raw" in frame.columns:
-        frame = frame.with_columns(commodity=pl.col("commodity_raw").str.to_lowercase())
-        if not frame["commodity"].is_in(universe.commodity_keys).any():
-            first = frame.row(0, named=True)
-            reason = (
-                f"no row names a universe commodity (first {first['commodity']!r}; known {known})"
-            )
-            raise IngestError(file, first["row"], "unknown_commodity", reason)
-        return frame
-    key = commodity if commodity is not None else commodity_from_file_name(file, universe)
-    if key is None:
-        reason = (
-            f"the file name names no universe commodity (known {known}); rename the file, "
-            "add a commodity column or pass commodity="
-        )
+    if commodity is not None and commodity not in universe.commodities:
+        reason = f"commodity {commodity!r} is not in the universe (known {known})"
         raise IngestError(file, None, "unknown_commodity", reason)
-    if key not in universe.commodities:
-        reason = f"commodity {key!r} is not in the universe (known {known})"
-        raise IngestError(file, None, "unknown_commodity", reason)
-    return frame.with_columns(commodity=pl.lit(key))
+    if "commodity_raw" not in frame.columns:
+        if commodity is None:
+            try:
+                commodity = commodity_from_file_name(file, universe)
+            except CommodityNameError as error:
+                raise IngestError(file, None, error.rule, error.reason) from error
+        return frame.with_columns(commodity=pl.lit(commodity))
+    owners = universe.alias_owners
+    comparable = (pl.col("commodity_raw").str.strip_chars().str.to_lowercase()
+                  .str.replace_all(r"[-. ]+", "_").str.strip_chars("_"))
+    named = frame.with_columns(commodity=comparable.replace(owners))
+    resolved = named["commodity"].is_in(universe.commodity_keys)
+    if commodity is not None:
+        other = named.filter(resolved & (pl.col("commodity") != commodity))
+        if other.height:
+            first = other.row(0, named=True)
+            reason = (f"the commodity column says {first['commodity']!r} but --commodity says "
+                      f"{commodity!r}; rows are never relabelled: drop --commodity or fix the "
+                      "column")
+            raise IngestError(file, first["row"], "commodity_conflict", reason)
+    if not resolved.any():
+        first = named.row(0, named=True)
+        reason = f"no row names a universe commodity (first {first['commodity']!r}; known {known})"
+        raise IngestError(file, first["row"], "unknown_commodity", reason)
+    return named

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -59,9 +60,14 @@ def _duplicate_date() -> r.Rule:
 
 
 def _missing_price() -> r.Rule:
-    return r.per_field_rule(
-        "missing_price", lambda c: pl.col(c).is_null(), PRICE_COLUMNS, pl.lit("null: "), pl.lit
-    )
+    """A null price; open, high and low of a close-only row are null by design."""
+    close_only = pl.col("flags").str.contains("close_only", literal=True).fill_null(False)
+
+    def missing(column: str) -> pl.Expr:
+        null = pl.col(column).is_null()
+        return null if column == "close" else null & ~close_only
+
+    return r.per_field_rule("missing_price", missing, PRICE_COLUMNS, pl.lit("null: "), pl.lit)
 
 
 def _checks() -> tuple[_Check, ...]:
@@ -184,15 +190,19 @@ def evaluate_freshness(
     *,
     as_of: date,
     max_stale_trading_days: int = 1,
+    commodities: Sequence[str] | None = None,
+    severity: str = WARN,
 ) -> CheckOutcome:
-    """WARN when a commodity's latest stored day lags the last complete trading day too far.
+    """Fail when a commodity's latest stored day lags the last complete trading day too far.
 
     The expected day is the last trading day strictly before ``as_of``; the lag counts trading
     days after ``latest`` up to and including it (0 when up to date). No data at all is stale.
+    ``commodities`` defaults to the whole universe; ``severity`` is WARN for the synthetic demo
+    and ERROR in vendor mode, where a missing file means no trustworthy price.
     """
     per_commodity: dict[str, dict[str, object]] = {}
     stale: dict[str, str] = {}
-    for key in universe.commodity_keys:
+    for key in commodities if commodities is not None else universe.commodity_keys:
         calendar = universe.calendar_for(key)
         expected = previous_trading_day(as_of, calendar)
         last = latest.get(key)
@@ -211,7 +221,7 @@ def evaluate_freshness(
         "per_commodity": per_commodity,
     }
     description = _freshness_description(stale, len(per_commodity), max_stale_trading_days)
-    return CheckOutcome("market_data_fresh", not stale, WARN, description, metadata)
+    return CheckOutcome("market_data_fresh", not stale, severity, description, metadata)
 
 
 def _freshness_description(stale: dict[str, str], commodities: int, allowed: int) -> str:

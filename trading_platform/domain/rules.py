@@ -30,11 +30,13 @@ SPEC_HOLIDAYS = "spec_holidays"
 
 
 class Rule(NamedTuple):
-    """A named row rule: ``test`` marks breaking rows, ``reason`` explains one."""
+    """A named row rule: ``test`` marks breaking rows, ``reason`` explains one, ``column``
+    names the field at fault (null when the whole row is)."""
 
     name: str
     test: pl.Expr
     reason: pl.Expr
+    column: pl.Expr = pl.lit(None, pl.String())
 
 
 def spec_frame(universe: Universe) -> pl.DataFrame:
@@ -89,6 +91,14 @@ def reason_of(rules: Sequence[Rule], rule_column: str = "rule") -> pl.Expr:
     return chain.otherwise(pl.lit(None, pl.String()))
 
 
+def column_of(rules: Sequence[Rule], rule_column: str = "rule") -> pl.Expr:
+    """The field at fault for the rule named in ``rule_column`` (null when none)."""
+    chain = pl.when(pl.col(rule_column) == rules[0].name).then(rules[0].column)
+    for rule in rules[1:]:
+        chain = chain.when(pl.col(rule_column) == rule.name).then(rule.column)
+    return chain.otherwise(pl.lit(None, pl.String()))
+
+
 def broken_rule_names(rules: Sequence[Rule]) -> pl.Expr:
     """All rules the row breaks, sorted by name and comma-joined ("" when none)."""
     parts = [
@@ -134,12 +144,16 @@ def per_field_rule(
         separator=", ",
         ignore_nulls=True,
     )
-    return Rule(name, _fields_breaking(predicate, columns), prefix + listing)
+    first = pl.coalesce(
+        [pl.when(predicate(column).fill_null(False)).then(pl.lit(column)) for column in columns]
+    )
+    return Rule(name, _fields_breaking(predicate, columns), prefix + listing, first)
 
 
 def unknown_commodity() -> Rule:
     reason = pl.lit("commodity '") + pl.col("commodity").fill_null("") + "' is not in the universe"
-    return Rule("unknown_commodity", pl.col(SPEC_MAX_PRICE).is_null(), reason)
+    return Rule("unknown_commodity", pl.col(SPEC_MAX_PRICE).is_null(), reason,
+                pl.lit("commodity"))
 
 
 def non_finite(columns: Sequence[str] = (*PRICE_COLUMNS, "volume")) -> Rule:
@@ -167,12 +181,12 @@ def non_positive_price() -> Rule:
 
 def ohlc_impossible() -> Rule:
     reason = pl.lit("high ") + text("high") + " < low " + text("low")
-    return Rule("ohlc_impossible", pl.col("high") < pl.col("low"), reason)
+    return Rule("ohlc_impossible", pl.col("high") < pl.col("low"), reason, pl.lit("high"))
 
 
 def negative_volume() -> Rule:
     reason = pl.lit("volume ") + text("volume") + " < 0"
-    return Rule("negative_volume", pl.col("volume") < 0, reason)
+    return Rule("negative_volume", pl.col("volume") < 0, reason, pl.lit("volume"))
 
 
 def ohlc_unbracketed() -> Rule:
@@ -201,6 +215,12 @@ def zero_volume() -> Rule:
 
 def missing_volume() -> Rule:
     return Rule("missing_volume", pl.col("volume").is_null(), pl.lit("volume blank"))
+
+
+def close_only() -> Rule:
+    """A row from a close-only file: open, high and low are empty by design."""
+    reason = pl.lit("close-only row: open, high and low are empty")
+    return Rule("close_only", pl.col("close_only"), reason)
 
 
 def previous_close() -> pl.Expr:

@@ -269,7 +269,8 @@ def generate_market(
 
     Both ends are inclusive. The path is simulated from ``origin`` over every weekday, so a row
     depends only on (seed, commodity, spec, origin, its date): never on ``start``, ``end`` or the
-    holiday list. ``flags`` is "" and ``source`` is ``synthetic:seed=<seed>``. Raises ValueError
+    holiday list. ``flags`` is "", ``origin`` is ``synthetic`` and ``source`` is
+    ``synthetic:<seed>`` (batch and time are stamped by whoever stores the rows). Raises ValueError
     when ``start < origin`` (the path has no history there) or ``end < start`` (an inverted
     window is almost always swapped arguments, and an empty frame would hide that).
     """
@@ -292,7 +293,8 @@ def generate_market(
     frame = pl.DataFrame(
         {"date": days[keep], **{name: values[keep] for name, values in columns.items()}}
     ).with_columns(
-        commodity=pl.lit(commodity), flags=pl.lit(""), source=pl.lit(f"synthetic:seed={seed}")
+        commodity=pl.lit(commodity), flags=pl.lit(""), origin=pl.lit("synthetic"),
+        source=pl.lit(f"synthetic:{seed}")
     )
     return conform_market_frame(frame)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -87,9 +86,8 @@ class ChampionRegistry(dg.ConfigurableResource):
     def _client(self) -> Any:
         from mlflow import MlflowClient
 
-        # Same store as the tracker: the registry lives in its mlflow.db.
-        Path(self.root).mkdir(parents=True, exist_ok=True)
-        uri = MlflowTracker(root=self.root).tracking_uri
+        # Same store as the tracker: the registry lives in its mlflow.db (re-rooted if copied).
+        uri = MlflowTracker(root=self.root).open_store()
         return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 

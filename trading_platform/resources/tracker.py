@@ -18,6 +18,8 @@ from typing import Any
 import dagster as dg
 import numpy as np
 
+from trading_platform.resources.mlflow_store import reroot_mlflow_store
+
 
 class TrackedRun:
     """What an asset may record in one MLflow run."""
@@ -102,12 +104,26 @@ class MlflowTracker(dg.ConfigurableResource):
     root: str
 
     @property
+    def database(self) -> Path:
+        return Path(self.root).resolve() / "mlflow.db"
+
+    @property
     def tracking_uri(self) -> str:
-        return f"sqlite:///{Path(self.root).resolve() / 'mlflow.db'}"
+        return f"sqlite:///{self.database}"
 
     @property
     def artifact_root(self) -> Path:
         return Path(self.root).resolve() / "artifacts"
+
+    def open_store(self) -> str:
+        """Create the store's folder, re-root a copied store here; returns the tracking URI.
+
+        MLflow keeps absolute artifact URIs in mlflow.db: without the re-root a copied data
+        directory would write its artifacts into the directory it was copied from.
+        """
+        Path(self.root).mkdir(parents=True, exist_ok=True)
+        reroot_mlflow_store(self.database, self.artifact_root)
+        return self.tracking_uri
 
     def _experiment_id(self, mlflow_module: Any, name: str) -> str:
         found = mlflow_module.get_experiment_by_name(name)
@@ -121,8 +137,7 @@ class MlflowTracker(dg.ConfigurableResource):
         """One MLflow run in ``experiment``; ends FAILED if the block raises."""
         import mlflow
 
-        Path(self.root).mkdir(parents=True, exist_ok=True)
-        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_tracking_uri(self.open_store())
         experiment_id = self._experiment_id(mlflow, experiment)
         with mlflow.start_run(experiment_id=experiment_id, run_name=run_name,
                               tags=dict(tags)) as active:

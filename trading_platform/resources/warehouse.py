@@ -11,17 +11,25 @@ import datetime as dt
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 
 from trading_platform.domain.schema import MARKET_SCHEMA, QUARANTINE_SCHEMA
+from trading_platform.resources.data_mode import declare_mode, read_mode
 
 LOCK_WAIT_S = 120.0  # how long a reader waits for another process's write to finish
 MARKET_TABLE = "market.market_data"
 FEATURES_TABLE = "market.features"
 QUARANTINE_TABLE = "market.quarantine"
+REVISIONS_TABLE = "market.revisions"
+SOURCE_CHANGES_TABLE = "market.source_changes"
+SOURCE_MIX_SCHEMA: dict[str, pl.DataType] = {
+    "commodity": pl.String(), "origin": pl.String(), "rows": pl.Int64(), "first": pl.Date(),
+    "last": pl.Date(), "sources": pl.Int64(),
+}
 
 
 def _connect_when_free(database: str, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
@@ -46,10 +54,11 @@ class Warehouse(dg.ConfigurableResource):
     """Direct access to the DuckDB warehouse file."""
 
     database: str
+    lock_wait_s: float = LOCK_WAIT_S
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        connection = _connect_when_free(self.database)
+        connection = _connect_when_free(self.database, self.lock_wait_s)
         try:
             yield connection
         finally:
@@ -77,6 +86,85 @@ class Warehouse(dg.ConfigurableResource):
                 params=[list(commodities), start, end],
             ).pl()
         return frame.select([pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
+
+    @property
+    def data_dir(self) -> Path:
+        """The data directory: the warehouse file's folder."""
+        return Path(self.database).resolve().parent
+
+    def data_mode(self) -> str | None:
+        """The data directory's declared mode (``synthetic``/``vendor``), None if undeclared."""
+        return read_mode(self.data_dir)
+
+    def declare_mode(self, mode: str, by: str) -> None:
+        declare_mode(self.data_dir, mode, by)
+
+    def source_mix(self) -> pl.DataFrame:
+        """Per stored (commodity, origin): rows, first and last date, distinct sources."""
+        with self._connect() as connection:
+            if not self._has_table(connection, MARKET_TABLE):
+                return pl.DataFrame(schema=SOURCE_MIX_SCHEMA)
+            frame = connection.sql(
+                f"select commodity, origin, count(*) as rows, min(date) as first, "
+                f"max(date) as last, count(distinct source) as sources from {MARKET_TABLE} "
+                "group by commodity, origin order by commodity, origin").pl()
+        return frame.cast(SOURCE_MIX_SCHEMA)  # type: ignore[arg-type]
+
+    def last_rows_before(self, commodities: Sequence[str], day: dt.date) -> pl.DataFrame:
+        """The latest stored row of each of ``commodities`` dated before ``day``."""
+        with self._connect() as connection:
+            if not self._has_table(connection, MARKET_TABLE):
+                return pl.DataFrame(schema=MARKET_SCHEMA)
+            frame = connection.sql(
+                f"select * from {MARKET_TABLE} where commodity in (select unnest(?)) and "
+                "date < ? qualify row_number() over (partition by commodity order by date "
+                "desc) = 1", params=[list(commodities), day]).pl()
+        return frame.select([pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
+
+    def delete_synthetic(self, commodity: str, by: str, reason: str) -> dict[str, object]:
+        """Delete ``commodity``'s synthetic market rows and their features, and record it in
+        ``market.source_changes``, in one transaction; returns what was deleted."""
+        with self._connect() as connection:
+            if not self._has_table(connection, MARKET_TABLE):
+                return {"commodity": commodity, "rows": 0}
+            connection.begin()
+            found = connection.execute(
+                f"select count(*), min(date), max(date) from {MARKET_TABLE} where commodity = ? "
+                "and origin = 'synthetic'", [commodity]).fetchall()[0]
+            change = {"commodity": commodity, "rows": int(found[0]), "first": found[1],
+                      "last": found[2], "by": by, "reason": reason,
+                      "at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                      "change": "replace_synthetic"}
+            if change["rows"] and self._has_table(connection, FEATURES_TABLE):
+                connection.execute(
+                    f"delete from {FEATURES_TABLE} where commodity = ? and date in (select date "
+                    f"from {MARKET_TABLE} where commodity = ? and origin = 'synthetic')",
+                    [commodity, commodity])
+            connection.execute(f"delete from {MARKET_TABLE} where commodity = ? and "
+                               "origin = 'synthetic'", [commodity])
+            self._append(connection, SOURCE_CHANGES_TABLE, pl.DataFrame([change]))
+            connection.commit()
+        return change
+
+    def record_revisions(self, revised: pl.DataFrame, file: str, batch: str) -> None:
+        """Append revised closes (``REVISION_SCHEMA`` rows) with the file and batch."""
+        if revised.is_empty():
+            return
+        rows = revised.with_columns(file=pl.lit(file), batch=pl.lit(batch),
+                                    at=pl.lit(dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+        with self._connect() as connection:
+            connection.begin()
+            self._append(connection, REVISIONS_TABLE, rows)
+            connection.commit()
+
+    def _append(self, connection: duckdb.DuckDBPyConnection, qualified: str,
+                rows: pl.DataFrame) -> None:
+        connection.execute(f"create schema if not exists {qualified.split('.')[0]}")
+        connection.register("appended_rows", rows.to_arrow())
+        connection.execute(f"create table if not exists {qualified} as select * from "
+                           "appended_rows limit 0")
+        connection.execute(f"insert into {qualified} by name select * from appended_rows")
+        connection.unregister("appended_rows")
 
     def read_features(self, commodity: str) -> pl.DataFrame:
         """The whole stored feature history of ``commodity``, in date order (empty if none)."""

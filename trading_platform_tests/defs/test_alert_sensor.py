@@ -86,7 +86,7 @@ def logged(alerts_dir: Path) -> list[dict[str, Any]]:
 def test_alert_sensor_given_failed_checks_and_run_writes_and_posts_each_once(
     harness, tmp_path, alerts_dir, monkeypatch
 ):
-    vendor = tmp_path / "coffee_vendor.csv"
+    vendor = tmp_path / "coffee_38.csv"
     vendor.write_text(VENDOR_FILE)
 
     market = harness.run(january("coffee"), files=[vendor], selection=["market_data"])

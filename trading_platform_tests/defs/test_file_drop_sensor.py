@@ -41,8 +41,9 @@ class Ticks:
         return self.sensor.evaluate_tick(self.context(cursor))
 
     def context(self, cursor: str | None) -> dg.SensorEvaluationContext:
+        warehouse = Warehouse(database=str(self.folder.parent / "warehouse.duckdb"))
         return dg.build_sensor_context(instance=self.instance, instance_ref=self.instance.get_ref(),
-                                       cursor=cursor)
+                                       cursor=cursor, resources={"warehouse": warehouse})
 
     def drop(self, name: str, content: str | bytes = COFFEE) -> Path:
         path = self.folder / name
@@ -65,19 +66,19 @@ def test_sensor_given_empty_folder_skips_and_creates_folder(ticks):
 
 def test_sensor_given_valid_file_requests_one_run_over_its_range(ticks):
     ticks.folder.mkdir()
-    path = ticks.drop("coffee_jan.csv")
+    path = ticks.drop("coffee_2024_01.csv")
     [request] = ticks.evaluate().run_requests
     assert request.tags["dagster/asset_partition_range_start"] == "coffee|2024-01-02"
     assert request.tags["dagster/asset_partition_range_end"] == "coffee|2024-01-05"
-    assert request.tags[FILE_TAG] == "coffee_jan.csv"
+    assert request.tags[FILE_TAG] == "coffee_2024_01.csv"
     config = request.run_config["ops"]["market_data"]["config"]
     assert config == {"files": [str(path.resolve())], "as_of": AS_OF}
-    assert request.run_key.startswith("coffee_jan.csv:")
+    assert request.run_key.startswith("coffee_2024_01.csv:")
 
 
 def test_sensor_given_saved_cursor_requests_nothing_again_even_after_restart(ticks):
     ticks.folder.mkdir()
-    ticks.drop("coffee_jan.csv")
+    ticks.drop("coffee_2024_01.csv")
     first = ticks.evaluate()
     assert len(first.run_requests) == 1
     assert ticks.evaluate(first.cursor).run_requests == []
@@ -88,9 +89,9 @@ def test_sensor_given_saved_cursor_requests_nothing_again_even_after_restart(tic
 
 def test_sensor_given_modified_file_requests_new_run_key(ticks):
     ticks.folder.mkdir()
-    path = ticks.drop("coffee_jan.csv")
+    path = ticks.drop("coffee_2024_01.csv")
     first = ticks.evaluate()
-    ticks.drop("coffee_jan.csv", COFFEE.replace(",1000\n", ",2000\n"))
+    ticks.drop("coffee_2024_01.csv", COFFEE.replace(",1000\n", ",2000\n"))
     mtime = path.stat().st_mtime_ns + 10**9  # a clock tick coarser than the rewrite
     os.utime(path, ns=(mtime, mtime))
     [request] = ticks.evaluate(first.cursor).run_requests
@@ -99,7 +100,7 @@ def test_sensor_given_modified_file_requests_new_run_key(ticks):
 
 def test_sensor_given_corrupt_cursor_starts_over_with_same_run_key(ticks):
     ticks.folder.mkdir()
-    ticks.drop("coffee_jan.csv")
+    ticks.drop("coffee_2024_01.csv")
     first = ticks.evaluate()
     [request] = ticks.evaluate("{broken").run_requests
     # Dagster launches a run key once per sensor, so this request does not ingest it twice.
@@ -110,8 +111,8 @@ def test_sensor_given_unreadable_files_rejects_them_and_keeps_stored_data(ticks,
     assert harness.run(january("coffee"), selection=["market_data"]).success
     before = harness.checksum(where=JANUARY_COFFEE)
     ticks.folder.mkdir()
-    bad = {"coffee_binary.csv": (bytes(range(256)) * 8, "unreadable"),
-           "coffee_empty.csv": (b"", "empty_file")}
+    bad = {"coffee_14.csv": (bytes(range(256)) * 8, "unreadable"),
+           "coffee_18.csv": (b"", "empty_file")}
     for name, (content, _) in bad.items():
         ticks.drop(name, content)
     result = ticks.evaluate()
@@ -126,14 +127,14 @@ def test_sensor_given_unreadable_files_rejects_them_and_keeps_stored_data(ticks,
 
 
 def test_sensor_given_symlink_out_of_folder_refuses_and_never_follows_it(ticks, tmp_path):
-    secret = tmp_path / "coffee_secret.csv"
+    secret = tmp_path / "coffee_33.csv"
     secret.write_text(COFFEE)
     ticks.folder.mkdir()
-    (ticks.folder / "coffee_link.csv").symlink_to(secret)
+    (ticks.folder / "coffee_25.csv").symlink_to(secret)
     assert ticks.evaluate().run_requests == []
-    moved = ticks.folder / "rejected" / "coffee_link.csv"
+    moved = ticks.folder / "rejected" / "coffee_25.csv"
     assert moved.is_symlink() and secret.read_text() == COFFEE
-    assert "rule: path_escape" in moved.with_name("coffee_link.csv.reason.txt").read_text()
+    assert "rule: path_escape" in moved.with_name("coffee_25.csv.reason.txt").read_text()
 
 
 def test_default_sensor_given_data_dir_reads_incoming_at_tick_time(tmp_path, monkeypatch):
@@ -142,18 +143,20 @@ def test_default_sensor_given_data_dir_reads_incoming_at_tick_time(tmp_path, mon
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
     incoming = tmp_path / "data" / "incoming"
     incoming.mkdir(parents=True)
-    (incoming / "coffee_jan.csv").write_text(COFFEE)
-    settled = (incoming / "coffee_jan.csv").stat().st_mtime_ns - 60 * 10**9
-    os.utime(incoming / "coffee_jan.csv", ns=(settled, settled))
+    (incoming / "coffee_2024_01.csv").write_text(COFFEE)
+    settled = (incoming / "coffee_2024_01.csv").stat().st_mtime_ns - 60 * 10**9
+    os.utime(incoming / "coffee_2024_01.csv", ns=(settled, settled))
     with dg.instance_for_test() as instance:
-        result = incoming_files_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        warehouse = Warehouse(database=str(tmp_path / "data" / "warehouse.duckdb"))
+        context = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse})
+        result = incoming_files_sensor.evaluate_tick(context)
     assert incoming_files_sensor.name == "incoming_files_sensor"
-    assert [r.tags[FILE_TAG] for r in result.run_requests] == ["coffee_jan.csv"]
+    assert [r.tags[FILE_TAG] for r in result.run_requests] == ["coffee_2024_01.csv"]
 
 
 def test_sensor_run_request_executed_stores_exactly_the_accepted_rows(ticks, harness):
     ticks.folder.mkdir()
-    path = ticks.drop("coffee_jan.csv", COFFEE + "2024-01-06,100,106,99,101,1000\n")  # Saturday
+    path = ticks.drop("coffee_2024_01.csv", COFFEE + "2024-01-06,100,106,99,101,1000\n")  # Saturday
     [request] = ticks.evaluate().run_requests
     result = dg.materialize(
         [market_data, features], selection=["market_data", "features"],
@@ -162,9 +165,11 @@ def test_sensor_run_request_executed_stores_exactly_the_accepted_rows(ticks, har
                    "warehouse": Warehouse(database=harness.database)},
     )
     assert result.success
-    expected = ingest_file(path, UNIVERSE, today=TODAY).accepted
+    expected = ingest_file(path, UNIVERSE, today=TODAY).accepted.drop("batch", "ingested_at")
     stored = harness.query(
-        "select commodity, date, open, high, low, close, volume, flags, source "
-        "from market.market_data order by commodity, date")
+        "select commodity, date, open, high, low, close, volume, flags, origin, source, "
+        "source_sha256 from market.market_data order by commodity, date")
     assert stored == expected.rows()
+    batches = harness.query("select distinct batch from market.market_data")
+    assert batches == [(result.run_id,)]
     assert [row[5] for row in stored] == [102.0, 103.0, 104.0, 105.0]

@@ -17,28 +17,28 @@ JANUARY_COFFEE = "commodity = 'coffee' and date between '2024-01-01' and '2024-0
 
 # (file name, content, expected rule, whole file refused?)
 BAD_FILES = [
-    ("coffee_empty.csv", b"", "empty_file", True),
-    ("coffee_header.csv", HEADER.encode(), "no_data_rows", True),
-    ("coffee_missing.csv", b"date,open,high,low,volume\n2024-01-02,1,2,1,5\n",
+    ("coffee_18.csv", b"", "empty_file", True),
+    ("coffee_21.csv", HEADER.encode(), "no_data_rows", True),
+    ("coffee_26.csv", b"date,open,high,low,volume\n2024-01-02,1,2,1,5\n",
      "missing_columns", True),
-    ("coffee_renamed.csv", b"date,open,high,low,price,volume\n2024-01-02,1,2,1,1,5\n",
+    ("coffee_32.csv", b"date,open,high,low,price,volume\n2024-01-02,1,2,1,1,5\n",
      "missing_columns", True),
-    ("coffee_text.csv", (HEADER + "2024-01-02,abc,102,99,101,1000\n").encode(), "non_numeric",
+    ("coffee_35.csv", (HEADER + "2024-01-02,abc,102,99,101,1000\n").encode(), "non_numeric",
      False),
-    ("coffee_dmy.csv", (HEADER + "02/01/2024,100,102,99,101,1000\n").encode(), "date_format",
+    ("coffee_16.csv", (HEADER + "02/01/2024,100,102,99,101,1000\n").encode(), "date_format",
      True),
-    ("coffee_dupes.csv", (HEADER + GOOD.format(d=2) + "2024-01-02,100,103,99,102,900\n").encode(),
+    ("coffee_17.csv", (HEADER + GOOD.format(d=2) + "2024-01-02,100,103,99,102,900\n").encode(),
      "duplicate_date", False),
-    ("coffee_nan.csv", (HEADER + "2024-01-02,nan,102,99,101,1000\n"
+    ("coffee_27.csv", (HEADER + "2024-01-02,nan,102,99,101,1000\n"
                         "2024-01-03,100,inf,99,101,1000\n").encode(), "non_finite", False),
-    ("coffee_negative.csv", (HEADER + "2024-01-02,-100,102,-101,101,1000\n").encode(),
+    ("coffee_28.csv", (HEADER + "2024-01-02,-100,102,-101,101,1000\n").encode(),
      "non_positive_price", False),
-    ("coffee_huge.csv", (HEADER + "2024-01-02,100,1e308,99,101,1000\n").encode(),
+    ("coffee_22.csv", (HEADER + "2024-01-02,100,1e308,99,101,1000\n").encode(),
      "price_out_of_range", False),
-    ("coffee_future.csv", (HEADER + "2027-01-04,100,102,99,101,1000\n").encode(),
+    ("coffee_19.csv", (HEADER + "2027-01-04,100,102,99,101,1000\n").encode(),
      "future_date", False),
     ("bananas.csv", (HEADER + GOOD.format(d=2)).encode(), "unknown_commodity", True),
-    ("coffee_garbage.csv", bytes(range(256)) * 8, "unreadable", True),
+    ("coffee_20.csv", bytes(range(256)) * 8, "unreadable", True),
 ]
 
 
@@ -69,10 +69,10 @@ def _write_variants(tmp_path: Path) -> list[Path]:
     rows = [GOOD.format(d=d).replace("101,1000", f"10{d},10{d}0") for d in (2, 3, 4, 5)]
     plain = HEADER + "".join(rows)
     variants = {
-        "coffee_plain.csv": plain.encode(),
-        "coffee_bom.csv": b"\xef\xbb\xbf" + plain.encode(),
-        "coffee_semicolon.csv": plain.replace(",", ";").encode(),
-        "coffee_unsorted.csv": (HEADER + "".join(reversed(rows))).encode(),
+        "coffee_30.csv": plain.encode(),
+        "coffee_15.csv": b"\xef\xbb\xbf" + plain.encode(),
+        "coffee_34.csv": plain.replace(",", ";").encode(),
+        "coffee_36.csv": (HEADER + "".join(reversed(rows))).encode(),
     }
     paths = []
     for name, content in variants.items():
@@ -94,11 +94,15 @@ def test_market_data_given_bom_semicolon_or_unsorted_file_stores_same_rows(harne
 
 
 def test_market_data_given_file_update_counts_changes_and_keeps_other_days(harness, tmp_path):
-    assert harness.run(january("coffee"), selection=["market_data"]).success
+    first = tmp_path / "coffee_2024.csv"  # every January weekday, closes 101
+    days = pl.date_range(dt.date(2024, 1, 2), dt.date(2024, 1, 31), eager=True)
+    first.write_text(HEADER + "".join(f"{day},100,102,99,101,1000\n" for day in days
+                                      if day.weekday() < 5))
+    assert harness.run(january("coffee"), files=[first], selection=["market_data"]).success
     other_days = "commodity = 'coffee' and date between '2024-01-08' and '2024-01-31'"
     before = harness.checksum(where=other_days)
-    path = tmp_path / "coffee_update.csv"
-    path.write_text(HEADER + GOOD.format(d=2) + GOOD.format(d=3))
+    path = tmp_path / "coffee_37.csv"
+    path.write_text(HEADER + "2024-01-02,100,102,99,101.5,1000\n2024-01-03,100,102,99,100.5,900\n")
     result = harness.run(january("coffee"), files=[path], selection=["market_data"])
     assert result.success
     observed = result.get_asset_observation_events()[0].event_specific_data

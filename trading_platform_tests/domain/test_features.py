@@ -23,7 +23,7 @@ from trading_platform.domain.features import (
     WARMUP_ROWS,
     build_features,
 )
-from trading_platform.domain.schema import MARKET_SCHEMA, PRICE_COLUMNS
+from trading_platform.domain.schema import MARKET_SCHEMA, PRICE_COLUMNS, conform_market_frame
 
 REAL_FILES = {"coffee": "coffee_arabica_yahoo.csv", "corn": "corn.csv", "sugar": "sugar.csv"}
 
@@ -51,9 +51,10 @@ def _market(
             "close": close,
             "volume": 100,
             "flags": "",
+            "origin": "vendor",
             "source": "test",
         }
-    ).select(pl.col(name).cast(dtype) for name, dtype in MARKET_SCHEMA.items())
+    ).pipe(conform_market_frame)
 
 
 def _random_walk(commodity: str, rows: int, seed: int) -> pl.DataFrame:
@@ -74,8 +75,9 @@ def _real_market(real_data_dir: Path, commodity: str) -> pl.DataFrame:
     )
     return (
         raw.drop_nulls(PRICE_COLUMNS)
-        .with_columns(commodity=pl.lit(commodity), flags=pl.lit(""), source=pl.lit("test"))
-        .select(pl.col(name).cast(dtype) for name, dtype in MARKET_SCHEMA.items())
+        .with_columns(commodity=pl.lit(commodity), flags=pl.lit(""), origin=pl.lit("vendor"),
+                      source=pl.lit("test"))
+        .pipe(conform_market_frame)
     )
 
 

@@ -59,8 +59,9 @@ def vendor(tmp_path: Path, universe: Universe) -> Vendor:
 
 
 def _assert_same(left: IngestResult, right: IngestResult) -> None:
-    assert left.accepted.drop("source").equals(right.accepted.drop("source"))
-    assert left.quarantine.drop("file").equals(right.quarantine.drop("file"))
+    provenance = ("source", "source_sha256")
+    assert left.accepted.drop(provenance).equals(right.accepted.drop(provenance))
+    assert left.quarantine.drop("file", "sha256").equals(right.quarantine.drop("file", "sha256"))
     assert (left.counts, left.rule_counts) == (right.counts, right.rule_counts)
     assert left.commodity_counts == right.commodity_counts
 
@@ -152,7 +153,8 @@ REFUSALS = {
         "date_format", 2, "date '02/01/2024' is not in the expected format YYYY-MM-DD",
     ),
     # No single row is at fault when the file name names no commodity: row is None.
-    "unknown_commodity": ("bananas.csv", _csv(CLEAN), "unknown_commodity", None, "commodity="),
+    "unknown_commodity": ("bananas.csv", _csv(CLEAN), "unknown_commodity", None,
+                          "`ingest --commodity cocoa`"),
     "binary_garbage": (  # seed 7 puts a NUL byte at offset 70, before any newline
         "coffee.csv", random.Random(7).randbytes(4096), "unreadable", 1, "binary content",
     ),
@@ -272,15 +274,16 @@ def test_ingest_file_given_exact_duplicate_row_keeps_first(vendor: Vendor) -> No
 def test_ingest_file_given_unsorted_rows_sorts_and_counts_them(vendor: Vendor) -> None:
     # Line order 04, 02, 03: both 02 and 03 come after the later 04, so 2 rows out of order.
     result = vendor.ingest("corn.csv", [CLEAN[2], CLEAN[0], CLEAN[1]])
-    plain = vendor.ingest("corn_sorted.csv", CLEAN)
-    assert result.accepted.drop("source").equals(plain.accepted.drop("source"))
+    plain = vendor.ingest("corn_2.csv", CLEAN)
+    provenance = ("source", "source_sha256")
+    assert result.accepted.drop(provenance).equals(plain.accepted.drop(provenance))
     assert result.rule_counts == {"rows_out_of_order": 2}
     assert result.quarantine.is_empty()
 
 
 def test_ingest_file_given_bom_ingests_same_as_plain(vendor: Vendor) -> None:
     plain = vendor.ingest("corn.csv", [*CLEAN, HIGH_BELOW_LOW])
-    bom = vendor.folder / "corn_bom.csv"
+    bom = vendor.folder / "corn_3.csv"
     bom.write_bytes(b"\xef\xbb\xbf" + (vendor.folder / "corn.csv").read_bytes())
     _assert_same(ingest_file(bom, vendor.universe, today=TODAY), plain)
 
@@ -292,15 +295,16 @@ def test_ingest_file_given_other_delimiter_ingests_same_as_comma(
     rows = [*CLEAN, HIGH_BELOW_LOW]
     plain = vendor.ingest("corn.csv", rows)
     other = [line.replace(",", delimiter) for line in rows]
-    _assert_same(vendor.ingest("corn_x.csv", other, HEADER.replace(",", delimiter)), plain)
+    _assert_same(vendor.ingest("corn_4.csv", other, HEADER.replace(",", delimiter)), plain)
 
 
 def test_ingest_file_given_crlf_and_blank_lines_ingests_same_as_plain(vendor: Vendor) -> None:
     plain = vendor.ingest("corn.csv", CLEAN)
-    path = vendor.folder / "corn_crlf.csv"
+    path = vendor.folder / "corn_5.csv"
     path.write_bytes("\r\n".join([HEADER, CLEAN[0], "", *CLEAN[1:]]).encode() + b"\r\n\r\n\r\n")
     result = ingest_file(path, vendor.universe, today=TODAY)
-    assert result.accepted.drop("source").equals(plain.accepted.drop("source"))
+    provenance = ("source", "source_sha256")
+    assert result.accepted.drop(provenance).equals(plain.accepted.drop(provenance))
     assert result.counts == plain.counts
 
 
@@ -309,7 +313,8 @@ def test_ingest_file_given_parquet_ingests_like_csv(vendor: Vendor) -> None:
     typed = pl.read_csv(vendor.folder / "corn.csv", try_parse_dates=True)
     typed.write_parquet(vendor.folder / "corn.parquet")
     parquet = ingest_file(vendor.folder / "corn.parquet", vendor.universe, today=TODAY)
-    assert parquet.accepted.drop("source").equals(csv.accepted.drop("source"))
+    provenance = ("source", "source_sha256")
+    assert parquet.accepted.drop(provenance).equals(csv.accepted.drop(provenance))
     assert (parquet.counts, parquet.rule_counts) == (csv.counts, csv.rule_counts)
     row = _only_quarantined(parquet)
     assert (row["row"], row["rule"]) == (4, "ohlc_impossible")  # record 4, where CSV says line 5

@@ -37,7 +37,7 @@ CLEAN: list[Bar] = [
 
 
 def _frame(bars: list[Bar]) -> pl.DataFrame:
-    rows = [(*bar, "", "test") for bar in bars]
+    rows = [(*bar, "", "vendor", "test", None, None, None) for bar in bars]
     return pl.DataFrame(rows, schema=MARKET_SCHEMA, orient="row")
 
 

@@ -34,7 +34,7 @@ def _fingerprint(frame: pl.DataFrame) -> str:
     digest = hashlib.sha256()
     for column in frame.iter_columns():
         if column.dtype == pl.String:
-            digest.update("\x00".join(column.to_list()).encode())
+            digest.update("\x00".join(value or "" for value in column.to_list()).encode())
         else:  # dates as their int32 day numbers, floats and ints as raw IEEE / two's complement
             digest.update(column.to_physical().to_numpy().tobytes())
     return digest.hexdigest()
@@ -111,8 +111,11 @@ def test_generate_universe_market_has_market_schema_and_synthetic_provenance(uni
     assert market.schema == MARKET_SCHEMA
     assert set(market["commodity"].unique()) == set(universe.commodity_keys)
     assert (market["flags"] == "").all()
-    assert (market["source"] == f"synthetic:seed={universe.seed}").all()
-    assert market.select(pl.all().null_count().sum()).sum_horizontal().item() == 0
+    assert (market["origin"] == "synthetic").all()
+    assert (market["source"] == f"synthetic:{universe.seed}").all()
+    # Batch and time are stamped by whoever stores the rows; nothing else is empty.
+    filled = market.drop("source_sha256", "batch", "ingested_at")
+    assert filled.select(pl.all().null_count().sum()).sum_horizontal().item() == 0
 
 
 def test_generate_universe_market_given_subset_returns_only_those(universe, market):
