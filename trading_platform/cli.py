@@ -2,7 +2,9 @@
 
     python -m trading_platform.cli demo [--years N] [--as-of YYYY-MM-DD] [--model M ...]
                                          [--trading-days N]
-    python -m trading_platform.cli ingest FILE [FILE ...] [--as-of YYYY-MM-DD]
+    python -m trading_platform.cli ingest FILE [FILE ...] [--commodity C] [--as-of YYYY-MM-DD]
+    python -m trading_platform.cli market mode [synthetic|vendor] | sources
+    python -m trading_platform.cli market replace-synthetic --commodity C [--by N] [--reason T]
     python -m trading_platform.cli forecasts [--commodity C ...] [--model M ...] [--demo]
     python -m trading_platform.cli backtests [--commodity C ...] [--model M ...]
     python -m trading_platform.cli selection [--commodity C ...]
@@ -11,6 +13,10 @@
     python -m trading_platform.cli fill|approve|reject --commodity C --date D [...]
     python -m trading_platform.cli reset-breaker|kill-switch --commodity C --by NAME --reason T
     python -m trading_platform.cli status
+
+Every command takes ``--debug``: a failure then shows its stack trace; without it a failure is
+one paragraph (what failed, the file, row and rule where there is one, what to do) and a
+non-zero exit code.
 """
 
 from __future__ import annotations
@@ -26,14 +32,16 @@ from pathlib import Path
 
 import dagster as dg
 
-from trading_platform.defs.partitions import PartitionSlice, slice_covering
+from trading_platform.cli_errors import CommandError, failure_paragraph
+from trading_platform.defs.partitions import PartitionSlice
 from trading_platform.defs.universe import UNIVERSE, ZOO
-from trading_platform.domain.ingest import IngestError, ingest_file
 from trading_platform.domain.scheduling import daily_partition_keys
 from trading_platform.settings import apply_dagster_event_defaults, paths
 
 _QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 _WARNINGS_ONLY = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Step failures are logged with their stack trace; the CLI prints one paragraph instead.
+_SILENT_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 # The demo's walk-forward: quarterly refits over the last three years with 200 paths, so the
 # whole zoo (6 commodities x 10 models) builds in about five minutes on 2 cores and stores about
 # 0.5 GB. The research default (monthly refits, five years, 500 paths) is what the UI and
@@ -107,22 +115,13 @@ def demo_slice(as_of: dt.date, years: int) -> PartitionSlice:
     return PartitionSlice(tuple(UNIVERSE.commodity_keys), start, end)
 
 
-def file_slice(files: Sequence[Path], as_of: dt.date) -> PartitionSlice:
-    """The commodity x date rectangle that the accepted rows of ``files`` cover."""
-    results = [ingest_file(f, UNIVERSE, today=as_of) for f in files]
-    for result in results:
-        print(result.summary())
-    part = slice_covering([r.accepted for r in results])
-    if part is None:
-        raise SystemExit(f"no accepted rows in {', '.join(map(str, files))}: nothing to ingest")
-    return part
-
-
-def run_slice(part: PartitionSlice, market_config: dict, label: str) -> dg.ExecuteInProcessResult:
+def run_slice(part: PartitionSlice, market_config: dict, label: str,
+              debug: bool = False) -> dg.ExecuteInProcessResult:
     from trading_platform.definitions import defs
 
     job = defs.resolve_job_def("market_history")
-    run_config = {**_QUIET_LOGS, "ops": {"market_data": {"config": market_config}}}
+    run_config = {**(_QUIET_LOGS if debug else _SILENT_LOGS),
+                  "ops": {"market_data": {"config": market_config}}}
     with dg.DagsterInstance.get() as instance:
         print(f"{label}: {len(part.commodities)} commodities x {part.start}..{part.end}")
         started = time.perf_counter()
@@ -131,6 +130,8 @@ def run_slice(part: PartitionSlice, market_config: dict, label: str) -> dg.Execu
         )
         print(f"run {result.run_id} {'succeeded' if result.success else 'FAILED'} "
               f"in {time.perf_counter() - started:.1f} s")
+    if not result.success:
+        print(failure_paragraph(result, label), file=sys.stderr)
     return result
 
 
@@ -261,6 +262,54 @@ def _tune_gc_for_batch() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; a failure is one paragraph on stderr (a stack trace with --debug)."""
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(argv)
+    except CommandError as error:
+        if debug:
+            raise
+        print(str(error), file=sys.stderr)
+        return 2
+    except Exception as error:  # the last resort: one paragraph, never a bare trace
+        if debug:
+            raise
+        print(f"failed: {type(error).__name__}: {error}. Rerun with --debug for the stack "
+              "trace.", file=sys.stderr)
+        return 1
+
+
+def _market_parsers(sub: argparse._SubParsersAction) -> None:
+    market = sub.add_parser("market", help="the data directory's mode, sources and "
+                                           "replacement of synthetic rows")
+    verbs = market.add_subparsers(dest="market_command", required=True)
+    mode = verbs.add_parser("mode", help="show or declare the mode (synthetic or vendor)")
+    mode.add_argument("mode", nargs="?", choices=("synthetic", "vendor"))
+    mode.add_argument("--by", default="desk", help="who declares it (kept in the file)")
+    verbs.add_parser("sources", help="each commodity's source mix and date range")
+    replace = verbs.add_parser("replace-synthetic",
+                               help="delete a commodity's synthetic rows (recorded) so vendor "
+                                    "files can replace them")
+    replace.add_argument("--commodity", required=True, choices=UNIVERSE.commodity_keys)
+    replace.add_argument("--by", default="desk", help="who records it")
+    replace.add_argument("--reason", default="replaced by vendor data")
+    for verb in verbs.choices.values():
+        verb.add_argument("--debug", action="store_true", help="show the stack trace of a "
+                          "failure")
+
+
+def market_command(args: argparse.Namespace) -> int:
+    from trading_platform import cli_market as market
+    if args.market_command == "mode":
+        print(market.show_mode(args.mode, args.by))
+    elif args.market_command == "sources":
+        print(market.sources_table())
+    else:
+        print(market.replace_synthetic(args.commodity, args.by, args.reason))
+    return 0
+
+
+def _run(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trading_platform")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="materialize the synthetic default universe")
@@ -273,7 +322,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                       help="paper-trade this many last weekdays (default %(default)s)")
     ingest = sub.add_parser("ingest", help="ingest vendor CSV/Parquet files")
     ingest.add_argument("files", nargs="+", type=Path)
+    ingest.add_argument("--commodity", choices=UNIVERSE.commodity_keys,
+                        help="the commodity every file holds (default: from a commodity column "
+                             "or the file name, matched by whole aliases)")
     ingest.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today())
+    _market_parsers(sub)
     daily = sub.add_parser("daily", help="run the daily path for one day, as the schedule does")
     daily.add_argument("--date", type=dt.date.fromisoformat,
                        default=dt.date.today() - dt.timedelta(days=1))
@@ -294,6 +347,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                        default=dt.date.today() - dt.timedelta(days=1))
     _desk_parsers(sub)
     sub.add_parser("status", help="print what is materialized and where")
+    for command in sub.choices.values():
+        command.add_argument("--debug", action="store_true",
+                             help="show the stack trace of a failure")
     args = parser.parse_args(argv)
     # Dagster flags APIs chosen on purpose (single-run backfills, MultiPartitionMapping) as
     # beta/preview on every import; operators reading the CLI output do not need that notice.
@@ -306,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command in DESK_COMMANDS:
         return desk_command(args)
+    if args.command == "market":
+        return market_command(args)
     if args.command == "selection":
         return 0 if run_selection(args.commodity or UNIVERSE.harvested_keys) else 1
     if args.command == "trade":
@@ -325,16 +383,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if ok else 1
         return 0 if run_trading([args.date]) and ok else 1
     if args.command == "demo":
+        from trading_platform.cli_market import refuse_demo_in_vendor_mode
+
+        refuse_demo_in_vendor_mode()
         part = demo_slice(args.as_of, args.years)
-        result = run_slice(part, {"as_of": args.as_of.isoformat()}, "demo")
+        result = run_slice(part, {"as_of": args.as_of.isoformat()}, "demo", args.debug)
     else:
-        try:
-            part = file_slice(args.files, args.as_of)
-        except IngestError as error:
-            print(f"refused: {error}", file=sys.stderr)
-            return 2
+        from trading_platform.cli_market import file_slice
+
+        part = file_slice(args.files, args.as_of, args.commodity)
         files = [str(f.resolve()) for f in args.files]
-        result = run_slice(part, {"files": files, "as_of": args.as_of.isoformat()}, "ingest")
+        config = {"files": files, "as_of": args.as_of.isoformat(), "commodity": args.commodity}
+        result = run_slice(part, config, "ingest", args.debug)
     print_summary(result)
     if args.command == "demo" and result.success and args.years < MIN_FORECAST_YEARS:
         print(f"forecasts skipped: they need >= {MIN_FORECAST_YEARS} years of history (1 year "

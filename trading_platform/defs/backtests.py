@@ -14,6 +14,11 @@ from trading_platform.defs.backtest_reports import (
 )
 from trading_platform.defs.check_results import check_results
 from trading_platform.defs.forecasts import FEATURES_TO_FORECASTS
+from trading_platform.defs.staleness import (
+    BACKTESTS_CURRENT,
+    inputs_current_result,
+    inputs_current_spec,
+)
 from trading_platform.defs.universe import BACKTEST_PARTITIONS, UNIVERSE, ZOO
 from trading_platform.domain.inventory.alignment import UnusableForecastsError
 from trading_platform.domain.inventory.backtest import BookSetup
@@ -29,6 +34,7 @@ BACKTEST_CHECK_SPECS = [
     dg.AssetCheckSpec("inventory_accounting_holds", asset=BACKTEST_KEY, blocking=True),
     dg.AssetCheckSpec("every_strategy_has_finite_metrics", asset=BACKTEST_KEY, blocking=True),
     dg.AssetCheckSpec("kernel_matches_reference", asset=BACKTEST_KEY, blocking=True),
+    inputs_current_spec(BACKTESTS_CURRENT),
 ]
 # The same (commodity, model) of forecasts; market data of the commodity over all dates.
 SAME_COMMODITY_AND_MODEL = dg.MultiPartitionMapping({
@@ -85,7 +91,8 @@ def backtest_results(
     return dg.MaterializeResult(
         metadata=partition_metadata(run, charts, timings,
                                     f"{reports.root}/backtests/{commodity}/{model}"),
-        check_results=list(check_results(run.outcomes, BACKTEST_KEY)),
+        check_results=[*check_results(run.outcomes, BACKTEST_KEY), inputs_current_result(
+            BACKTESTS_CURRENT, f"{run.aligned.dates[0]}..{run.aligned.dates[-1]}")],
     )
 
 

@@ -1,16 +1,18 @@
 """features: point-in-time features per commodity and trading day, proven free of look-ahead."""
 
+import datetime as dt
 from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
 
 from trading_platform.defs.check_results import per_commodity_rows, to_metadata
-from trading_platform.defs.partitions import lookback_start, run_slice
+from trading_platform.defs.partitions import PartitionSlice, lookback_start, run_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
 from trading_platform.domain.feature_checks import (
     count_nonfinite_after_warmup,
     find_lookahead,
+    find_stale_features,
     sample_dates,
 )
 from trading_platform.domain.features import WARMUP_ROWS, build_features
@@ -18,6 +20,28 @@ from trading_platform.resources.warehouse import Warehouse
 
 FEATURES_KEY = dg.AssetKey("features")
 LOOKAHEAD_SAMPLE_DATES = 8
+
+
+def _match_market_data(warehouse: Warehouse, part: PartitionSlice,
+                       table: pl.DataFrame) -> dg.AssetCheckResult:
+    """Every stored feature row of the run's commodities (this run's rows as written) equals
+    what today's market_data gives: a revised close whose later features were not recomputed
+    fails it, naming the stale dates."""
+    history = warehouse.read_market(part.commodities, UNIVERSE.partition_start, dt.date.max)
+    others = warehouse.read_features_of(part.commodities).filter(
+        ~pl.col("date").is_between(part.start, part.end))
+    stored = pl.concat([others, table], how="diagonal_relaxed") if others.height else table
+    stale = find_stale_features(history, stored, UNIVERSE)
+    return dg.AssetCheckResult(
+        check_name="features_match_market_data",
+        passed=not stale,
+        metadata=to_metadata(
+            {"rows_checked": stored.height, "stale_rows": len(stale),
+             "stale_dates": sorted({row["date"] for row in stale})[:50],
+             "first_stale": stale[:10],
+             "fix": "" if not stale else "re-materialize features over the stale dates "
+             "(or ingest through `ingest` / the drop folder, which recompute them)"}),
+    )
 
 
 @dg.asset(
@@ -29,6 +53,7 @@ LOOKAHEAD_SAMPLE_DATES = 8
     check_specs=[
         dg.AssetCheckSpec("features_have_no_lookahead", asset=FEATURES_KEY, blocking=True),
         dg.AssetCheckSpec("features_finite_after_warmup", asset=FEATURES_KEY, blocking=True),
+        dg.AssetCheckSpec("features_match_market_data", asset=FEATURES_KEY, blocking=True),
     ],
     metadata={"partition_expr": {"commodity": "commodity", "date": "date"}, "schema": "market"},
 )
@@ -60,6 +85,7 @@ def features(
              "nonfinite_by_column": nonfinite}
         ),
     )
+    yield _match_market_data(warehouse, part, table)
     yield dg.AssetObservation(
         asset_key=FEATURES_KEY,
         metadata=to_metadata(

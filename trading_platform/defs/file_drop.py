@@ -14,7 +14,7 @@ fails is re-executed from the UI, not retried by the sensor.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -23,7 +23,7 @@ import polars as pl
 
 from trading_platform.defs.jobs import MARKET_HISTORY_JOB
 from trading_platform.defs.market_guards import judge_against_store
-from trading_platform.defs.partitions import PartitionSlice
+from trading_platform.defs.partitions import PartitionSlice, extend_for_revisions
 from trading_platform.defs.universe import UNIVERSE
 from trading_platform.domain.file_drop import (
     REJECTED_DIR,
@@ -50,11 +50,15 @@ DEFAULT_SETTLE_SECONDS = 10.0
 DEFAULT_MAX_FILES_PER_TICK = 100
 
 
-def file_run_request(plan: FilePlan, today: dt.date) -> dg.RunRequest:
-    """One market_history run that ingests the file of ``plan`` into the slice it covers."""
+def file_run_request(plan: FilePlan, today: dt.date,
+                     latest: Mapping[str, dt.date] | None = None) -> dg.RunRequest:
+    """One market_history run that ingests the file of ``plan`` into the slice it covers,
+    extended over the later stored days whose features it feeds (``latest``: the latest stored
+    date per commodity)."""
     if plan.start is None or plan.end is None:
         raise ValueError(f"{plan.name} is rejected ({plan.rule}); it has no run")
-    part = PartitionSlice(plan.commodities, plan.start, plan.end)
+    part = extend_for_revisions(PartitionSlice(plan.commodities, plan.start, plan.end),
+                                latest or {})
     config: dict[str, object] = {"files": [str(plan.path)], "as_of": today.isoformat()}
     if plan.commodity is not None:
         config["commodity"] = plan.commodity
@@ -136,7 +140,9 @@ def build_incoming_files_sensor(
             context.log.info(f"requesting run {plan.run_key}: {plan.reason}")
         cursor = dump_cursor(tick.cursor)
         if tick.accepted:
-            requests = [file_run_request(plan, day) for plan in tick.accepted]
+            latest = Warehouse(database=warehouse.database,
+                               lock_wait_s=SENSOR_LOCK_WAIT_S).latest_market_dates()
+            requests = [file_run_request(plan, day, latest) for plan in tick.accepted]
             return dg.SensorResult(run_requests=requests, cursor=cursor)
         message = _skip_message(incoming, tick)
         if cursor == (context.cursor or dump_cursor({})):

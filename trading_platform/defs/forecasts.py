@@ -12,6 +12,11 @@ from trading_platform.defs.forecast_tracking import (
     forecast_metadata,
     track_forecast,
 )
+from trading_platform.defs.staleness import (
+    FORECASTS_CURRENT,
+    inputs_current_result,
+    inputs_current_spec,
+)
 from trading_platform.defs.universe import FORECAST_PARTITIONS, ZOO
 from trading_platform.domain.forecasting.build import build_forecast
 from trading_platform.domain.forecasting.checks import evaluate_forecast_checks
@@ -28,6 +33,7 @@ FORECAST_CHECK_SPECS = [
     dg.AssetCheckSpec("forecasts_fit_before_forecast_day", asset=FORECASTS_KEY, blocking=True),
     dg.AssetCheckSpec("synthetic_accuracy_matches_nominal", asset=FORECASTS_KEY, blocking=True),
     dg.AssetCheckSpec("forecasts_band_coverage_calibrated", asset=FORECASTS_KEY),
+    inputs_current_spec(FORECASTS_CURRENT),
 ]
 # Each (commodity, model) reads every date of its commodity's features.
 FEATURES_TO_FORECASTS = dg.MultiPartitionMapping({
@@ -112,5 +118,6 @@ def forecasts(
     metadata = forecast_metadata(build, walk, folder, run.run_id, charts)
     return dg.MaterializeResult(
         metadata=metadata | to_metadata({"total_s": round(time.perf_counter() - began, 2)}),
-        check_results=list(check_results(outcomes, FORECASTS_KEY)),
+        check_results=[*check_results(outcomes, FORECASTS_KEY), inputs_current_result(
+            FORECASTS_CURRENT, f"{build.data_start}..{build.data_end}")],
     )

@@ -17,6 +17,7 @@ from trading_platform.defs.check_results import (
 )
 from trading_platform.defs.market_guards import judge_against_store
 from trading_platform.defs.partitions import PartitionSlice, run_slice
+from trading_platform.defs.staleness import flag_stale_research
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
 from trading_platform.domain.charts import price_chart
 from trading_platform.domain.ingest import IngestError, IngestResult, ingest_file
@@ -174,4 +175,8 @@ def market_data(
         )
         | {"close_prices": png_markdown(price_chart(frame, f"close, {source}"), "close prices")},
     )
+    if batch.revised.height:
+        flagged = flag_stale_research(context.instance, batch.revised, context.run.run_id)
+        context.log.warning(f"{batch.revised.height} stored closes revised: {flagged} forecasts "
+                            "and backtest partitions flagged stale (*_inputs_current checks)")
     yield dg.Output(frame, metadata={"source": source})

@@ -9,6 +9,7 @@ the same evening. Multi-partition keys read ``"<commodity>|<YYYY-MM-DD>"``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dagster as dg
@@ -105,6 +106,23 @@ def run_slice(key_range: dg.PartitionKeyRange, commodity_keys: list[str]) -> Par
         start=dt.date.fromisoformat(first["date"]),
         end=dt.date.fromisoformat(last["date"]),
     )
+
+
+def extend_for_revisions(part: PartitionSlice,
+                         latest: Mapping[str, dt.date]) -> PartitionSlice:
+    """``part`` extended over the stored days after it whose features its closes feed.
+
+    A feature of day t reads the 252 rows before it, so new or revised closes in ``part`` change
+    the features of up to 252 later trading rows (``LOOKBACK_WEEKDAYS`` weekdays cover them).
+    Vendor runs upsert, so the market rows of the extension are rewritten unchanged; only the
+    features there are recomputed. ``latest`` is the latest stored date per commodity.
+    """
+    stored_end = max((latest[c] for c in part.commodities if c in latest), default=None)
+    if stored_end is None or stored_end <= part.end:
+        return part
+    limit = np.busday_offset(np.datetime64(part.end, "D"), LOOKBACK_WEEKDAYS,
+                             roll="backward").item()
+    return PartitionSlice(part.commodities, part.start, min(stored_end, limit))
 
 
 def slice_covering(accepted: list[pl.DataFrame]) -> PartitionSlice | None:

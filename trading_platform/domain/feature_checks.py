@@ -44,14 +44,7 @@ def find_lookahead(
         joined = expected.join(got, on=list(_ID_COLUMNS), how="left", suffix="_truncated")
         for column in value_columns:
             differs = joined.filter(
-                ~pl.col(column).eq_missing(pl.col(f"{column}_truncated"))
-                & ~(
-                    pl.col(column).is_nan().fill_null(False)
-                    & pl.col(f"{column}_truncated").is_nan().fill_null(False)
-                )
-                if features.schema[column].is_float()
-                else ~pl.col(column).eq_missing(pl.col(f"{column}_truncated"))
-            )
+                _differs(column, features.schema[column].is_float(), "_truncated"))
             for row in differs.head(3).iter_rows(named=True):
                 mismatches.append(
                     {
@@ -63,6 +56,46 @@ def find_lookahead(
                     }
                 )
     return mismatches
+
+
+def find_stale_features(
+    market: pl.DataFrame, stored: pl.DataFrame, universe: Universe
+) -> list[dict[str, object]]:
+    """Stored feature rows that today's ``market`` history would not give: one record per
+    stale (commodity, date), with the first column that differs.
+
+    ``market`` is the whole stored history of the commodities of ``stored``. Features are
+    bit-identical whatever history precedes their last 252 rows (see ``domain.features``), so
+    any difference means the features were computed from closes that were revised since.
+    A stored feature row whose market row is gone counts as stale too.
+    """
+    if stored.is_empty():
+        return []
+    recomputed = build_features(market, universe) if market.height else stored.clear()
+    joined = stored.join(recomputed, on=list(_ID_COLUMNS), how="left", suffix="_now")
+    value_columns = [c for c in stored.columns if c not in _ID_COLUMNS]
+    stale: list[dict[str, object]] = []
+    differs = [_differs(column, stored.schema[column].is_float(), "_now")
+               for column in value_columns]
+    flagged = joined.with_columns(
+        first_column=pl.coalesce([pl.when(test).then(pl.lit(column))
+                                  for column, test in zip(value_columns, differs, strict=True)])
+    ).filter(pl.col("first_column").is_not_null())
+    for row in flagged.sort("commodity", "date").iter_rows(named=True):
+        column = row["first_column"]
+        stale.append({"commodity": row["commodity"], "date": row["date"].isoformat(),
+                      "column": column, "stored": row[column], "now": row[f"{column}_now"]})
+    return stale
+
+
+def _differs(column: str, is_float: bool, suffix: str) -> pl.Expr:
+    """``column`` and ``column + suffix`` differ: bit for bit, NaN equal to NaN, a value
+    against a missing one differs."""
+    left, right = pl.col(column), pl.col(f"{column}{suffix}")
+    unequal = ~left.eq_missing(right)
+    if is_float:
+        unequal = unequal & ~(left.is_nan().fill_null(False) & right.is_nan().fill_null(False))
+    return unequal
 
 
 def count_nonfinite_after_warmup(features: pl.DataFrame) -> dict[str, int]:

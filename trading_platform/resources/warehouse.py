@@ -166,6 +166,15 @@ class Warehouse(dg.ConfigurableResource):
         connection.execute(f"insert into {qualified} by name select * from appended_rows")
         connection.unregister("appended_rows")
 
+    def read_features_of(self, commodities: Sequence[str]) -> pl.DataFrame:
+        """The stored features of ``commodities`` (empty if none), by commodity and date."""
+        with self._connect() as connection:
+            if not self._has_table(connection, FEATURES_TABLE):
+                return pl.DataFrame()
+            return connection.sql(
+                f"select * from {FEATURES_TABLE} where commodity in (select unnest(?)) "
+                "order by commodity, date", params=[list(commodities)]).pl()
+
     def read_features(self, commodity: str) -> pl.DataFrame:
         """The whole stored feature history of ``commodity``, in date order (empty if none)."""
         with self._connect() as connection:
