@@ -28,8 +28,9 @@ def _match_market_data(warehouse: Warehouse, part: PartitionSlice,
     what today's market_data gives: a revised close whose later features were not recomputed
     fails it, naming the stale dates."""
     history = warehouse.read_market(part.commodities, UNIVERSE.partition_start, dt.date.max)
-    others = warehouse.read_features_of(part.commodities).filter(
-        ~pl.col("date").is_between(part.start, part.end))
+    others = warehouse.read_features_of(part.commodities)
+    if others.height:
+        others = others.filter(~pl.col("date").is_between(part.start, part.end))
     stored = pl.concat([others, table], how="diagonal_relaxed") if others.height else table
     stale = find_stale_features(history, stored, UNIVERSE)
     return dg.AssetCheckResult(

@@ -271,7 +271,8 @@ def _judge_shifts(candidates: pl.DataFrame) -> pl.DataFrame:
 
 def _flag(accepted: pl.DataFrame, file: str, sha256: str | None) -> pl.DataFrame:
     """Sort the accepted rows, list the soft rules each trips in ``flags``, name the source."""
-    soft = [r.close_only(), r.flat_bar(), r.holiday_trading(), r.missing_volume(),
+    soft = [r.close_only(), r.flat_bar(), r.holiday_trading(),
+            r.missing_volume(pl.col("close_only")),
             r.ohlc_unbracketed(), r.spike(), r.zero_volume()]  # fmt: skip
     flagged = accepted.sort("commodity", "date").with_columns(
         flags=r.broken_rule_names(soft), origin=pl.lit("vendor"), source=pl.lit(file),

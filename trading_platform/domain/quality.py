@@ -61,7 +61,7 @@ def _duplicate_date() -> r.Rule:
 
 def _missing_price() -> r.Rule:
     """A null price; open, high and low of a close-only row are null by design."""
-    close_only = pl.col("flags").str.contains("close_only", literal=True).fill_null(False)
+    close_only = r.flagged_close_only()
 
     def missing(column: str) -> pl.Expr:
         null = pl.col(column).is_null()
@@ -82,7 +82,8 @@ def _checks() -> tuple[_Check, ...]:
         _Check("prices_legal", prices, (), r.SPEC_MAX_PRICE),
         _Check("ohlc_consistent", (_missing_price(), r.ohlc_impossible()), (r.ohlc_unbracketed(),)),
         _Check("no_spikes", (), (r.spike(),), r.SPEC_SPIKE_THRESHOLD, ("log_return",)),
-        _Check("volume_valid", (r.negative_volume(),), (r.zero_volume(), r.missing_volume())),
+        _Check("volume_valid", (r.negative_volume(),), (r.zero_volume(),
+                                                         r.missing_volume(r.flagged_close_only()))),
     )
 
 

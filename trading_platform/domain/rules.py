@@ -213,8 +213,17 @@ def zero_volume() -> Rule:
     return Rule("zero_volume", pl.col("volume") == 0, pl.lit("volume 0"))
 
 
-def missing_volume() -> Rule:
-    return Rule("missing_volume", pl.col("volume").is_null(), pl.lit("volume blank"))
+def missing_volume(close_only: pl.Expr | None = None) -> Rule:
+    """Volume blank; never for close-only rows, whose format has no volume to leave blank."""
+    blank = pl.col("volume").is_null()
+    if close_only is not None:
+        blank = blank & ~close_only
+    return Rule("missing_volume", blank, pl.lit("volume blank"))
+
+
+def flagged_close_only() -> pl.Expr:
+    """A stored row from a close-only file (its ``flags`` name ``close_only``)."""
+    return pl.col("flags").str.contains("close_only", literal=True).fill_null(False)
 
 
 def close_only() -> Rule:

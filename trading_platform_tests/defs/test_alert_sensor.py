@@ -108,7 +108,9 @@ def test_alert_sensor_given_failed_checks_and_run_writes_and_posts_each_once(
     coffee_january = "coffee|2024-01-01...coffee|2024-01-31"
     assert checks == {
         *{("market_data", name, "WARN", coffee_january)
-          for name in ("ohlc_consistent", "volume_valid", "no_spikes", "is_fresh")},
+          for name in ("ohlc_consistent", "volume_valid", "no_spikes")},
+        # A vendor directory whose data stops in 2024: stale is an ERROR there, not a WARN.
+        ("market_data", "is_fresh", "ERROR", coffee_january),
         ("tiny_prices", "rows_positive", "ERROR", "sugar"),
     }
     # one line per failed evaluation, and it carries the check's own evidence

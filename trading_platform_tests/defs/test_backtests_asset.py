@@ -72,7 +72,7 @@ def test_backtest_results_given_store_writes_tables_charts_and_passes_checks(bt)
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {"inventory_accounting_holds": True,
                       "every_strategy_has_finite_metrics": True,
-                      "kernel_matches_reference": True}
+                      "kernel_matches_reference": True, "backtest_inputs_current": True}
     n_days = bt.dates.size - 250
     where = "commodity = 'coffee' and model = 'naive_rw'"
     assert bt.market.query(f"select count(*) from research.backtest_metrics where {where}") == [
