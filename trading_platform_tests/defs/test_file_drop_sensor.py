@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import os
 from pathlib import Path
 
@@ -173,3 +174,67 @@ def test_sensor_run_request_executed_stores_exactly_the_accepted_rows(ticks, har
     batches = harness.query("select distinct batch from market.market_data")
     assert batches == [(result.run_id,)]
     assert [row[5] for row in stored] == [102.0, 103.0, 104.0, 105.0]
+
+
+def test_sensor_given_commodity_subfolder_forces_its_commodity(ticks):
+    (ticks.folder / "coffee").mkdir(parents=True)
+    ticks.drop("coffee/export_robusta_grade.csv")  # a name that alone would be refused
+    [request] = ticks.evaluate().run_requests
+    assert request.run_config["ops"]["market_data"]["config"]["commodity"] == "coffee"
+    assert request.tags["dagster/asset_partition_range_start"] == "coffee|2024-01-02"
+
+
+def test_sensor_given_compressed_file_requests_its_run(ticks):
+    ticks.folder.mkdir()
+    ticks.drop("coffee_2024_01.csv.gz", gzip.compress(COFFEE.encode()))
+    [request] = ticks.evaluate().run_requests
+    assert request.tags[FILE_TAG] == "coffee_2024_01.csv.gz"
+
+
+def test_sensor_given_file_with_no_good_row_records_every_row_and_lists_them(ticks, harness):
+    ticks.folder.mkdir()
+    rows = "".join(f"2024-01-0{d},100,90,99,101,1000\n" for d in (2, 3, 4))  # high < low
+    ticks.drop("coffee_2024_01.csv", "date,open,high,low,close,volume\n" + rows)
+    assert ticks.evaluate().run_requests == []
+    recorded = harness.query("select file, row, \"column\", value, rule, length(sha256) from "
+                             "market.quarantine order by row")
+    assert recorded == [("coffee_2024_01.csv", line, "high", "90", "ohlc_impossible", 64)
+                        for line in (2, 3, 4)]
+    reason = (ticks.folder / "rejected" / "coffee_2024_01.csv.reason.txt").read_text()
+    assert "rule: no_accepted_rows" in reason
+    assert "  row 3 column high value '90': high 90.0 < low 99.0 (rule ohlc_impossible)" in reason
+    assert "counts by rule: ohlc_impossible 3" in reason
+
+
+def test_sensor_given_file_unlike_stored_series_rejects_it_without_a_run(ticks, harness,
+                                                                         tmp_path):
+    ticks.folder.mkdir()
+    days = [f"2024-01-{d:02d}" for d in (2, 3, 4, 5, 8, 9, 10, 11)]
+    base = tmp_path / "coffee_2024_01.csv"
+    base.write_text("date,open,high,low,close,volume\n" + "".join(
+        f"{day},100,106,99,{102 + n},1000\n" for n, day in enumerate(days)))
+    assert harness.run(january("coffee"), files=[base]).success
+    before = harness.checksum()
+    # The same eight days, every price 10 % higher: a deferred contract, not the front month.
+    ticks.drop("coffee_2024_02.csv", "date,open,high,low,close,volume\n" + "".join(
+        f"{day},110,116.6,108.9,{(102 + n) * 1.1:.4f},1000\n" for n, day in enumerate(days)))
+    result = ticks.evaluate()
+    assert result.run_requests == []
+    reason = (ticks.folder / "rejected" / "coffee_2024_02.csv.reason.txt").read_text()
+    assert "rule: level_mismatch" in reason and "1.1x the stored ones" in reason
+    assert harness.checksum() == before
+    assert harness.query("select rule from market.quarantine where file = "
+                         "'coffee_2024_02.csv'") == [("level_mismatch",)]
+
+
+def test_sensor_given_other_files_rejects_unsupported_and_lets_partial_uploads_wait(ticks):
+    ticks.folder.mkdir()
+    ticks.drop("prices.xlsx", b"PK\x03\x04")
+    ticks.drop("coffee_2024_01.csv.part")
+    result = ticks.tick()
+    assert (ticks.folder / "rejected" / "prices.xlsx").exists()
+    assert "unsupported_format" in (ticks.folder / "rejected" / "prices.xlsx.reason.txt"
+                                    ).read_text()
+    assert (ticks.folder / "coffee_2024_01.csv.part").exists()
+    assert "1 waiting" in (result.skip_reason.skip_message if isinstance(result, dg.SensorResult)
+                           else result.skip_message)
