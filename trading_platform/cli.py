@@ -414,6 +414,10 @@ def _run(argv: Sequence[str] | None = None) -> int:
 
 
 def print_summary_only() -> None:
+    from trading_platform import cli_market as market
+
+    print(market.show_mode(None, "status"))
+    print(market.sources_table())
     with dg.DagsterInstance.get() as instance:
         for key in ("market_data", "features", "forecasts", "backtest_results"):
             count = len(instance.get_materialized_partitions(dg.AssetKey(key)))

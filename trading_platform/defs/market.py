@@ -132,6 +132,14 @@ def _load_batch(
     return loaded
 
 
+def _source_mix_after(warehouse: Warehouse, part: PartitionSlice,
+                      frame: pl.DataFrame) -> list[dict[str, object]]:
+    """Each run commodity's source mix and date range once this run's rows are stored."""
+    stored = warehouse.read_market(part.commodities, UNIVERSE.partition_start, dt.date.max)
+    outside = stored.filter(~pl.col("date").is_between(part.start, part.end))
+    return source_mix_rows(pl.concat([outside, frame]))
+
+
 @dg.asset(
     partitions_def=MARKET_PARTITIONS,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -169,7 +177,7 @@ def market_data(
                 "run_date_range": f"{part.start}..{part.end}",
                 "run_source": source,
                 "run_flagged_rows": frame.filter(pl.col("flags") != "").height,
-                "run_source_mix": source_mix_rows(frame),
+                "source_mix": _source_mix_after(warehouse, part, frame),
                 **{f"run_{name}": value for name, value in batch.stats.items()},
             }
         )

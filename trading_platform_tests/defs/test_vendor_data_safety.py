@@ -123,7 +123,7 @@ def test_vendor_file_given_mismatch_is_refused_recorded_and_changes_nothing(stor
 
 
 ACCEPTED = {
-    "close_only": ("coffee_2024.csv", lambda c: "date,close\n" + "".join(
+    "close_only": ("coffee_2024_07.csv", lambda c: "date,close\n" + "".join(
         f"{d},{v}\n" for d, v in c.items()), "close_only"),
     "compressed": ("coffee_2024.csv.gz", lambda c: gzip.compress(_ohlcv(c).encode()), ""),
 }
@@ -151,6 +151,12 @@ def test_vendor_file_given_new_days_in_another_format_appends_and_keeps_the_rest
     assert {row[1] for row in stored} == {flag} and {row[2] for row in stored} == {name}
     assert store.outside("market.market_data", "coffee", first, last) == market_before
     assert store.outside("market.features", "coffee", first, last) == features_before
+    # The run's observation shows the commodity's source mix and range once stored (UI).
+    observed = result.get_asset_observation_events()[0].event_specific_data
+    [mix] = observed.asset_observation.metadata["source_mix"].value
+    assert (mix["commodity"], mix["origin"], mix["first"], mix["last"]) == (
+        "coffee", "vendor", str(START), str(last))
+    assert mix["sources"] == 2  # coffee_2024.csv and this file
 
 
 def test_vendor_file_given_decimal_shift_quarantines_the_row_and_stores_the_rest(store):
