@@ -53,6 +53,7 @@ bench: install instance
 	$(BIN)/python bench/bench_features.py
 	$(BIN)/python bench/bench_daily.py
 	$(BIN)/python bench/bench_sensor.py
+	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_forecast.py xgboost lightgbm random_forest xgboost_tuned
 	$(BIN)/python bench/bench_backtest.py
 	$(BIN)/python bench/bench_trading.py

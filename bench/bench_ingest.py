@@ -4,10 +4,9 @@ Set-up (not timed): a universe YAML of 20 commodities, variants of the bundled s
 turn (same calendar, costs and limits; own name and scaled synthetic base price, so every
 variant is its own synthetic market; only the spec fields every version of the config has are
 copied, SPEC_FIELDS), with partition_start 2015-01-01: 20 x the weekdays from then through
-today stays under the platform's 100,000 partitions per asset (checked here). Keys carry no
-``_``/``-``/``.`` (``coffeev00``, ``sugarv01``, ...) and each file is ``<key>.csv``: the
-committed ingest takes a file's commodity from single separator-split tokens of its name, so
-``coffee_v00.csv`` would be refused, and the CLI has no ``--commodity``. Then 20 vendor CSVs
+today stays under the platform's 100,000 partitions per asset (checked here). Keys look like
+``coffeev00``, ``sugarv01``, ... and each file is ``<key>.csv``, which resolves by its whole
+key (aliases are not copied: two variants may not share one). Then 20 vendor CSVs
 (``date,open,high,low,close,volume``, ten years of trading weekdays before AS_OF, about 2,600
 rows each) from the platform's synthetic generator, written with polars; the universe is
 pointed at by TRADING_PLATFORM_UNIVERSE.
