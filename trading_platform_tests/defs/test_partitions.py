@@ -6,7 +6,9 @@ import pytest
 
 from trading_platform.defs.partitions import (
     MAX_PARTITIONS_PER_ASSET,
+    PartitionSlice,
     build_market_partitions,
+    extend_for_revisions,
     partition_count,
 )
 
@@ -38,3 +40,19 @@ def test_build_market_partitions_given_later_start_fits_again(universe):
                                       "partition_start": dt.date(2010, 1, 4)})
     assert partition_count(big, TODAY) <= MAX_PARTITIONS_PER_ASSET
     assert build_market_partitions(big, today=TODAY).get_num_partitions() > 0
+
+
+def test_extend_for_revisions_given_later_stored_days_covers_the_lookback_after():
+    part = PartitionSlice(("coffee",), dt.date(2020, 1, 6), dt.date(2020, 1, 10))
+    # Stored through 2024: the 300 weekdays after Fri 2020-01-10 end on Fri 2021-03-05.
+    later = extend_for_revisions(part, {"coffee": dt.date(2024, 6, 28)})
+    assert (later.start, later.end) == (part.start, dt.date(2021, 3, 5))
+    # Stored only a week past the file: up to the last stored day.
+    near = extend_for_revisions(part, {"coffee": dt.date(2020, 1, 17)})
+    assert near.end == dt.date(2020, 1, 17)
+
+
+def test_extend_for_revisions_given_append_or_other_commodity_keeps_the_slice():
+    part = PartitionSlice(("coffee",), dt.date(2020, 1, 6), dt.date(2020, 1, 10))
+    assert extend_for_revisions(part, {"coffee": dt.date(2020, 1, 3)}) == part
+    assert extend_for_revisions(part, {"sugar": dt.date(2024, 1, 3)}) == part
