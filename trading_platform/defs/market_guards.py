@@ -27,6 +27,5 @@ def judge_against_store(result: IngestResult, warehouse: Warehouse,
     refuse_mixed_sources(result.file, commodities, mix if mix is not None
                          else warehouse.source_mix())
     first, last = accepted.get_column("date").min(), accepted.get_column("date").max()
-    stored = warehouse.read_market(commodities, first, last)
-    previous = warehouse.last_rows_before(commodities, first)
+    stored, previous = warehouse.market_around(commodities, first, last)
     check_levels(result.file, accepted, stored, previous, UNIVERSE)

@@ -110,16 +110,24 @@ class Warehouse(dg.ConfigurableResource):
                 "group by commodity, origin order by commodity, origin").pl()
         return frame.cast(SOURCE_MIX_SCHEMA)  # type: ignore[arg-type]
 
-    def last_rows_before(self, commodities: Sequence[str], day: dt.date) -> pl.DataFrame:
-        """The latest stored row of each of ``commodities`` dated before ``day``."""
+    def market_around(self, commodities: Sequence[str], first: dt.date,
+                      last: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(stored rows of ``commodities`` dated ``first..last``, the latest stored row of each
+        dated before ``first``), read over one connection."""
+        empty = pl.DataFrame(schema=MARKET_SCHEMA)
         with self._connect() as connection:
             if not self._has_table(connection, MARKET_TABLE):
-                return pl.DataFrame(schema=MARKET_SCHEMA)
-            frame = connection.sql(
+                return empty, empty
+            params = [list(commodities), first, last]
+            inside = connection.sql(
+                f"select * from {MARKET_TABLE} where commodity in (select unnest(?)) and date "
+                "between ? and ? order by commodity, date", params=params).pl()
+            before = connection.sql(
                 f"select * from {MARKET_TABLE} where commodity in (select unnest(?)) and "
                 "date < ? qualify row_number() over (partition by commodity order by date "
-                "desc) = 1", params=[list(commodities), day]).pl()
-        return frame.select([pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
+                "desc) = 1", params=params[:2]).pl()
+        return tuple(frame.select([pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
+                     for frame in (inside, before))  # type: ignore[return-value]
 
     def delete_synthetic(self, commodity: str, by: str, reason: str) -> dict[str, object]:
         """Delete ``commodity``'s synthetic market rows and their features, and record it in
