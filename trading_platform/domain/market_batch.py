@@ -80,16 +80,22 @@ def source_mix_rows(frame: pl.DataFrame) -> list[dict[str, object]]:
     return mix.to_dicts()
 
 
+def _first_holding(mix: pl.DataFrame, commodities: Sequence[str],
+                   origin: str) -> dict[str, object] | None:
+    """The source-mix row of the first of ``commodities`` that holds ``origin`` rows."""
+    found = mix.filter(pl.col("commodity").is_in(list(commodities))
+                       & (pl.col("origin") == origin)).sort("commodity")
+    return found.row(0, named=True) if found.height else None
+
+
 def refuse_mixed_sources(file: str, commodities: Sequence[str], mix: pl.DataFrame) -> None:
     """Raise ``IngestError`` if a vendor file would join a series holding synthetic rows.
 
     ``mix`` has one row per stored (commodity, origin): ``rows``, ``first``, ``last``.
     """
-    synthetic = mix.filter(pl.col("commodity").is_in(list(commodities))
-                           & (pl.col("origin") == "synthetic")).sort("commodity")
-    if synthetic.is_empty():
+    row = _first_holding(mix, commodities, "synthetic")
+    if row is None:
         return
-    row = synthetic.row(0, named=True)
     reason = (f"{row['commodity']} holds {row['rows']:,} synthetic rows ({row['first']}.."
               f"{row['last']}) and a series never mixes synthetic and vendor rows; to replace "
               "them, run `python -m trading_platform.cli market replace-synthetic --commodity "
@@ -110,10 +116,8 @@ def refuse_generation(commodities: Sequence[str], mix: pl.DataFrame, mode: str) 
             f"the data directory is in {mode} mode: the synthetic generator never runs there "
             f"(asked for {', '.join(commodities)}); prices come from vendor files only "
             "(`ingest`, or the drop folder incoming/)")
-    vendor = mix.filter(pl.col("commodity").is_in(list(commodities))
-                        & (pl.col("origin") == "vendor")).sort("commodity")
-    if vendor.height:
-        row = vendor.row(0, named=True)
+    row = _first_holding(mix, commodities, "vendor")
+    if row is not None:
         raise GenerationRefused(
             f"{row['commodity']} holds {row['rows']:,} vendor rows ({row['first']}..{row['last']}"
             f"): the synthetic generator never writes a commodity with real prices; switch the "
