@@ -110,6 +110,24 @@ def _store_guards(warehouse: Warehouse) -> tuple[Judge, Record]:
     return judge, record
 
 
+def _latest_or_wait(context: dg.SensorEvaluationContext, warehouse: Warehouse,
+                    tick: Tick) -> dict[str, dt.date]:
+    """The latest stored date per commodity, which a run's extension needs; when the warehouse
+    stays busy, the accepted files wait for the next tick instead (left out of the cursor)."""
+    if not tick.accepted:
+        return {}
+    try:
+        return Warehouse(database=warehouse.database,
+                         lock_wait_s=SENSOR_LOCK_WAIT_S).latest_market_dates()
+    except duckdb.Error as error:
+        for plan in tick.accepted:
+            tick.cursor.pop(plan.name, None)
+            tick.waiting[plan.name] = f"warehouse busy ({error}); planned again next tick"
+            context.log.info(f"{plan.name} waits: warehouse busy")
+        tick.accepted.clear()
+        return {}
+
+
 def build_incoming_files_sensor(
     folder: Path | None = None,
     *,
@@ -136,12 +154,11 @@ def build_incoming_files_sensor(
             context.log.warning(f"{file_name} rejected ({what})")
         for file_name, why in tick.waiting.items():
             context.log.info(f"{file_name} waits: {why}")
+        latest = _latest_or_wait(context, warehouse, tick)
         for plan in tick.accepted:
             context.log.info(f"requesting run {plan.run_key}: {plan.reason}")
         cursor = dump_cursor(tick.cursor)
         if tick.accepted:
-            latest = Warehouse(database=warehouse.database,
-                               lock_wait_s=SENSOR_LOCK_WAIT_S).latest_market_dates()
             requests = [file_run_request(plan, day, latest) for plan in tick.accepted]
             return dg.SensorResult(run_requests=requests, cursor=cursor)
         message = _skip_message(incoming, tick)

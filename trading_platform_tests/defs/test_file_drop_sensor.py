@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from trading_platform.defs.features import features
@@ -238,3 +239,18 @@ def test_sensor_given_other_files_rejects_unsupported_and_lets_partial_uploads_w
     assert (ticks.folder / "coffee_2024_01.csv.part").exists()
     assert "1 waiting" in (result.skip_reason.skip_message if isinstance(result, dg.SensorResult)
                            else result.skip_message)
+
+
+def test_sensor_given_busy_warehouse_lets_accepted_files_wait_for_next_tick(ticks, monkeypatch):
+    ticks.folder.mkdir()
+    ticks.drop("coffee_2024_01.csv")
+
+    def busy(self):
+        raise duckdb.IOException("Could not set lock on file")
+
+    monkeypatch.setattr(Warehouse, "latest_market_dates", busy)
+    result = ticks.evaluate()
+    assert result.run_requests == [] and "coffee_2024_01.csv" not in (result.cursor or "")
+    monkeypatch.undo()
+    [request] = ticks.evaluate(result.cursor).run_requests
+    assert request.tags[FILE_TAG] == "coffee_2024_01.csv"
