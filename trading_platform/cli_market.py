@@ -18,7 +18,6 @@ from trading_platform.defs.market_guards import judge_against_store
 from trading_platform.defs.partitions import PartitionSlice, extend_for_revisions, slice_covering
 from trading_platform.defs.universe import UNIVERSE
 from trading_platform.domain.ingest import IngestError, IngestResult, ingest_file
-from trading_platform.domain.ingest_readers import file_sha256
 from trading_platform.domain.market_batch import refusal_quarantine
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.settings import paths
@@ -35,7 +34,7 @@ def _judged(path: Path, commodity: str | None, as_of: dt.date, store: Warehouse,
         result = ingest_file(path, UNIVERSE, today=as_of, commodity=commodity)
         judge_against_store(result, store, mix)
     except IngestError as error:
-        rows = [refusal_quarantine(error, file_sha256(path))]
+        rows = [refusal_quarantine(error, error.sha256 or (result.sha256 if result else None))]
         store.replace_quarantine([error.file], pl.concat(rows + ([result.quarantine]
                                                                  if result else [])))
         raise CommandError(f"refused: {error}. Recorded in market.quarantine "

@@ -21,7 +21,6 @@ from trading_platform.defs.staleness import flag_stale_research
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
 from trading_platform.domain.charts import price_chart
 from trading_platform.domain.ingest import IngestError, IngestResult, ingest_file
-from trading_platform.domain.ingest_readers import file_sha256
 from trading_platform.domain.market_batch import (
     GenerationRefused,
     MarketBatch,
@@ -70,10 +69,11 @@ class MarketDataConfig(dg.Config):
         return dt.date.fromisoformat(self.as_of) if self.as_of else dt.date.today()
 
 
-def _refuse(warehouse: Warehouse, error: IngestError, sha256: str | None,
+def _refuse(warehouse: Warehouse, error: IngestError,
             result: IngestResult | None = None) -> dg.Failure:
     """Record a whole-file refusal (and the file's refused rows, if it was read) in
     market.quarantine; the Failure to raise."""
+    sha256 = error.sha256 or (result.sha256 if result else None)
     rows = [refusal_quarantine(error, sha256)] + ([result.quarantine] if result else [])
     warehouse.replace_quarantine([error.file], pl.concat(rows))
     return dg.Failure(description=str(error),
@@ -91,7 +91,7 @@ def _ingest(config: MarketDataConfig, warehouse: Warehouse) -> list[IngestResult
                                  commodity=config.commodity)
             judge_against_store(result, warehouse, mix)
         except IngestError as error:
-            raise _refuse(warehouse, error, file_sha256(path), result) from error
+            raise _refuse(warehouse, error, result) from error
         results.append(result)
     return results
 

@@ -54,8 +54,9 @@ lists every soft rule it trips in ``flags`` (sorted, comma-joined, "" when clean
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -66,9 +67,8 @@ from trading_platform.domain import rules as r
 from trading_platform.domain.ingest_readers import (
     IngestError,
     assign_commodity,
-    file_sha256,
     normalise_columns,
-    read_vendor_file,
+    read_vendor_bytes,
 )
 from trading_platform.domain.schema import (
     PRICE_COLUMNS,
@@ -92,6 +92,7 @@ class IngestResult:
     quarantine: pl.DataFrame
     counts: dict[str, int]
     rule_counts: dict[str, int]
+    sha256: str | None = None  # of the file's bytes
 
     def summary(self) -> str:
         counts = self.counts
@@ -106,11 +107,20 @@ class IngestResult:
 def ingest_file(
     path: Path | str, universe: Universe, *, today: date, commodity: str | None = None
 ) -> IngestResult:
-    """Read and validate one vendor file (see the module policy); raise IngestError if refused."""
+    """Read and validate one vendor file (see the module policy); raise IngestError if refused.
+
+    The refusal and the result carry the sha256 of the file's bytes.
+    """
     source = Path(path)
-    raw = read_vendor_file(source)
-    return ingest_frame(raw, source.name, universe, today=today, commodity=commodity,
-                        sha256=file_sha256(source))
+    content = source.read_bytes()
+    sha256 = hashlib.sha256(content).hexdigest()
+    try:
+        raw = read_vendor_bytes(source.name, content)
+        return ingest_frame(raw, source.name, universe, today=today, commodity=commodity,
+                            sha256=sha256)
+    except IngestError as error:
+        error.sha256 = sha256
+        raise
 
 
 def ingest_frame(
@@ -134,7 +144,8 @@ def ingest_frame(
     candidates = _judge_shifts(_judge_duplicates(judged.filter(pl.col("rule").is_null())))
     quarantine = pl.concat([rejected, candidates.filter(pl.col("rule").is_not_null())])
     accepted = _flag(candidates.filter(pl.col("rule").is_null()), file, sha256)
-    return _result(file, frame, accepted, _quarantine_frame(quarantine, file, sha256))
+    result = _result(file, frame, accepted, _quarantine_frame(quarantine, file, sha256))
+    return replace(result, sha256=sha256)
 
 
 def _parse_values(frame: pl.DataFrame) -> pl.DataFrame:

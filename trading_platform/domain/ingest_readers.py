@@ -14,7 +14,6 @@ the values.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import zipfile
 import zlib
@@ -43,11 +42,13 @@ class IngestError(ValueError):
     ``row`` is the line (CSV) or record (Parquet) at fault, None when no single row is.
     """
 
-    def __init__(self, file: str, row: int | None, rule: str, reason: str) -> None:
+    def __init__(self, file: str, row: int | None, rule: str, reason: str,
+                 sha256: str | None = None) -> None:
         self.file = file
         self.row = row
         self.rule = rule
         self.reason = reason
+        self.sha256 = sha256  # of the refused file's bytes, when they were read
         where = f"market data file {file}" + (f" row {row}" if row is not None else "")
         super().__init__(f"{where}: {reason} (rule {rule}); nothing was stored")
 
@@ -58,29 +59,19 @@ def header_row(file: str) -> int | None:
     return None if Path(name).suffix in PARQUET_SUFFIXES else 1
 
 
-def file_sha256(path: Path) -> str | None:
-    """The sha256 of the file's bytes, or None when it cannot be read."""
-    try:
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return None
-
-
-def read_vendor_file(path: Path) -> pl.DataFrame:
-    """Read a CSV or Parquet vendor file as strings with a ``row`` column; raise IngestError.
+def read_vendor_bytes(file: str, content: bytes) -> pl.DataFrame:
+    """Parse a CSV or Parquet vendor file's bytes as strings with a ``row`` column; raise
+    IngestError.
 
     ``name.csv.gz`` / ``name.parquet.gz`` are gunzipped; a ``.zip`` must hold exactly one CSV or
     Parquet member. Rows are numbered within the data file as if it were not compressed.
     """
-    suffix = path.suffix.lower()
+    suffix = PurePath(file).suffix.lower()
     if suffix in COMPRESSED_SUFFIXES:
-        inner, data = _decompress(path)
-        return _read_bytes(path.name, inner, data)
-    _check_suffix(path.name, suffix)
-    if path.stat().st_size == 0:
-        raise IngestError(path.name, 1, "empty_file", "the file is empty (0 bytes), no header")
-    return _read_bytes(path.name, suffix, path.read_bytes())
+        inner, data = _decompress(file, content)
+        return _read_bytes(file, inner, data)
+    _check_suffix(file, suffix)
+    return _read_bytes(file, suffix, content)
 
 
 def _check_suffix(file: str, suffix: str) -> None:
@@ -99,25 +90,26 @@ def _read_bytes(file: str, suffix: str, data: bytes) -> pl.DataFrame:
     return read_csv_bytes(file, data)
 
 
-def _decompress(path: Path) -> tuple[str, bytes]:
+def _decompress(file: str, content: bytes) -> tuple[str, bytes]:
     """(the data file's suffix, its bytes) from a .gz or a single-member .zip."""
+    suffix = PurePath(file).suffix.lower()
     try:
-        if path.suffix.lower() == ".gz":
-            inner = PurePath(path.name[: -len(".gz")]).suffix.lower()
-            _check_suffix(path.name, inner)
-            return inner, gzip.decompress(path.read_bytes())
-        with zipfile.ZipFile(path) as archive:
+        if suffix == ".gz":
+            inner = PurePath(file[: -len(".gz")]).suffix.lower()
+            _check_suffix(file, inner)
+            return inner, gzip.decompress(content)
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
             if len(members) != 1:
                 listed = ", ".join(m.filename for m in members) or "nothing"
-                reason = (f"a .zip must hold exactly one CSV or Parquet file; it holds {listed}")
-                raise IngestError(path.name, None, "unsupported_archive", reason)
+                reason = f"a .zip must hold exactly one CSV or Parquet file; it holds {listed}"
+                raise IngestError(file, None, "unsupported_archive", reason)
             inner = PurePath(members[0].filename).suffix.lower()
-            _check_suffix(path.name, inner)
+            _check_suffix(file, inner)
             return inner, archive.read(members[0])
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        reason = f"not a readable {path.suffix.lower()} archive ({type(error).__name__}: {error})"
-        raise IngestError(path.name, None, "unreadable", reason) from error
+        reason = f"not a readable {suffix} archive ({type(error).__name__}: {error})"
+        raise IngestError(file, None, "unreadable", reason) from error
 
 
 def _read_parquet(file: str, data: bytes) -> pl.DataFrame:
