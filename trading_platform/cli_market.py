@@ -24,7 +24,11 @@ from trading_platform.settings import paths
 
 
 def warehouse() -> Warehouse:
-    return Warehouse(database=str(paths().warehouse))
+    """The data directory's warehouse, its tables upgraded to the current columns."""
+    store = Warehouse(database=str(paths().warehouse))
+    if store.warehouse_exists:
+        store.upgrade_tables()
+    return store
 
 
 def _judged(path: Path, commodity: str | None, as_of: dt.date, store: Warehouse,

@@ -154,6 +154,9 @@ def market_data(
     """Validated daily OHLCV bars, one row per commodity and trading day."""
     part = run_slice(context.partition_key_range, UNIVERSE.commodity_keys)
     context.log.info(f"loading {part.commodities} {part.start}..{part.end}")
+    if upgraded := warehouse.upgrade_tables():
+        context.log.warning(f"{upgraded} market rows written before provenance existed got "
+                            "its columns (origin from their source; see market.source_changes)")
     batch = _load_batch(config, part, warehouse, context.run.run_id)
     frame = batch.frame
     yield from check_results(evaluate_market_quality(frame, UNIVERSE), MARKET_KEY)

@@ -26,6 +26,12 @@ FEATURES_TABLE = "market.features"
 QUARANTINE_TABLE = "market.quarantine"
 REVISIONS_TABLE = "market.revisions"
 SOURCE_CHANGES_TABLE = "market.source_changes"
+# Columns added to tables written before provenance existed, with their DuckDB types.
+_ADDED_COLUMNS = {
+    MARKET_TABLE: {"origin": "VARCHAR", "source_sha256": "VARCHAR", "batch": "VARCHAR",
+                   "ingested_at": "TIMESTAMP"},
+    QUARANTINE_TABLE: {"sha256": "VARCHAR", "column": "VARCHAR", "value": "VARCHAR"},
+}
 SOURCE_MIX_SCHEMA: dict[str, pl.DataType] = {
     "commodity": pl.String(), "origin": pl.String(), "rows": pl.Int64(), "first": pl.Date(),
     "last": pl.Date(), "sources": pl.Int64(),
@@ -88,6 +94,10 @@ class Warehouse(dg.ConfigurableResource):
         return frame.select([pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
 
     @property
+    def warehouse_exists(self) -> bool:
+        return Path(self.database).exists()
+
+    @property
     def data_dir(self) -> Path:
         """The data directory: the warehouse file's folder."""
         return Path(self.database).resolve().parent
@@ -98,6 +108,49 @@ class Warehouse(dg.ConfigurableResource):
 
     def declare_mode(self, mode: str, by: str) -> None:
         declare_mode(self.data_dir, mode, by)
+
+    def upgrade_tables(self) -> int:
+        """Give market tables written before provenance existed their new columns; returns the
+        market rows upgraded (0 when there was nothing to do).
+
+        A row's ``origin`` is derived from its ``source``, which always said where it came from
+        (``synthetic:seed=<n>`` or the vendor file name), so the mixed-source guards hold for
+        old rows too; batch, time and sha256 stay empty (unknown). Recorded in
+        ``market.source_changes``; one transaction; a second call changes nothing.
+        """
+        with self._connect() as connection:
+            connection.begin()
+            present = self._columns(connection)
+            added = {table: [c for c in columns if c not in present[table]]
+                     for table, columns in _ADDED_COLUMNS.items() if table in present}
+            for table, missing in added.items():
+                for column in missing:
+                    connection.execute(f'alter table {table} add column "{column}" '
+                                       f"{_ADDED_COLUMNS[table][column]}")
+            upgraded = 0
+            if "origin" in added.get(MARKET_TABLE, []):
+                upgraded = connection.execute(
+                    f"update {MARKET_TABLE} set origin = case when source like 'synthetic:%' "
+                    "then 'synthetic' else 'vendor' end").fetchall()[0][0]
+                self._append(connection, SOURCE_CHANGES_TABLE, pl.DataFrame([{
+                    "commodity": "*", "rows": upgraded, "first": None, "last": None,
+                    "by": "upgrade", "reason": "provenance columns added; origin from source",
+                    "at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    "change": "add_provenance"}], schema_overrides={"first": pl.Date(),
+                                                                      "last": pl.Date()}))
+            connection.commit()
+        return int(upgraded)
+
+    def _columns(self, connection: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+        """The columns of each existing table that ``upgrade_tables`` may extend."""
+        rows = connection.execute(
+            "select table_schema || '.' || table_name, column_name from "
+            "information_schema.columns where table_schema || '.' || table_name in "
+            "(select unnest(?))", [list(_ADDED_COLUMNS)]).fetchall()
+        found: dict[str, set[str]] = {}
+        for table, column in rows:
+            found.setdefault(table, set()).add(column)
+        return found
 
     def source_mix(self) -> pl.DataFrame:
         """Per stored (commodity, origin): rows, first and last date, distinct sources."""

@@ -9,6 +9,8 @@ import pytest
 
 from trading_platform.defs.partitions import PartitionSlice, run_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
+from trading_platform.domain.schema import QUARANTINE_SCHEMA
+from trading_platform.resources.warehouse import Warehouse
 from trading_platform.resources.warehouse_io import WarehouseIOManager
 
 META = {"partition_expr": {"commodity": "commodity", "date": "date"}, "schema": "test"}
@@ -108,3 +110,33 @@ def test_io_manager_given_failed_insert_keeps_previous_rows(tmp_path, instance):
     result = _run(db, JAN, _assets("not a number"), ["source"], instance)
     assert not result.success
     assert _table(db, "source").equals(before)
+
+
+def test_upgrade_tables_given_pre_provenance_warehouse_adds_columns_and_derives_origin(tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("create schema market")
+        connection.execute(
+            "create table market.market_data (commodity varchar, date date, open double, "
+            "high double, low double, close double, volume bigint, flags varchar, "
+            "source varchar)")
+        connection.execute(
+            "insert into market.market_data values ('coffee', '2024-01-02', 1, 2, 1, 1, 5, '', "
+            "'synthetic:seed=42'), ('sugar', '2024-01-02', 1, 2, 1, 1, 5, '', 'sugar.csv')")
+        connection.execute('create table market.quarantine (file varchar, "row" bigint, '
+                           "commodity varchar, date varchar, rule varchar, reason varchar, "
+                           "raw varchar, quarantined_at timestamp)")
+    warehouse = Warehouse(database=str(database))
+    assert warehouse.upgrade_tables() == 2
+    assert warehouse.upgrade_tables() == 0  # idempotent
+    mix = warehouse.source_mix()
+    assert mix.select("commodity", "origin").rows() == [("coffee", "synthetic"),
+                                                        ("sugar", "vendor")]
+    # The guards now see the old synthetic rows, and the new quarantine columns are writable.
+    refusal = pl.DataFrame([{name: None for name in QUARANTINE_SCHEMA}],
+                           schema=QUARANTINE_SCHEMA).with_columns(
+        file=pl.lit("x.csv"), sha256=pl.lit("0" * 64), rule=pl.lit("unreadable"))
+    warehouse.replace_quarantine(["x.csv"], refusal)
+    assert warehouse.read_quarantine()["sha256"].to_list() == ["0" * 64]
+    [change] = warehouse.read_table("market.source_changes").rows(named=True)
+    assert (change["change"], change["rows"]) == ("add_provenance", 2)
