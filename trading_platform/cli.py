@@ -136,7 +136,10 @@ def run_slice(part: PartitionSlice, market_config: dict, label: str,
 
 
 def run_daily(day: dt.date, as_of: dt.date) -> bool:
-    """What the daily schedule's tick for ``day`` requests: one run per commodity that traded."""
+    """What the daily schedule's tick for ``day`` requests: one run per commodity that traded.
+
+    False when a run fails or a check fails with ERROR severity (in a vendor directory, a day
+    whose file has not arrived), so a scheduler running the command sees the failure."""
     from trading_platform.definitions import defs
 
     keys = daily_partition_keys(day, UNIVERSE)
@@ -155,7 +158,10 @@ def run_daily(day: dt.date, as_of: dt.date) -> bool:
             print(f"{key}: {'succeeded' if result.success else 'FAILED'} in "
                   f"{time.perf_counter() - started:.1f} s"
                   + (f"; failed checks: {', '.join(failed)}" if failed else ""))
-            ok = ok and result.success
+            # An ERROR-severity failure (a vendor file that has not arrived) fails the command.
+            errors = [e for e in result.get_asset_check_evaluations()
+                      if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+            ok = ok and result.success and not errors
     return ok
 
 

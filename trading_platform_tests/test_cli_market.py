@@ -63,6 +63,11 @@ def test_cli_ingest_given_commodity_option_stores_vendor_rows_and_shows_sources(
     assert "vendor mode" in _cli(data, "market", "mode").stdout
     demo = _cli(data, "demo", "--years", "1")
     assert demo.returncode == 2 and "is in vendor mode" in demo.stderr
+    # The next day's file never arrives: the daily command fails freshness and exits 1.
+    daily = _cli(data, "daily", "--date", "2024-01-11", "--market-only")
+    assert daily.returncode == 1
+    assert "coffee|2024-01-11: succeeded" in daily.stdout and "failed checks: is_fresh" in \
+        daily.stdout
     assert _rows(data, "select count(*) from market.market_data where origin = 'synthetic'") \
         == [(0,)]
 
