@@ -11,11 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+import dagster as dg
 import polars as pl
 
 from trading_platform.cli_errors import CommandError
 from trading_platform.defs.market_guards import judge_against_store
 from trading_platform.defs.partitions import PartitionSlice, extend_for_revisions, slice_covering
+from trading_platform.defs.staleness import flag_commodity_research
 from trading_platform.defs.universe import UNIVERSE
 from trading_platform.domain.ingest import IngestError, IngestResult, ingest_file
 from trading_platform.domain.market_batch import refusal_quarantine
@@ -111,7 +113,13 @@ def replace_synthetic(commodity: str, by: str, reason: str) -> str:
     change = warehouse().delete_synthetic(commodity, by, reason)
     if not change["rows"]:
         return f"{commodity} holds no synthetic rows: nothing deleted"
+    why = (f"the {change['rows']:,} synthetic {commodity} rows this partition was built on "
+           f"({change['first']}..{change['last']}) were deleted by {by} ({reason}); rebuild it "
+           "on the vendor prices")
+    with dg.DagsterInstance.get() as instance:
+        flagged = flag_commodity_research(instance, commodity, why, {
+            "deleted_rows": change["rows"], "by": by, "reason": reason})
     return (f"deleted {change['rows']:,} synthetic {commodity} rows ({change['first']}.."
-            f"{change['last']}) and their features; recorded in market.source_changes. Now "
-            f"ingest the vendor file(s): `python -m trading_platform.cli ingest FILE "
-            f"--commodity {commodity}`")
+            f"{change['last']}) and their features; recorded in market.source_changes; "
+            f"{flagged} forecasts and backtest partitions flagged stale. Now ingest the vendor "
+            f"file(s): `python -m trading_platform.cli ingest FILE --commodity {commodity}`")

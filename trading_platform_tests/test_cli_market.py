@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster._core.event_api import EventRecordsFilter
+from dagster._core.events import DagsterEventType
 
 from trading_platform.defs.partitions import PartitionSlice
 from trading_platform_tests.defs.conftest import Harness, january, production_like_instance
@@ -84,6 +86,14 @@ def test_cli_replace_synthetic_deletes_them_recorded_then_vendor_file_ingests(tm
     done = _cli(data, "market", "replace-synthetic", "--commodity", "coffee", "--by", "ops",
                 "--reason", "real prices arrived")
     assert done.returncode == 0 and done.stdout.startswith("deleted 21 synthetic coffee rows")
+    assert "20 forecasts and backtest partitions flagged stale" in done.stdout
+    with production_like_instance(data / "dagster_home") as instance:
+        records = instance.get_event_records(
+            EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION))
+    flagged = {(e.check_name, e.partition) for e in
+               (r.event_log_entry.dagster_event.event_specific_data for r in records)
+               if not e.passed and e.check_name.endswith("_inputs_current")}
+    assert ("forecasts_inputs_current", "coffee|xgboost") in flagged and len(flagged) == 20
     assert _cli(data, "ingest", str(path), "--as-of", "2024-02-01").returncode == 0
     mix = _rows(data, "select commodity, origin, count(*) from market.market_data "
                       "group by all order by all")

@@ -43,17 +43,26 @@ def flag_stale_research(instance: dg.DagsterInstance, revised: pl.DataFrame, bat
     commodity in ``revised`` (``REVISION_SCHEMA`` rows); returns how many were recorded."""
     recorded = 0
     for commodity, dates in revised.group_by("commodity").agg(pl.col("date").sort()).iter_rows():
-        description = (f"{len(dates)} stored {commodity} close(s) revised by run {batch} "
-                       f"({dates[0]}..{dates[-1]}) after this partition was built; rebuild it")
-        metadata = to_metadata({"revised_dates": [str(d) for d in dates[:50]],
-                                "revised_closes": len(dates), "batch": batch})
-        for check_name, (asset_key, commodities) in _TARGETS.items():
-            if commodity not in commodities():
-                continue
-            for model in ZOO.keys:
-                instance.report_runless_asset_event(dg.AssetCheckEvaluation(
-                    asset_key=asset_key, check_name=check_name, passed=False,
-                    metadata=metadata, severity=dg.AssetCheckSeverity.WARN,
-                    description=description, partition=f"{commodity}|{model}"))
-                recorded += 1
+        why = (f"{len(dates)} stored {commodity} close(s) revised by run {batch} "
+               f"({dates[0]}..{dates[-1]}) after this partition was built; rebuild it")
+        recorded += flag_commodity_research(instance, commodity, why, {
+            "revised_dates": [str(d) for d in dates[:50]], "revised_closes": len(dates),
+            "batch": batch})
+    return recorded
+
+
+def flag_commodity_research(instance: dg.DagsterInstance, commodity: str, why: str,
+                            evidence: dict[str, object]) -> int:
+    """Record a failed ``*_inputs_current`` evaluation, saying ``why``, on every forecasts and
+    backtest partition of ``commodity``; returns how many were recorded."""
+    recorded, metadata = 0, to_metadata(evidence)
+    for check_name, (asset_key, commodities) in _TARGETS.items():
+        if commodity not in commodities():
+            continue
+        for model in ZOO.keys:
+            instance.report_runless_asset_event(dg.AssetCheckEvaluation(
+                asset_key=asset_key, check_name=check_name, passed=False, metadata=metadata,
+                severity=dg.AssetCheckSeverity.WARN, description=why,
+                partition=f"{commodity}|{model}"))
+            recorded += 1
     return recorded
