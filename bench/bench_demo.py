@@ -1,5 +1,6 @@
 """Benchmark: the full demo backfill (market_data + features + checks, six commodities x ten
-years) through Dagster in one process, as `make demo` runs it. Prints one JSON object.
+years) through Dagster in one process, as `make demo` runs it first (`demo --market-only`
+stops there; bench_demo_full.py measures the rest). Prints one JSON object.
 
 Each run is a fresh subprocess on an empty data directory (new warehouse, new Dagster home), so
 nothing is cached between runs; wall time and peak RSS are those of that subprocess.
@@ -28,7 +29,8 @@ def run_once() -> tuple[float, float, str]:
     home.mkdir(parents=True)
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     env = {**os.environ, "TRADING_PLATFORM_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home)}
-    command = [sys.executable, "-m", "trading_platform.cli", "demo", "--as-of", AS_OF]
+    command = [sys.executable, "-m", "trading_platform.cli", "demo", "--as-of", AS_OF,
+               "--market-only"]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)

@@ -326,6 +326,8 @@ def _run(argv: Sequence[str] | None = None) -> int:
                            "(default: the whole zoo)")
     demo.add_argument("--trading-days", type=int, default=DEMO_TRADING_DAYS,
                       help="paper-trade this many last weekdays (default %(default)s)")
+    demo.add_argument("--market-only", action="store_true",
+                      help="market data and features only (the backfill bench_demo measures)")
     ingest = sub.add_parser("ingest", help="ingest vendor CSV/Parquet files")
     ingest.add_argument("files", nargs="+", type=Path)
     ingest.add_argument("--commodity", choices=UNIVERSE.commodity_keys,
@@ -402,6 +404,8 @@ def _run(argv: Sequence[str] | None = None) -> int:
         config = {"files": files, "as_of": args.as_of.isoformat(), "commodity": args.commodity}
         result = run_slice(part, config, "ingest", args.debug)
     print_summary(result)
+    if args.command == "demo" and args.market_only:
+        return 0 if result.success else 1
     if args.command == "demo" and result.success and args.years < MIN_FORECAST_YEARS:
         print(f"forecasts skipped: they need >= {MIN_FORECAST_YEARS} years of history (1 year "
               "of feature warm-up, 2 years of training, then out-of-sample days); rerun with "
