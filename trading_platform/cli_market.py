@@ -40,9 +40,7 @@ def _judged(path: Path, commodity: str | None, as_of: dt.date, store: Warehouse,
         result = ingest_file(path, UNIVERSE, today=as_of, commodity=commodity)
         judge_against_store(result, store, mix)
     except IngestError as error:
-        rows = [refusal_quarantine(error, error.sha256 or (result.sha256 if result else None))]
-        store.replace_quarantine([error.file], pl.concat(rows + ([result.quarantine]
-                                                                 if result else [])))
+        store.replace_quarantine([error.file], refusal_quarantine(error, result))
         raise CommandError(f"refused: {error}. Recorded in market.quarantine "
                            f"({paths().warehouse}).") from error
     return result

@@ -73,9 +73,7 @@ def _refuse(warehouse: Warehouse, error: IngestError,
             result: IngestResult | None = None) -> dg.Failure:
     """Record a whole-file refusal (and the file's refused rows, if it was read) in
     market.quarantine; the Failure to raise."""
-    sha256 = error.sha256 or (result.sha256 if result else None)
-    rows = [refusal_quarantine(error, sha256)] + ([result.quarantine] if result else [])
-    warehouse.replace_quarantine([error.file], pl.concat(rows))
+    warehouse.replace_quarantine([error.file], refusal_quarantine(error, result))
     return dg.Failure(description=str(error),
                       metadata={"file": error.file, "row": error.row or 0, "rule": error.rule})
 

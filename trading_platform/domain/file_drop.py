@@ -270,13 +270,13 @@ def plan_file(path: Path, universe: Universe, today: date, *, name: str | None =
     """Ingest ``path`` (nothing is stored) to find what its run covers; see the module doc."""
     name = name or path.name
     fingerprint = fingerprint or fingerprint_file(path)
-    commodity = commodity_of_subfolder(name, universe)
+    commodity, result = commodity_of_subfolder(name, universe), None
     try:
         result = ingest_file(path, universe, today=today, commodity=commodity)
         if judge is not None and result.accepted.height:
             judge(result)
     except IngestError as error:
-        rows = refusal_quarantine(error, fingerprint.sha256)
+        rows = refusal_quarantine(error, result, fingerprint.sha256)
         return FilePlan(name, path, fingerprint, rule=error.rule, reason=str(error),
                         commodity=commodity, refused_rows=rows)
     accepted = result.accepted
@@ -394,7 +394,7 @@ def _reject(tick: Tick, rejected_dir: Path, plan: FilePlan, record: Record | Non
             hashed: bool = True) -> None:
     sha256 = plan.fingerprint.sha256 if hashed else None
     rows = plan.refused_rows if plan.refused_rows is not None else refusal_quarantine(
-        IngestError(plan.name, None, plan.rule or "", plan.reason), sha256)
+        IngestError(plan.name, None, plan.rule or "", plan.reason), sha256=sha256)
     rows = rows.with_columns(file=pl.lit(plan.name))
     if record is not None and not record(rows):
         tick.waiting[plan.name] = (f"refused (rule {plan.rule}) but market.quarantine could not "

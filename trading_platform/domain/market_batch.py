@@ -182,11 +182,18 @@ def build_file_batch(
     return MarketBatch(frame=frame, quarantine=quarantine, stats=stats, revised=revisions)
 
 
-def refusal_quarantine(error: IngestError, sha256: str | None = None) -> pl.DataFrame:
-    """One quarantine row recording that a whole file was refused, and why."""
-    return pl.DataFrame(
-        {"file": [error.file], "sha256": [sha256], "row": [error.row], "commodity": [None],
+def refusal_quarantine(error: IngestError, result: IngestResult | None = None,
+                       sha256: str | None = None) -> pl.DataFrame:
+    """The quarantine rows of a file refused as a whole: one row for the refusal and, when the
+    file was read before it was refused (``result``), the rows its row rules refused.
+
+    The sha256 is ``sha256``, else the error's, else the result's.
+    """
+    digest = sha256 or error.sha256 or (result.sha256 if result else None)
+    refusal = pl.DataFrame(
+        {"file": [error.file], "sha256": [digest], "row": [error.row], "commodity": [None],
          "date": [None], "column": [None], "value": [None], "rule": [error.rule],
          "reason": [error.reason], "raw": [None]},
         schema=QUARANTINE_SCHEMA,
     )
+    return pl.concat([refusal, result.quarantine]) if result is not None else refusal
