@@ -18,7 +18,7 @@ import polars as pl
 
 from trading_platform.config import Universe, load_universe
 from trading_platform.domain.features import build_features
-from trading_platform.domain.schema import MARKET_SCHEMA
+from trading_platform.domain.schema import conform_market_frame
 
 COMMODITIES = 100
 YEARS = 20
@@ -57,11 +57,12 @@ def synthetic_market(commodity_keys: list[str], years: int, seed: int = 7) -> pl
                     "close": close,
                     "volume": rng.integers(0, 10_000, dates.len()),
                     "flags": "",
-                    "source": "bench",
+                    "origin": "synthetic",
+                    "source": "synthetic:bench",
                 }
             )
         )
-    return pl.concat(frames).select(pl.col(n).cast(t) for n, t in MARKET_SCHEMA.items())
+    return conform_market_frame(pl.concat(frames))
 
 
 def main() -> None:
