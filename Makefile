@@ -12,7 +12,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 UI_PORT ?= 3000
 MLFLOW_PORT ?= 5000
 
-.PHONY: install browser demo test test-fast ui mlflow-ui bench lint clean-data instance
+.PHONY: install browser postgres demo test test-fast ui mlflow-ui bench lint clean-data instance
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ browser:
 		echo "installing Debian chromium for the browser test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The scale-out test starts Debian's PostgreSQL under its temp dir (never a downloaded server).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing Debian postgresql for the scale-out test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
 instance:
 	@mkdir -p $(DAGSTER_HOME)
 	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
@@ -35,7 +41,7 @@ instance:
 demo: install instance
 	$(BIN)/python -m trading_platform.cli demo
 
-test: install browser
+test: install browser postgres
 	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=10
 
 test-fast: install
@@ -63,6 +69,7 @@ bench: install instance
 lint: install instance
 	$(BIN)/ruff check trading_platform trading_platform_tests bench
 	$(BIN)/dagster definitions validate -w workspace.yaml
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
 
 clean-data:
 	rm -rf $(DATA_DIR)/warehouse.duckdb $(DATA_DIR)/dagster_home

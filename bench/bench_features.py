@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 
 from trading_platform.config import Universe, load_universe
-from trading_platform.domain.features import build_features
-from trading_platform.domain.schema import conform_market_frame
+from trading_platform.domain.features.build import build_features
+from trading_platform.domain.market.schema import conform_market_frame
 
 COMMODITIES = 100
 YEARS = 20

@@ -21,13 +21,13 @@ from pathlib import Path
 
 from trading_platform.config import load_universe
 from trading_platform.config.models import load_model_zoo
-from trading_platform.domain.features import build_features
+from trading_platform.domain.features.build import build_features
 from trading_platform.domain.forecasting.build import model_factory
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
-from trading_platform.domain.forecasting.store import write_matrices
 from trading_platform.domain.forecasting.targets import feature_matrix
 from trading_platform.domain.forecasting.walk_forward import walk_forward
-from trading_platform.domain.synthetic import generate_universe_market
+from trading_platform.domain.market.synthetic import generate_universe_market
+from trading_platform.resources.forecast_files import write_matrices
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 TREE_MODELS = ("xgboost", "lightgbm", "random_forest")

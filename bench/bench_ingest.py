@@ -34,7 +34,7 @@ import yaml
 from cli_runs import bench_data_dir, run_cli
 
 from trading_platform.config import load_universe
-from trading_platform.domain.synthetic import generate_universe_market
+from trading_platform.domain.market.synthetic import generate_universe_market
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from trading_platform.defs.file_drop import build_incoming_files_sensor
+from trading_platform.defs.market.file_drop import build_incoming_files_sensor
 from trading_platform.resources.warehouse import Warehouse
 
 FILES = 1000

@@ -102,10 +102,10 @@ def daily_forecast() -> dict[str, object]:
 
     from trading_platform.config import load_universe
     from trading_platform.config.models import load_model_zoo
-    from trading_platform.domain.features import build_features
+    from trading_platform.domain.features.build import build_features
     from trading_platform.domain.forecasting.build import daily_prediction_matrix
     from trading_platform.domain.forecasting.protocol import WalkForwardConfig
-    from trading_platform.domain.synthetic import generate_universe_market
+    from trading_platform.domain.market.synthetic import generate_universe_market
     from trading_platform.resources.forecast_store import ForecastStore
 
     universe, zoo, walk = load_universe(), load_model_zoo(), WalkForwardConfig()

@@ -45,6 +45,7 @@ def write_universe(target: Path) -> int:
     for key, spec in harvested.items():
         for n in range(VARIANTS):
             variant = json.loads(json.dumps(spec))
+            variant.pop("aliases", None)  # an alias names one commodity only: copies would clash
             variant["name"] = f"{spec['name']} variant {n:02d}"
             variant["synthetic"]["base_price"] = round(spec["synthetic"]["base_price"]
                                                        * (0.8 + 0.05 * n), 4)

@@ -8,9 +8,10 @@ a change of any figure changes it.
 
 What is left out, because it differs between two runs of the same code: TIMESTAMP columns
 (ingestion and selection times), MLflow run ids and Dagster run ids (32-hex and UUID strings
-become ``<ID>``), clock times in text (``<TIME>``) and the data directory's own path
-(``<DATA>``). Floats are rounded to 10 significant digits before hashing, so a last-bit
-difference in a BLAS sum does not count but any real change does.
+become ``<ID>``), clock times in text (``<TIME>``), the data directory's own path
+(``<DATA>``) and the hash of the feature code a forecast records (``<CODE>``: it names code,
+and changes when the code moves). Floats are rounded to 10 significant digits before hashing,
+so a last-bit difference in a BLAS sum does not count but any real change does.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ TEXT_SUFFIXES = {".csv", ".html", ".json", ".md", ".txt"}
 # MLflow run ids (32 hex) and Dagster run ids (UUIDs)
 _RUN_ID = re.compile(r"\b[0-9a-f]{32}\b"
                      r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-_CLOCK = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:?\d{2}|Z)?")
+# A code identity, not an output: the hash of the feature code a forecast was made with.
+_CODE_HASH = re.compile(r'"feature_hash": "[0-9a-f]+"')
+_CLOCK = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 
 
 def _sanitise(text: str, data_dir: Path) -> str:
-    text = text.replace(str(data_dir), "<DATA>")
+    text = _CODE_HASH.sub('"feature_hash": "<CODE>"', text.replace(str(data_dir), "<DATA>"))
     return _CLOCK.sub("<TIME>", _RUN_ID.sub("<ID>", text))
 
 
@@ -101,17 +104,24 @@ def summarise_checks(dagster_home: Path) -> dict:
     from dagster._core.events import DagsterEventType
 
     outcomes = []
-    # The instance's dagster.yaml reads its base_dir from DAGSTER_HOME.
+    # The instance's dagster.yaml reads its base_dir from DAGSTER_HOME; set it while reading.
+    previous = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        records = instance.event_log_storage.get_event_records(
-            dg.EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION),
-            ascending=True)
-        for record in records:
-            evaluation = record.event_log_entry.dagster_event.event_specific_data
-            outcomes.append((evaluation.asset_key.to_user_string(), evaluation.check_name,
-                             evaluation.partition or "", bool(evaluation.passed),
-                             evaluation.severity.value))
+    try:
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            records = instance.event_log_storage.get_event_records(
+                dg.EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION),
+                ascending=True)
+    finally:
+        if previous is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        outcomes.append((evaluation.asset_key.to_user_string(), evaluation.check_name,
+                         evaluation.partition or "", bool(evaluation.passed),
+                         evaluation.severity.value))
     counts: dict[str, int] = {}
     for asset, check, _, passed, severity in outcomes:
         key = f"{asset}.{check}: {'passed' if passed else 'failed ' + severity}"

@@ -1,15 +1,24 @@
 """The one Definitions object loads, and wires what the UI and the CLI rely on."""
 
-import dagster as dg
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
-from trading_platform.definitions import build_definitions, defs
-from trading_platform.defs.backtests import backtest_results
-from trading_platform.defs.forecasts import forecasts
-from trading_platform.defs.market import market_data
+import dagster as dg
+import pytest
+
+from trading_platform.definitions import build_definitions, platform_definitions
+from trading_platform.defs.market.market_data import market_data
+from trading_platform.defs.research.backtests import backtest_results
+from trading_platform.defs.research.forecasts import forecasts
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_definitions_given_default_environment_are_loadable():
-    dg.Definitions.validate_loadable(defs)
+    dg.Definitions.validate_loadable(platform_definitions())
 
 
 def test_definitions_given_research_group_exposes_forecasts_by_commodity_and_model(tmp_path):
@@ -49,7 +58,7 @@ def test_definitions_given_market_group_exposes_assets_checks_and_backfill_job(t
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == {"market_data", "features", "forecasts", "backtest_results",
                     "backtest_comparison", "model_candidates", "champion_model",
-                    "trade_recommendations", "daily_report"}
+                    "champion_forecast", "trade_recommendations", "daily_report"}
     assert graph.get(dg.AssetKey("trade_recommendations")).group_name == "trading"
     trading_checks = {c.name for c in graph.asset_check_keys
                       if c.asset_key.to_user_string() == "trade_recommendations"}
@@ -69,3 +78,35 @@ def test_definitions_given_market_group_exposes_assets_checks_and_backfill_job(t
     assert {"schema_valid", "no_duplicate_dates", "prices_legal", "ohlc_consistent",
             "volume_valid"} <= blocking
     assert built.resolve_job_def("market_history") is not None
+
+
+def test_definitions_given_every_asset_have_description_kinds_and_owner(tmp_path):
+    graph = build_definitions(data_dir=str(tmp_path)).resolve_asset_graph()
+    missing = []
+    for key in sorted(graph.get_all_asset_keys()):
+        node = graph.get(key)
+        for what, value in (("description", node.description), ("kinds", node.kinds),
+                            ("owners", node.owners)):
+            if not value:
+                missing.append(f"{key.to_user_string()}: no {what}")
+    assert missing == []
+
+
+def test_definitions_given_groups_match_the_warehouse_schemas(tmp_path):
+    graph = build_definitions(data_dir=str(tmp_path)).resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == {"market", "research", "trading"}
+
+
+@pytest.mark.slow
+def test_dg_check_defs_given_the_project_passes(tmp_path):
+    # `dg check defs` loads the project as `dg dev` would (pyproject [tool.dg]).
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "VIRTUAL_ENV": str(Path(sys.prefix)),
+           "TRADING_PLATFORM_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([str(Path(sys.executable).with_name("dg")), "check", "defs"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "All definitions loaded successfully." in done.stdout + done.stderr

@@ -1,1 +1,3 @@
-"""Thin Dagster adapters: partitions, assets, checks and jobs over the domain layer."""
+"""Thin Dagster adapters by group (market, research, desk, ops), loaded by
+``dg.load_from_defs_folder``: an asset loads its inputs, calls one domain function and returns
+data with metadata."""

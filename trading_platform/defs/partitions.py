@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from trading_platform.config import Universe
+from trading_platform.domain.partition_keys import commodity_date_key, split_key
 
 DATE_FORMAT = "%Y-%m-%d"
 WEEKDAYS_CRON = "0 0 * * 1-5"
@@ -80,15 +81,17 @@ class PartitionSlice:
     def range_tags(self) -> dict[str, str]:
         """Run tags that make one run cover this slice (a single-run backfill)."""
         return {
-            "dagster/asset_partition_range_start": f"{self.commodities[0]}|{self.start}",
-            "dagster/asset_partition_range_end": f"{self.commodities[-1]}|{self.end}",
+            "dagster/asset_partition_range_start":
+                commodity_date_key(self.commodities[0], self.start),
+            "dagster/asset_partition_range_end":
+                commodity_date_key(self.commodities[-1], self.end),
         }
 
 
 def _by_dimension(key: str | dg.MultiPartitionKey) -> dict[str, str]:
     if isinstance(key, dg.MultiPartitionKey):
         return dict(key.keys_by_dimension)
-    commodity, date = str(key).split("|")
+    commodity, date = split_key(str(key))
     return {"commodity": commodity, "date": date}
 
 

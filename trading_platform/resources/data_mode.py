@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from trading_platform.domain.schema import ORIGINS
+from trading_platform.domain.market.schema import ORIGINS
 
 MODE_FILE = "data_mode.yaml"
 

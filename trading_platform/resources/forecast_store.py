@@ -14,9 +14,11 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 
-from trading_platform.domain.atomic_files import write_atomically
+from trading_platform.domain.forecasting.matrices import MatrixStore
 from trading_platform.domain.forecasting.protocol import ForecastModel
-from trading_platform.domain.forecasting.store import MatrixStore, open_matrices
+from trading_platform.domain.partition_keys import commodity_model_key
+from trading_platform.resources.atomic_files import write_atomically
+from trading_platform.resources.forecast_files import open_matrices
 
 FITS_KEPT = 32  # a daily window needs (14 + residual_window) / refit_every + 1 fits (14 by default)
 
@@ -64,7 +66,7 @@ class ForecastStore(dg.ConfigurableResource):
         if not (folder / "meta.json").exists():
             raise FileNotFoundError(
                 f"no forecasts stored for {commodity} x {model} in {folder}: materialize the "
-                f"forecasts partition {commodity}|{model} first"
+                f"forecasts partition {commodity_model_key(commodity, model)} first"
             )
         return open_matrices(folder)
 
@@ -82,6 +84,10 @@ class ForecastStore(dg.ConfigurableResource):
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(matrix, dtype=np.float32), allow_pickle=False)
         return write_atomically(target, buffer.getvalue())
+
+    def remove_live(self, commodity: str, model: str, day: dt.date) -> None:
+        """Forget a live day's matrix (a rerun that has no forecast for the day)."""
+        self.live_file(commodity, model, day).unlink(missing_ok=True)
 
     def read_live(self, commodity: str, model: str, day: dt.date) -> np.ndarray | None:
         """A live day's matrix, or None when that day was not forecast live."""

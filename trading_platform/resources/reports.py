@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from trading_platform.domain.atomic_files import write_atomically
+from trading_platform.resources.atomic_files import write_atomically
 
 
 class ReportFolder(dg.ConfigurableResource):

@@ -17,20 +17,22 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from trading_platform.domain.schema import MARKET_SCHEMA, QUARANTINE_SCHEMA
+from trading_platform.domain.market.schema import MARKET_SCHEMA, QUARANTINE_SCHEMA
 from trading_platform.resources.data_mode import declare_mode, read_mode
+from trading_platform.resources.tables import (
+    FEATURES,
+    MARKET_DATA,
+    QUARANTINE,
+    REVISIONS,
+    SOURCE_CHANGES,
+)
 
 LOCK_WAIT_S = 120.0  # how long a reader waits for another process's write to finish
-MARKET_TABLE = "market.market_data"
-FEATURES_TABLE = "market.features"
-QUARANTINE_TABLE = "market.quarantine"
-REVISIONS_TABLE = "market.revisions"
-SOURCE_CHANGES_TABLE = "market.source_changes"
 # Columns added to tables written before provenance existed, with their DuckDB types.
 _ADDED_COLUMNS = {
-    MARKET_TABLE: {"origin": "VARCHAR", "source_sha256": "VARCHAR", "batch": "VARCHAR",
+    MARKET_DATA: {"origin": "VARCHAR", "source_sha256": "VARCHAR", "batch": "VARCHAR",
                    "ingested_at": "TIMESTAMP"},
-    QUARANTINE_TABLE: {"sha256": "VARCHAR", "column": "VARCHAR", "value": "VARCHAR"},
+    QUARANTINE: {"sha256": "VARCHAR", "column": "VARCHAR", "value": "VARCHAR"},
 }
 SOURCE_MIX_SCHEMA: dict[str, pl.DataType] = {
     "commodity": pl.String(), "origin": pl.String(), "rows": pl.Int64(), "first": pl.Date(),
@@ -84,10 +86,10 @@ class Warehouse(dg.ConfigurableResource):
     ) -> pl.DataFrame:
         """Stored market rows for ``commodities`` with ``start <= date <= end``."""
         with self._connect() as connection:
-            if not self._has_table(connection, MARKET_TABLE):
+            if not self._has_table(connection, MARKET_DATA):
                 return pl.DataFrame(schema=MARKET_SCHEMA)
             frame = connection.sql(
-                f"select * from {MARKET_TABLE} where commodity in (select unnest(?)) "
+                f"select * from {MARKET_DATA} where commodity in (select unnest(?)) "
                 "and date between ? and ? order by commodity, date",
                 params=[list(commodities), start, end],
             ).pl()
@@ -128,11 +130,11 @@ class Warehouse(dg.ConfigurableResource):
                     connection.execute(f'alter table {table} add column "{column}" '
                                        f"{_ADDED_COLUMNS[table][column]}")
             upgraded = 0
-            if "origin" in added.get(MARKET_TABLE, []):
+            if "origin" in added.get(MARKET_DATA, []):
                 upgraded = connection.execute(
-                    f"update {MARKET_TABLE} set origin = case when source like 'synthetic:%' "
+                    f"update {MARKET_DATA} set origin = case when source like 'synthetic:%' "
                     "then 'synthetic' else 'vendor' end").fetchall()[0][0]
-                self._append(connection, SOURCE_CHANGES_TABLE, pl.DataFrame([{
+                self._append(connection, SOURCE_CHANGES, pl.DataFrame([{
                     "commodity": "*", "rows": upgraded, "first": None, "last": None,
                     "by": "upgrade", "reason": "provenance columns added; origin from source",
                     "at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -155,11 +157,11 @@ class Warehouse(dg.ConfigurableResource):
     def source_mix(self) -> pl.DataFrame:
         """Per stored (commodity, origin): rows, first and last date, distinct sources."""
         with self._connect() as connection:
-            if not self._has_table(connection, MARKET_TABLE):
+            if not self._has_table(connection, MARKET_DATA):
                 return pl.DataFrame(schema=SOURCE_MIX_SCHEMA)
             frame = connection.sql(
                 f"select commodity, origin, count(*) as rows, min(date) as first, "
-                f"max(date) as last, count(distinct source) as sources from {MARKET_TABLE} "
+                f"max(date) as last, count(distinct source) as sources from {MARKET_DATA} "
                 "group by commodity, origin order by commodity, origin").pl()
         return frame.cast(SOURCE_MIX_SCHEMA)  # type: ignore[arg-type]
 
@@ -169,14 +171,14 @@ class Warehouse(dg.ConfigurableResource):
         dated before ``first``), read over one connection."""
         empty = pl.DataFrame(schema=MARKET_SCHEMA)
         with self._connect() as connection:
-            if not self._has_table(connection, MARKET_TABLE):
+            if not self._has_table(connection, MARKET_DATA):
                 return empty, empty
             params = [list(commodities), first, last]
             inside = connection.sql(
-                f"select * from {MARKET_TABLE} where commodity in (select unnest(?)) and date "
+                f"select * from {MARKET_DATA} where commodity in (select unnest(?)) and date "
                 "between ? and ? order by commodity, date", params=params).pl()
             before = connection.sql(
-                f"select * from {MARKET_TABLE} where commodity in (select unnest(?)) and "
+                f"select * from {MARKET_DATA} where commodity in (select unnest(?)) and "
                 "date < ? qualify row_number() over (partition by commodity order by date "
                 "desc) = 1", params=params[:2]).pl()
         return tuple(frame.select([pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
@@ -186,24 +188,24 @@ class Warehouse(dg.ConfigurableResource):
         """Delete ``commodity``'s synthetic market rows and their features, and record it in
         ``market.source_changes``, in one transaction; returns what was deleted."""
         with self._connect() as connection:
-            if not self._has_table(connection, MARKET_TABLE):
+            if not self._has_table(connection, MARKET_DATA):
                 return {"commodity": commodity, "rows": 0}
             connection.begin()
             found = connection.execute(
-                f"select count(*), min(date), max(date) from {MARKET_TABLE} where commodity = ? "
+                f"select count(*), min(date), max(date) from {MARKET_DATA} where commodity = ? "
                 "and origin = 'synthetic'", [commodity]).fetchall()[0]
             change = {"commodity": commodity, "rows": int(found[0]), "first": found[1],
                       "last": found[2], "by": by, "reason": reason,
                       "at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
                       "change": "replace_synthetic"}
-            if change["rows"] and self._has_table(connection, FEATURES_TABLE):
+            if change["rows"] and self._has_table(connection, FEATURES):
                 connection.execute(
-                    f"delete from {FEATURES_TABLE} where commodity = ? and date in (select date "
-                    f"from {MARKET_TABLE} where commodity = ? and origin = 'synthetic')",
+                    f"delete from {FEATURES} where commodity = ? and date in (select date "
+                    f"from {MARKET_DATA} where commodity = ? and origin = 'synthetic')",
                     [commodity, commodity])
-            connection.execute(f"delete from {MARKET_TABLE} where commodity = ? and "
+            connection.execute(f"delete from {MARKET_DATA} where commodity = ? and "
                                "origin = 'synthetic'", [commodity])
-            self._append(connection, SOURCE_CHANGES_TABLE, pl.DataFrame([change]))
+            self._append(connection, SOURCE_CHANGES, pl.DataFrame([change]))
             connection.commit()
         return change
 
@@ -215,7 +217,7 @@ class Warehouse(dg.ConfigurableResource):
                                     at=pl.lit(dt.datetime.now(dt.UTC).replace(tzinfo=None)))
         with self._connect() as connection:
             connection.begin()
-            self._append(connection, REVISIONS_TABLE, rows)
+            self._append(connection, REVISIONS, rows)
             connection.commit()
 
     def _append(self, connection: duckdb.DuckDBPyConnection, qualified: str,
@@ -230,29 +232,29 @@ class Warehouse(dg.ConfigurableResource):
     def read_features_of(self, commodities: Sequence[str]) -> pl.DataFrame:
         """The stored features of ``commodities`` (empty if none), by commodity and date."""
         with self._connect() as connection:
-            if not self._has_table(connection, FEATURES_TABLE):
+            if not self._has_table(connection, FEATURES):
                 return pl.DataFrame()
             return connection.sql(
-                f"select * from {FEATURES_TABLE} where commodity in (select unnest(?)) "
+                f"select * from {FEATURES} where commodity in (select unnest(?)) "
                 "order by commodity, date", params=[list(commodities)]).pl()
 
     def read_features(self, commodity: str) -> pl.DataFrame:
         """The whole stored feature history of ``commodity``, in date order (empty if none)."""
         with self._connect() as connection:
-            if not self._has_table(connection, FEATURES_TABLE):
+            if not self._has_table(connection, FEATURES):
                 return pl.DataFrame()
             return connection.sql(
-                f"select * from {FEATURES_TABLE} where commodity = ? order by date",
+                f"select * from {FEATURES} where commodity = ? order by date",
                 params=[commodity],
             ).pl()
 
     def latest_market_dates(self) -> dict[str, dt.date]:
         """The latest stored date per commodity (commodities with no rows are absent)."""
         with self._connect() as connection:
-            if not self._has_table(connection, MARKET_TABLE):
+            if not self._has_table(connection, MARKET_DATA):
                 return {}
             rows = connection.execute(
-                f"select commodity, max(date) from {MARKET_TABLE} group by commodity"
+                f"select commodity, max(date) from {MARKET_DATA} group by commodity"
             ).fetchall()
         return {commodity: latest for commodity, latest in rows}
 
@@ -267,24 +269,24 @@ class Warehouse(dg.ConfigurableResource):
             connection.execute("create schema if not exists market")
             connection.register("incoming_rows", arrow_rows)
             connection.execute(
-                f"create table if not exists {QUARANTINE_TABLE} as "
+                f"create table if not exists {QUARANTINE} as "
                 "select * from incoming_rows limit 0"
             )
             connection.execute(
-                f"delete from {QUARANTINE_TABLE} where file in (select unnest(?))", [list(files)]
+                f"delete from {QUARANTINE} where file in (select unnest(?))", [list(files)]
             )
             connection.execute(
-                f"insert into {QUARANTINE_TABLE} by name select * from incoming_rows"
+                f"insert into {QUARANTINE} by name select * from incoming_rows"
             )
             connection.commit()
 
     def read_quarantine(self) -> pl.DataFrame:
         """All quarantined rows, newest file first."""
         with self._connect() as connection:
-            if not self._has_table(connection, QUARANTINE_TABLE):
+            if not self._has_table(connection, QUARANTINE):
                 return pl.DataFrame(schema=QUARANTINE_SCHEMA)
             return connection.sql(
-                f"select * from {QUARANTINE_TABLE} order by file, row"
+                f"select * from {QUARANTINE} order by file, row"
             ).pl()
 
     def replace_rows(self, keys: Mapping[str, str], tables: Mapping[str, pl.DataFrame]) -> None:

@@ -8,10 +8,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from trading_platform.defs.features import features
-from trading_platform.defs.forecasts import forecasts
-from trading_platform.defs.market import market_data
+from trading_platform.defs.market.features import features
+from trading_platform.defs.market.market_data import market_data
 from trading_platform.defs.partitions import PartitionSlice
+from trading_platform.defs.research.forecasts import forecasts
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.tracker import MlflowTracker
 from trading_platform.resources.warehouse import Warehouse

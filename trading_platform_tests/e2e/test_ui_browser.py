@@ -16,7 +16,7 @@ import time
 import pytest
 
 from trading_platform.config import Universe
-from trading_platform.defs.market import MARKET_CHECK_SPECS
+from trading_platform.defs.market.market_data import MARKET_CHECK_SPECS
 from trading_platform_tests.e2e.conftest import DagsterUI
 
 with contextlib.suppress(ImportError):  # without playwright the `browser` fixture fails

@@ -5,7 +5,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from sklearn.linear_model import Ridge
 
-from trading_platform.domain.charts import price_chart
+from trading_platform.domain.reporting.charts import price_chart
 from trading_platform.resources.tracker import MlflowTracker
 
 
@@ -15,7 +15,7 @@ def test_tracker_given_forecast_build_records_params_metrics_plot_and_model(tmp_
 
     import mlflow
 
-    from trading_platform.domain.synthetic import generate_universe_market
+    from trading_platform.domain.market.synthetic import generate_universe_market
 
     tracker = MlflowTracker(root=str(tmp_path / "mlflow"))
     X, y = np.random.default_rng(0).normal(size=(60, 3)), np.arange(60.0)

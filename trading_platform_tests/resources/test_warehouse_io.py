@@ -9,7 +9,7 @@ import pytest
 
 from trading_platform.defs.partitions import PartitionSlice, run_slice
 from trading_platform.defs.universe import MARKET_PARTITIONS, UNIVERSE
-from trading_platform.domain.schema import QUARANTINE_SCHEMA
+from trading_platform.domain.market.schema import QUARANTINE_SCHEMA
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.resources.warehouse_io import WarehouseIOManager
 

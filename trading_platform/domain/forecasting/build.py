@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from trading_platform.config.models import ModelSpec, ModelZoo
+from trading_platform.domain.forecasting.matrices import group_fit_windows
 from trading_platform.domain.forecasting.metrics import forecast_metrics
 from trading_platform.domain.forecasting.models import build_model
 from trading_platform.domain.forecasting.protocol import (
@@ -32,7 +33,6 @@ from trading_platform.domain.forecasting.protocol import (
     ForecastModel,
     WalkForwardConfig,
 )
-from trading_platform.domain.forecasting.store import group_fit_windows
 from trading_platform.domain.forecasting.synthetic_models import synthetic_paths
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS, feature_matrix
 from trading_platform.domain.forecasting.tuned import TunedXGBoostModel

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from trading_platform.config.models import ModelSpec
+from trading_platform.domain.evidence import CheckOutcome
+from trading_platform.domain.forecasting.matrices import MatrixStore
 from trading_platform.domain.forecasting.metrics import forecast_metrics
 from trading_platform.domain.forecasting.protocol import HORIZONS
-from trading_platform.domain.forecasting.store import MatrixStore
 from trading_platform.domain.forecasting.synthetic_models import realised_direction_accuracy
-from trading_platform.domain.quality import CheckOutcome
 
 SYNTHETIC_TOLERANCE = 0.03  # realised accuracy within 3 points of nominal
 COVERAGE_RANGE = (0.70, 0.90)  # the 80 % band should hold 70-90 % of realised closes

@@ -6,13 +6,15 @@ float64 ``(n_rows, HORIZONS)`` cumulative log returns ``ln(close[t+h] / close[t]
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 
 import numpy as np
 import polars as pl
 
-from trading_platform.domain import feature_kernels, features
+from trading_platform.domain.features import build as features
+from trading_platform.domain.features import kernels as feature_kernels
 from trading_platform.domain.forecasting.protocol import HORIZONS
 
 # Every numeric column of FEATURE_SCHEMA except identifiers (commodity, date), the warm_up flag
@@ -64,14 +66,30 @@ def targets(close: np.ndarray) -> np.ndarray:
     return Y
 
 
+def _definitions(source: str) -> str:
+    """The statements of a module's source without its imports and docstrings, as an AST dump:
+    what the code computes, not where it lives or how it is described."""
+    tree = ast.parse(source)
+    kept = ast.Module(body=[node for node in tree.body
+                            if not isinstance(node, ast.Import | ast.ImportFrom)], type_ignores=[])
+    for node in ast.walk(kept):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(kept)
+
+
 def feature_definitions_hash() -> str:
     """sha256 (first 16 hex digits) of the feature code and the model's feature columns.
 
     Changes whenever a feature's definition or the model's input columns change, so a forecast
-    records which feature definitions it was made from.
+    records which feature definitions it was made from; moving the modules, changing their
+    imports or rewording a docstring leaves it as it is (``_definitions``).
     """
     digest = hashlib.sha256()
     for module in (features, feature_kernels):
-        digest.update(inspect.getsource(module).encode())
+        digest.update(_definitions(inspect.getsource(module)).encode())
     digest.update(",".join(FEATURE_COLUMNS).encode())
     return digest.hexdigest()[:16]

@@ -17,14 +17,11 @@ from collections.abc import Iterable
 import numpy as np
 import polars as pl
 
+from trading_platform.domain.evidence import ERROR, CheckOutcome
 from trading_platform.domain.inventory.backtest import Backtest
+from trading_platform.domain.inventory.book import NEVER_SOLD, BookState
 from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS, REASON_STRATEGY
-from trading_platform.domain.inventory.reference import (
-    NEVER_SOLD,
-    BookState,
-    run_book_reference,
-)
-from trading_platform.domain.quality import ERROR, CheckOutcome
+from trading_platform.domain.inventory.reference import run_book_reference
 
 REQUIRED_FINITE = ("net_earnings", "gross_proceeds", "transaction_costs", "storage_costs",
                    "n_sales", "forced_volume", "sharpe", "sortino", "max_drawdown", "calmar",

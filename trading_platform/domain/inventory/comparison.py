@@ -14,6 +14,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from trading_platform.domain.partition_keys import commodity_model_key
+
 SUMMARY_COLUMNS = ("commodity", "model", "synthetic", "accuracy", "best_baseline",
                    "best_baseline_net", "best_forecast", "best_forecast_net", "best_overall",
                    "best_overall_net", "advantage", "advantage_pct")
@@ -54,4 +56,4 @@ def missing_partitions(
     """``commodity|model`` keys with no stored backtest, in partition-key form."""
     done = set(zip(summary["commodity"].to_list(), summary["model"].to_list(), strict=True)) if (
         summary.height) else set()
-    return [f"{c}|{m}" for c in commodities for m in models if (c, m) not in done]
+    return [commodity_model_key(c, m) for c in commodities for m in models if (c, m) not in done]

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trading_platform.domain.inventory.book import BookState
 from trading_platform.domain.inventory.engine_kernels import (
     DAILY_COLUMNS,
     NEVER_SOLD,
     simulate_kernel,
 )
-from trading_platform.domain.inventory.reference import BookState
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from trading_platform.domain.evidence import CheckOutcome
 from trading_platform.domain.inventory.alignment import (
     AlignedInputs,
     align_forecasts,
@@ -33,7 +34,6 @@ from trading_platform.domain.inventory.backtest_checks import (
     kernel_matches_reference,
 )
 from trading_platform.domain.inventory.strategy_base import StrategySpec
-from trading_platform.domain.quality import CheckOutcome
 
 
 @dataclass(frozen=True)

@@ -10,25 +10,10 @@ today) and ``forecast`` (today's prediction matrix or None). The engine rules ar
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-NEVER_SOLD = 1 << 30
-
-
-@dataclass
-class BookState:
-    inventory: float
-    days_since_sale: int
-
-
-@dataclass(frozen=True)
-class MarketView:
-    day: int
-    closes: np.ndarray  # closes[0 .. day], today's last
-    storage_rate: float = 0.0  # storage cost per day as a fraction of the value held
-
+from trading_platform.domain.inventory.book import NEVER_SOLD, BookState, MarketView
 
 Decide = Callable[[BookState, MarketView, "np.ndarray | None"], float]
 

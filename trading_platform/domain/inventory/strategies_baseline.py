@@ -7,8 +7,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from trading_platform.domain.inventory.book import BookState, MarketView
 from trading_platform.domain.inventory.forecast_stats import ForecastStats
-from trading_platform.domain.inventory.reference import BookState, MarketView
 from trading_platform.domain.inventory.strategy_base import (
     Plan,
     StrategySpec,

@@ -11,12 +11,12 @@ import numpy as np
 from pydantic import Field
 
 from trading_platform.domain.forecasting.protocol import HORIZONS
+from trading_platform.domain.inventory.book import BookState, MarketView
 from trading_platform.domain.inventory.forecast_stats import (
     BAND_QUANTILES,
     ForecastStats,
     mean_path_return_reference,
 )
-from trading_platform.domain.inventory.reference import BookState, MarketView
 from trading_platform.domain.inventory.strategies_baseline import MovingAverage, PriceThreshold
 from trading_platform.domain.inventory.strategy_base import (
     Plan,

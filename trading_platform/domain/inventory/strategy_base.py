@@ -16,8 +16,8 @@ import numpy as np
 from numba import njit
 from pydantic import BaseModel, ConfigDict
 
+from trading_platform.domain.inventory.book import BookState, MarketView
 from trading_platform.domain.inventory.forecast_stats import ForecastStats
-from trading_platform.domain.inventory.reference import BookState, MarketView
 
 
 @dataclass(frozen=True)

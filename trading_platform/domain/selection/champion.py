@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import polars as pl
 
 from trading_platform.config.selection import SelectionConfig
+from trading_platform.domain.statuses import ChampionStatus
 
-Status = Literal["selected", "incumbent_kept", "provisional"]
 TOP_REASONS = 5  # candidates whose why_not is quoted when nothing is eligible
 NOT_BACKTESTED = "the random-walk model was not backtested"
 # threshold name -> (words, column, how a miss compares, value format)
@@ -53,7 +52,7 @@ class ChampionDecision:
     with ``beats_baseline``, ``beats_random_walk``, ``eligible`` and ``why_not``, best score
     first). ``incumbent`` is the incumbent that was given, if any."""
 
-    status: Status
+    status: ChampionStatus
     model: str
     strategy: str
     spec_hash: str
@@ -67,7 +66,7 @@ class ChampionDecision:
 
     @property
     def passed(self) -> bool:
-        return self.status == "selected"
+        return self.status == ChampionStatus.SELECTED
 
 
 def select_champion(candidates: pl.DataFrame, incumbent: Incumbent | None,
@@ -84,7 +83,7 @@ def select_champion(candidates: pl.DataFrame, incumbent: Incumbent | None,
     evaluated = _evaluate(candidates, baseline, random_walk, random_walk_model, config)
     eligible = evaluated.filter("eligible")
     if eligible.height:
-        status: Status = "selected"
+        status = ChampionStatus.SELECTED
         row = eligible.row(0, named=True)
         reasons = _selected_reasons(row, eligible.height, evaluated.height, baseline, random_walk,
                                     random_walk_model)
@@ -163,17 +162,18 @@ def _benchmark_words(row: dict[str, object], label: str, best: dict[str, object]
 
 
 def _fallback(evaluated: pl.DataFrame, incumbent: Incumbent | None,
-              random_walk_model: str) -> tuple[Status, dict[str, object]]:
+              random_walk_model: str) -> tuple[ChampionStatus, dict[str, object]]:
     """Nothing eligible: the incumbent if still a candidate, else a provisional champion."""
     if incumbent is not None:
         same = evaluated.filter((pl.col("model") == incumbent.model)
                                 & (pl.col("strategy") == incumbent.strategy)
                                 & (pl.col("spec_hash") == incumbent.spec_hash))
         if same.height:
-            return "incumbent_kept", same.row(0, named=True)
+            return ChampionStatus.INCUMBENT_KEPT, same.row(0, named=True)
     forecast = evaluated.filter((pl.col("family") == "forecast")
                                 & (pl.col("model") != random_walk_model))
-    return "provisional", (forecast if forecast.height else evaluated).row(0, named=True)
+    return ChampionStatus.PROVISIONAL, (forecast if forecast.height else evaluated).row(
+        0, named=True)
 
 
 def _selected_reasons(row: dict[str, object], n_eligible: int, n_candidates: int,
@@ -194,12 +194,12 @@ def _selected_reasons(row: dict[str, object], n_eligible: int, n_candidates: int
     ]
 
 
-def _fallback_reasons(status: Status, row: dict[str, object], evaluated: pl.DataFrame,
+def _fallback_reasons(status: ChampionStatus, row: dict[str, object], evaluated: pl.DataFrame,
                       incumbent: Incumbent | None) -> list[str]:
     reasons = ["No candidate is eligible: none passes every threshold with a forecast-driven "
                "strategy of a real model and beats both the best baseline and the random-walk "
                "model."]
-    if status == "incumbent_kept" and incumbent is not None:
+    if status == ChampionStatus.INCUMBENT_KEPT and incumbent is not None:
         reasons.append(f"The incumbent {_pick(row)} (registry v{incumbent.version}) stays "
                        "champion.")
     else:

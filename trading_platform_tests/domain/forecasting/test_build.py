@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from trading_platform.config.models import ModelZoo
-from trading_platform.domain.features import build_features
+from trading_platform.domain.features.build import build_features
 from trading_platform.domain.forecasting.build import (
     build_forecast,
     daily_prediction_matrix,
@@ -19,7 +19,7 @@ from trading_platform.domain.forecasting.build import (
 from trading_platform.domain.forecasting.protocol import HORIZONS, WalkForwardConfig
 from trading_platform.domain.forecasting.synthetic_models import realised_direction_accuracy
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS
-from trading_platform.domain.synthetic import generate_universe_market
+from trading_platform.domain.market.synthetic import generate_universe_market
 
 CONFIG = WalkForwardConfig(refit_every=42, oos_years=1.0, min_train_rows=200, n_paths=40,
                            residual_window=60, seed=5)
@@ -115,3 +115,14 @@ def test_build_forecast_given_negative_close_synthetic_skips_the_days_that_touch
     # The negative day is neither a forecast day nor inside any stored day's 14-day future.
     assert (build.close_today > 0).all() and (build.future_closes > 0).all()
     assert np.datetime64(negative_day, "D") not in build.dates
+
+
+def test_feature_definitions_given_moved_imports_and_docstrings_hash_the_same():
+    from trading_platform.domain.forecasting.targets import _definitions
+
+    before = ('"""Old words."""\nimport numpy as np\n\n'
+              'def f(x):\n    """Say it."""\n    return x + 1\n')
+    moved = "from somewhere.other import np\n\ndef f(x):\n    return x + 1\n"
+    changed = "import numpy as np\n\ndef f(x):\n    return x + 2\n"
+    assert _definitions(before) == _definitions(moved)
+    assert _definitions(before) != _definitions(changed)

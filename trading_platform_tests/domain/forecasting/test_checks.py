@@ -7,7 +7,7 @@ import numpy as np
 from trading_platform.config.models import ModelSpec
 from trading_platform.domain.forecasting.checks import evaluate_forecast_checks
 from trading_platform.domain.forecasting.protocol import HORIZONS
-from trading_platform.domain.forecasting.store import open_matrices, write_matrices
+from trading_platform.resources.forecast_files import open_matrices, write_matrices
 
 REAL = ModelSpec(kind="random_walk")
 SYNTHETIC_80 = ModelSpec(kind="synthetic", synthetic=True, params={"accuracy": 0.8})

@@ -8,12 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from trading_platform.domain.features import build_features
+from trading_platform.domain.features.build import build_features
 from trading_platform.domain.forecasting.models import RandomWalkModel, XGBoostModel
 from trading_platform.domain.forecasting.protocol import HORIZONS, WalkForwardConfig
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS, feature_matrix, targets
 from trading_platform.domain.forecasting.walk_forward import daily_forecast, walk_forward
-from trading_platform.domain.synthetic import generate_universe_market
+from trading_platform.domain.market.synthetic import generate_universe_market
 
 CONFIG = WalkForwardConfig(
     refit_every=10, oos_years=0.5, min_train_rows=60, n_paths=200, residual_window=40, seed=3

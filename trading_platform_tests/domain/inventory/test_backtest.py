@@ -30,6 +30,7 @@ from trading_platform.domain.inventory.backtest_checks import (
     kernel_matches_reference,
     parity_windows,
 )
+from trading_platform.domain.inventory.book import NEVER_SOLD, BookState
 from trading_platform.domain.inventory.comparison import (
     SUMMARY_COLUMNS,
     comparison_tables,
@@ -37,11 +38,7 @@ from trading_platform.domain.inventory.comparison import (
 )
 from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS, REASON_STRATEGY
 from trading_platform.domain.inventory.model_backtest import backtest_model
-from trading_platform.domain.inventory.reference import (
-    NEVER_SOLD,
-    BookState,
-    run_book_reference,
-)
+from trading_platform.domain.inventory.reference import run_book_reference
 from trading_platform.domain.inventory.strategies import default_strategies
 from trading_platform.domain.inventory.strategies_baseline import (
     EqualBatch,

@@ -1,0 +1,144 @@
+"""Daily-path commands: `daily` (as the schedule runs it), `trade`, and the desk's records
+(`fill`, `approve`, `reject`, `reset-breaker`, `kill-switch`), which write the same warehouse
+tables the assets read, plus the recommendations table."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+
+import polars as pl
+
+from trading_platform.cli.runs import run_daily, run_partitions
+from trading_platform.defs.desk.inputs import write_halt
+from trading_platform.defs.universe import UNIVERSE
+from trading_platform.domain.desk.ledger import settle
+from trading_platform.domain.desk.live import Opening
+from trading_platform.domain.desk.recording import ledger_frame
+from trading_platform.domain.inventory.backtest import BookSetup
+from trading_platform.domain.inventory.book import BookState
+from trading_platform.domain.market.scheduling import trading_partition_keys
+from trading_platform.domain.statuses import Action, HaltKind, LedgerState, RecommendationStatus
+from trading_platform.resources.tables import HALTS, LEDGER, RECOMMENDATIONS
+from trading_platform.resources.warehouse import Warehouse
+from trading_platform.settings import paths
+
+
+def warehouse() -> Warehouse:
+    return Warehouse(database=str(paths().warehouse))
+
+
+def record_fill(commodity: str, day: dt.date, quantity: float | None, price: float | None,
+                by: str) -> str:
+    """Settle a pending manual-mode day: ``quantity`` None approves the decided quantity at
+    the close; 0 rejects. Returns what was recorded; ValueError when there is nothing to fill."""
+    store = warehouse()
+    rows = store.read_where(LEDGER, commodity=commodity, date=day)
+    if rows.is_empty() or rows["state"][0] != LedgerState.PENDING:
+        state = rows["state"][0] if rows.height else "no ledger row"
+        raise ValueError(f"{commodity} {day} is not waiting for a fill ({state}): nothing to "
+                         "record; fills apply to manual-mode days whose recommendation was "
+                         "ACTIONABLE")
+    row = rows.row(0, named=True)
+    executed = row["decided_quantity"] if quantity is None else quantity
+    fill_price = row["price"] if price is None else price
+    opening = Opening(BookState(row["opening_inventory"], row["opening_since"]),
+                      row["opening_cash"])
+    settled = settle(opening, row["intake"], fill_price, executed,
+                     executed > 0 and row["action"] == Action.SELL,
+                     BookSetup.for_commodity(UNIVERSE.commodities[commodity]))
+    state = LedgerState.REJECTED if executed == 0 and row["decided_quantity"] > 0 \
+        else LedgerState.EXECUTED
+    row |= {"state": str(state), "executed_quantity": executed, "executed_price": fill_price,
+            "proceeds": settled.proceeds, "transaction_cost": settled.transaction_cost,
+            "storage_cost": settled.storage_cost, "closing_inventory": settled.closing.inventory,
+            "closing_cash": settled.closing_cash,
+            "closing_since": settled.closing.days_since_sale, "value": settled.value,
+            "source": f"manual:{by}"}
+    store.replace_rows({"commodity": commodity, "date": day},
+                       {LEDGER: ledger_frame([row]).drop("commodity", "date")})
+    return (f"{commodity} {day}: {state} {executed:,.2f} at {fill_price:,.2f} by {by}; closing "
+            f"stock {settled.closing.inventory:,.2f}")
+
+
+def reset_breaker(commodity: str, day: dt.date, by: str, reason: str) -> str:
+    """Record the manual reset of every halt in force for ``commodity`` (or "*")."""
+    store = warehouse()
+    halts = store.read_where(HALTS, commodity=commodity)
+    active = halts.filter(pl.col("reset_on").is_null()) if halts.height else halts
+    if active.is_empty():
+        return f"{commodity}: no halt in force, nothing to reset"
+    for row in active.iter_rows(named=True):
+        write_halt(store, row | {"reset_on": day, "reset_by": by, "reset_reason": reason})
+    return (f"{commodity}: {active.height} halt(s) reset on {day} by {by} ({reason}); trading "
+            "resumes with the next run, breakers measured from this reset")
+
+
+def kill_switch(commodity: str, day: dt.date, by: str, reason: str) -> str:
+    """Halt ``commodity`` ("*": every commodity) from ``day`` until a recorded reset."""
+    write_halt(warehouse(), {"commodity": commodity, "tripped_on": day,
+                             "kind": str(HaltKind.MANUAL),
+                             "reason": f"kill switch by {by}: {reason}"})
+    return (f"kill switch on for {'every commodity' if commodity == '*' else commodity} from "
+            f"{day}: days are HALTED until `reset-breaker --commodity {commodity}`")
+
+
+def recommendations_table(day: dt.date) -> str:
+    """The day's recommendations as a fixed-width table for the terminal."""
+    recs = warehouse().read_where(RECOMMENDATIONS, date=day)
+    if recs.is_empty():
+        return f"no recommendations stored for {day}"
+    lines = [f"{'commodity':<10}{'status':<12}{'action':<13}{'quantity':>12}{'price':>11}"
+             f"{'net proceeds':>15}  champion"]
+    for r in recs.sort("commodity").iter_rows(named=True):
+        action = r["action"] if r["status"] == RecommendationStatus.ACTIONABLE else "NONE"
+        lines.append(f"{r['commodity']:<10}{r['status']:<12}{action:<13}{r['quantity']:>12,.1f}"
+                     f"{r['reference_price']:>11,.2f}{r['net_proceeds']:>15,.0f}  "
+                     f"{r['model']} x {r['strategy']} (v{r['model_version']}, "
+                     f"{r['champion_status']})")
+    return "\n".join(lines)
+
+
+def run_trading(days: Sequence[dt.date]) -> bool:
+    """Recommendations for every harvested commodity on each day in order, then each day's
+    report pack; prints the last day's recommendations."""
+    ok = True
+    for day in days:
+        keys = trading_partition_keys(day, UNIVERSE)
+        ok = run_partitions("daily_trading", keys, {}, f"recommendations {day}") and ok
+        ok = run_partitions("daily_reporting", [day.isoformat()], {}, "report") and ok
+    if days:
+        print(f"\nrecommendations for {days[-1]}:\n{recommendations_table(days[-1])}")
+        print(f"report: {paths().reports / days[-1].isoformat() / 'report.html'}")
+    return ok
+
+
+def desk_command(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "reset-breaker":
+            print(reset_breaker(args.commodity, args.date, args.by, args.reason))
+        elif args.command == "kill-switch":
+            print(kill_switch(args.commodity, args.date, args.by, args.reason))
+        else:
+            quantity = {"fill": getattr(args, "quantity", None), "approve": None,
+                        "reject": 0.0}[args.command]
+            print(record_fill(args.commodity, args.date, quantity, getattr(args, "price", None),
+                              args.by))
+    except ValueError as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def trade_command(args: argparse.Namespace) -> int:
+    return 0 if run_trading([args.date]) else 1
+
+
+def daily_command(args: argparse.Namespace) -> int:
+    as_of = args.as_of or args.date + dt.timedelta(days=1)
+    ok = run_daily(args.date, as_of)
+    if args.market_only:
+        return 0 if ok else 1
+    return 0 if run_trading([args.date]) and ok else 1

@@ -1,0 +1,97 @@
+"""The command line's surface: every command, its options and their help, in one place."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from trading_platform.defs.universe import UNIVERSE, ZOO
+
+# The demo paper-trades its last days, so the ledger, the breakers and parity have history.
+DEMO_TRADING_DAYS = 5
+DESK_COMMANDS = ("fill", "approve", "reject", "reset-breaker", "kill-switch")
+
+
+def _desk_parsers(sub: argparse._SubParsersAction) -> None:
+    today = dt.date.today()
+    for name, text in (("fill", "record a manual-mode fill"),
+                       ("approve", "execute a pending day as recommended, at its close"),
+                       ("reject", "record that a pending day's sale was not executed"),
+                       ("reset-breaker", "reset the halts of a commodity ('*': all)"),
+                       ("kill-switch", "halt a commodity ('*': all) until a reset")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--commodity", required=True)
+        cmd.add_argument("--date", type=dt.date.fromisoformat, default=today)
+        cmd.add_argument("--by", default="desk", help="who records it (kept in the ledger)")
+        if name == "fill":
+            cmd.add_argument("--quantity", type=float, required=True)
+            cmd.add_argument("--price", type=float, default=None)
+        if name in ("reset-breaker", "kill-switch"):
+            cmd.add_argument("--reason", required=True)
+
+
+def _market_parsers(sub: argparse._SubParsersAction) -> None:
+    market = sub.add_parser("market", help="the data directory's mode, sources and "
+                                           "replacement of synthetic rows")
+    verbs = market.add_subparsers(dest="market_command", required=True)
+    mode = verbs.add_parser("mode", help="show or declare the mode (synthetic or vendor)")
+    mode.add_argument("mode", nargs="?", choices=("synthetic", "vendor"))
+    mode.add_argument("--by", default="desk", help="who declares it (kept in the file)")
+    verbs.add_parser("sources", help="each commodity's source mix and date range")
+    replace = verbs.add_parser("replace-synthetic",
+                               help="delete a commodity's synthetic rows (recorded) so vendor "
+                                    "files can replace them")
+    replace.add_argument("--commodity", required=True, choices=UNIVERSE.commodity_keys)
+    replace.add_argument("--by", default="desk", help="who records it")
+    replace.add_argument("--reason", default="replaced by vendor data")
+    for verb in verbs.choices.values():
+        verb.add_argument("--debug", action="store_true", help="show the stack trace of a "
+                          "failure")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command; each takes ``--debug``."""
+    parser = argparse.ArgumentParser(prog="trading_platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="materialize the synthetic default universe")
+    demo.add_argument("--years", type=int, default=UNIVERSE.demo_years)
+    demo.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today())
+    demo.add_argument("--model", action="append", choices=ZOO.keys,
+                      help="forecast, backtest and select from these models only "
+                           "(default: the whole zoo)")
+    demo.add_argument("--trading-days", type=int, default=DEMO_TRADING_DAYS,
+                      help="paper-trade this many last weekdays (default %(default)s)")
+    demo.add_argument("--market-only", action="store_true",
+                      help="market data and features only (the backfill bench_demo measures)")
+    ingest = sub.add_parser("ingest", help="ingest vendor CSV/Parquet files")
+    ingest.add_argument("files", nargs="+", type=Path)
+    ingest.add_argument("--commodity", choices=UNIVERSE.commodity_keys,
+                        help="the commodity every file holds (default: from a commodity column "
+                             "or the file name, matched by whole aliases)")
+    ingest.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today())
+    _market_parsers(sub)
+    daily = sub.add_parser("daily", help="run the daily path for one day, as the schedule does")
+    daily.add_argument("--date", type=dt.date.fromisoformat,
+                       default=dt.date.today() - dt.timedelta(days=1))
+    daily.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
+    daily.add_argument("--market-only", action="store_true",
+                       help="market data and features only (no recommendations, no report)")
+    fc = sub.add_parser("forecasts", help="build forecasts for commodity x model partitions")
+    fc.add_argument("--commodity", action="append", choices=UNIVERSE.commodity_keys)
+    fc.add_argument("--model", action="append", choices=ZOO.keys)
+    fc.add_argument("--demo", action="store_true", help="the demo's lighter walk-forward")
+    bt = sub.add_parser("backtests", help="backtest every strategy on stored forecasts")
+    bt.add_argument("--commodity", action="append", choices=UNIVERSE.harvested_keys)
+    bt.add_argument("--model", action="append", choices=ZOO.keys)
+    sel = sub.add_parser("selection", help="score candidates and choose each champion")
+    sel.add_argument("--commodity", action="append", choices=UNIVERSE.harvested_keys)
+    trade = sub.add_parser("trade", help="recommendations and the report for one day")
+    trade.add_argument("--date", type=dt.date.fromisoformat,
+                       default=dt.date.today() - dt.timedelta(days=1))
+    _desk_parsers(sub)
+    sub.add_parser("status", help="print what is materialized and where")
+    for command in sub.choices.values():
+        command.add_argument("--debug", action="store_true",
+                             help="show the stack trace of a failure")
+    return parser

@@ -1,0 +1,1 @@
+"""Group ``trading`` (schema ``trading``): trade recommendations and the daily report."""

@@ -1,0 +1,78 @@
+"""champion_forecast: each harvested commodity's prediction matrix for one trading day, from its
+champion model. Its own step, so the fit behind a live day shows in the asset graph and the
+recommendation only loads what is stored."""
+
+import datetime as dt
+
+import dagster as dg
+import numpy as np
+import polars as pl
+
+from trading_platform.defs.automation import DAILY_STEP
+from trading_platform.defs.desk.inputs import load_champion
+from trading_platform.defs.desk.partition_mappings import BY_COMMODITY, SAME_COMMODITY_AND_DATE
+from trading_platform.defs.teams import DESK_TEAM
+from trading_platform.defs.universe import TRADING_PARTITIONS, ZOO
+from trading_platform.domain.forecasting.build import daily_prediction_matrix
+from trading_platform.domain.forecasting.matrices import MatrixStore
+from trading_platform.domain.forecasting.protocol import WalkForwardConfig
+from trading_platform.domain.partition_keys import commodity_model_key
+from trading_platform.resources.forecast_store import FitFolder, ForecastStore
+from trading_platform.resources.warehouse import Warehouse
+
+
+def todays_matrix(warehouse: Warehouse, store: MatrixStore, fits: FitFolder, commodity: str,
+                  model: str, day: dt.date) -> tuple[np.ndarray | None, str]:
+    """(the champion's matrix for ``day`` or None without today's features, where it came from).
+
+    A day the research store already holds is read from it: the store's row is the daily
+    path's result bit for bit (same refit grid and leakage rule; tested with the forecasts).
+    A later day runs the daily path: the model refitted only on closes before ``day``, where
+    a refit on the same rows as an earlier day's is read from ``fits`` instead of refitted.
+    """
+    day64 = np.datetime64(day, "D")
+    if (store.dates == day64).any():
+        return np.asarray(store.matrix(day), dtype=np.float32), "research store"
+    store_meta = store.meta.get("metadata", {})
+    features = warehouse.read_features(commodity)
+    if features.is_empty() or day not in set(features["date"]):
+        return None, "no features for the day"
+    walk = WalkForwardConfig(**store_meta.get("walk_forward", {}))
+    try:
+        matrix = daily_prediction_matrix(features.filter(pl.col("date") <= day), model, ZOO,
+                                         walk, day64, fits)
+    except ValueError as error:
+        raise dg.Failure(f"daily forecast {commodity_model_key(commodity, model)} on {day}: "
+                         f"{error}") from error
+    return matrix, "daily fit"
+
+
+@dg.asset(
+    partitions_def=TRADING_PARTITIONS,
+    group_name="trading",
+    owners=DESK_TEAM,
+    deps=[dg.AssetDep("features", partition_mapping=SAME_COMMODITY_AND_DATE),
+          dg.AssetDep("champion_model", partition_mapping=BY_COMMODITY)],
+    kinds={"numpy", "xgboost"},
+    automation_condition=DAILY_STEP,
+)
+def champion_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse,
+                      forecast_store: ForecastStore) -> dg.MaterializeResult:
+    """The champion model's prediction matrix for one commodity and trading day (paths x 14
+    horizons), kept as the day's live forecast that trade_recommendations reads."""
+    keys = context.partition_key.keys_by_dimension
+    commodity, day = keys["commodity"], dt.date.fromisoformat(keys["date"])
+    champion, _ = load_champion(warehouse, commodity)
+    store = forecast_store.open(commodity, champion.model)
+    fits = forecast_store.fits(commodity, champion.model, ZOO.spec_hash(champion.model))
+    matrix, source = todays_matrix(warehouse, store, fits, commodity, champion.model, day)
+    metadata: dict[str, object] = {"model": champion.model, "source": source}
+    if matrix is None:
+        forecast_store.remove_live(commodity, champion.model, day)  # never a stale day's matrix
+        context.log.warning(f"{commodity} {day}: no forecast ({source})")
+        return dg.MaterializeResult(metadata=metadata)
+    path = forecast_store.write_live(commodity, champion.model, day, matrix)
+    return dg.MaterializeResult(metadata=metadata | {
+        "paths": int(matrix.shape[0]), "horizons": int(matrix.shape[1]),
+        "mean_day14_close": float(np.mean(matrix[:, -1])),
+        "file": dg.MetadataValue.path(str(path))})

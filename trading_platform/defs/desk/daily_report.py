@@ -1,0 +1,78 @@
+"""daily_report: the desk's report pack for one trading day, all commodities."""
+
+import datetime as dt
+
+import dagster as dg
+
+from trading_platform.defs.automation import DAILY_REPORT_STEP
+from trading_platform.defs.desk.report_inputs import commodity_day
+from trading_platform.defs.desk.trade_recommendations import TradingConfig
+from trading_platform.defs.ops.check_results import check_results, to_metadata
+from trading_platform.defs.teams import DESK_TEAM
+from trading_platform.defs.universe import REPORT_PARTITIONS, UNIVERSE
+from trading_platform.domain.evidence import CheckOutcome
+from trading_platform.domain.reporting.daily_report import build_report_pack, summary_markdown
+from trading_platform.domain.reporting.monitoring_chart import monitoring_chart
+from trading_platform.domain.statuses import RecommendationStatus
+from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.reports import ReportFolder
+from trading_platform.resources.tables import RECOMMENDATIONS, VALIDATIONS
+from trading_platform.resources.warehouse import Warehouse
+
+REPORT_KEY = dg.AssetKey("daily_report")
+BY_DATE = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="date")
+
+
+@dg.asset(
+    partitions_def=REPORT_PARTITIONS,
+    group_name="trading",
+    owners=DESK_TEAM,
+    deps=[dg.AssetDep("trade_recommendations", partition_mapping=BY_DATE)],
+    check_specs=[dg.AssetCheckSpec("every_commodity_present", asset=REPORT_KEY),
+                 dg.AssetCheckSpec("forecasts_not_drifting", asset=REPORT_KEY)],
+    kinds={"html"},
+    automation_condition=DAILY_REPORT_STEP,
+)
+def daily_report(context: dg.AssetExecutionContext, config: TradingConfig, warehouse: Warehouse,
+                 forecast_store: ForecastStore, reports: ReportFolder) -> dg.MaterializeResult:
+    """The day's report pack in data/reports/<date>/: trades.csv, signals.json,
+    monitoring.json and report.html (prices with the forecast fan, books, recommendations,
+    validator verdicts)."""
+    day = dt.date.fromisoformat(context.partition_key)
+    settings = config.limits().monitoring
+    recs = warehouse.read_where(RECOMMENDATIONS, date=day)
+    checks = warehouse.read_where(VALIDATIONS, date=day)
+    days, drifting = {}, {}
+    for rec in (recs.sort("commodity").iter_rows(named=True) if recs.height else []):
+        entry, monitoring = commodity_day(warehouse, forecast_store, rec, checks, settings)
+        days[rec["commodity"]] = entry
+        if monitoring is not None:
+            reports.write(f"{day}/monitoring_{rec['commodity']}.png", monitoring_chart(
+                monitoring, f"{rec['commodity']} x {rec['model']}: rolling IC"))
+            if monitoring.drift.drifting:
+                drifting[rec["commodity"]] = monitoring.drift.reason
+    pack = build_report_pack(day, days, UNIVERSE.harvested_keys,
+                             dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    for name, content in pack.files.items():
+        reports.write(f"{day}/{name}", content)
+    outcomes = [
+        CheckOutcome("every_commodity_present", not pack.missing, "ERROR",
+                     "every harvested commodity has a recommendation" if not pack.missing else
+                     f"no recommendation for {pack.missing}: materialize trade_recommendations "
+                     f"for them on {day}", {"observed": pack.missing, "threshold": []}),
+        CheckOutcome("forecasts_not_drifting", not drifting, "WARN",
+                     "no champion's rolling IC is drifting" if not drifting else
+                     "forecast drift: " + "; ".join(f"{c}: {r}" for c, r in drifting.items()),
+                     {"observed": drifting, "threshold": settings.drift_ic_threshold})]
+    statuses = pack.summary["status"].to_list() if pack.summary.height else []
+    return dg.MaterializeResult(
+        metadata=to_metadata({"commodities": len(days), "missing": pack.missing,
+                              "halted": statuses.count(RecommendationStatus.HALTED),
+                              "blocked": statuses.count(RecommendationStatus.BLOCKED),
+                              "actionable": statuses.count(
+                                  RecommendationStatus.ACTIONABLE)})
+        | {"summary": dg.MetadataValue.md(summary_markdown(pack)),
+           "report": dg.MetadataValue.path(f"{reports.root}/{day}/report.html")},
+        check_results=list(check_results(outcomes, REPORT_KEY)))
+
+

@@ -1,0 +1,1 @@
+"""Operations: jobs, schedules, the alert sensor and the check-result helpers."""

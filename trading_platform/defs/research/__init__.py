@@ -1,0 +1,1 @@
+"""Group ``research`` (schema ``research``): forecasts, backtests, candidates and the champion."""

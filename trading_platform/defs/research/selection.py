@@ -1,0 +1,138 @@
+"""model_candidates and champion_model: research results become one champion per commodity."""
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+
+from trading_platform.config.selection import load_selection
+from trading_platform.defs.automation import WEEKLY_STEP
+from trading_platform.defs.ops.check_results import check_results, png_markdown, to_metadata
+from trading_platform.defs.research.forecast_tracking import markdown_table
+from trading_platform.defs.research.selection_support import (
+    champion_outcomes,
+    champion_record,
+    incumbent_of,
+)
+from trading_platform.defs.teams import RESEARCH_TEAM
+from trading_platform.defs.universe import HARVESTED_PARTITIONS, ZOO
+from trading_platform.domain.evidence import CheckOutcome
+from trading_platform.domain.reporting.selection_report import equity_curves_chart, selection_report
+from trading_platform.domain.selection.candidates import build_candidates
+from trading_platform.domain.selection.champion import select_champion
+from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.registry import ChampionRegistry
+from trading_platform.resources.reports import ReportFolder
+from trading_platform.resources.tables import (
+    BACKTEST_DAILY,
+    BACKTEST_METRICS,
+    CANDIDATE_REGIMES,
+    CHAMPIONS,
+    MODEL_CANDIDATES,
+)
+from trading_platform.resources.warehouse import Warehouse
+
+CANDIDATES_KEY = dg.AssetKey("model_candidates")
+CHAMPION_KEY = dg.AssetKey("champion_model")
+BY_COMMODITY = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="commodity")
+SELECTION = load_selection()
+
+
+@dg.asset(
+    partitions_def=HARVESTED_PARTITIONS,
+    group_name="research",
+    owners=RESEARCH_TEAM,
+    pool="duckdb_write",
+    deps=[dg.AssetDep("backtest_results", partition_mapping=BY_COMMODITY)],
+    check_specs=[dg.AssetCheckSpec("synthetic_models_ineligible", asset=CANDIDATES_KEY,
+                                   blocking=True)],
+    kinds={"polars", "duckdb"},
+    automation_condition=WEEKLY_STEP,
+)
+def model_candidates(context: dg.AssetExecutionContext,
+                     warehouse: Warehouse) -> dg.MaterializeResult:
+    """Every (real model, strategy) of one commodity's backtests with its metrics, regime
+    breakdown and weighted score against the selection thresholds."""
+    commodity = context.partition_key
+    metrics = warehouse.read_where(BACKTEST_METRICS, commodity=commodity)
+    if metrics.is_empty():
+        raise dg.Failure(f"no backtest_results stored for {commodity}: materialize its "
+                         "backtest_results partitions first")
+    daily = warehouse.read_where(BACKTEST_DAILY, commodity=commodity)
+    market = warehouse.read_market([commodity], dt.date.min, dt.date.max)
+    synthetic = {key for key, spec in ZOO.models.items() if spec.synthetic}
+    built = build_candidates(metrics, daily, market["date"].to_numpy(),
+                             market["close"].to_numpy(), synthetic, SELECTION)
+    table = built.table.drop("commodity", strict=False)
+    warehouse.replace_rows({"commodity": commodity}, {
+        MODEL_CANDIDATES: table.with_columns(selection_hash=pl.lit(
+            SELECTION.content_hash)),
+        CANDIDATE_REGIMES: built.regimes})
+    leaked = sorted(set(table["model"]) & synthetic)
+    outcome = CheckOutcome(
+        "synthetic_models_ineligible", not leaked, "ERROR",
+        "no synthetic model among the candidates" if not leaked else
+        f"synthetic models {leaked} reached the candidates: they are built from the realised "
+        "future and must never be eligible",
+        {"observed": leaked, "excluded": built.excluded_models})
+    top = table.head(10).select("model", "strategy", "score", "passes", "sharpe", "max_drawdown",
+                                "calmar", "turnover", "regime_consistency", "net_earnings")
+    return dg.MaterializeResult(
+        metadata=to_metadata({"candidates": table.height, "passing": int(table["passes"].sum()),
+                              "excluded_models": built.excluded_models,
+                              "selection_hash": SELECTION.content_hash})
+        | {"top_candidates": dg.MetadataValue.md(markdown_table(top, digits=3))},
+        check_results=list(check_results([outcome], CANDIDATES_KEY)))
+
+
+@dg.asset(
+    partitions_def=HARVESTED_PARTITIONS,
+    group_name="research",
+    owners=RESEARCH_TEAM,
+    pool="duckdb_write",
+    deps=[CANDIDATES_KEY],
+    check_specs=[
+        dg.AssetCheckSpec("champion_meets_thresholds_and_benchmarks", asset=CHAMPION_KEY),
+        dg.AssetCheckSpec("champion_provenance_complete", asset=CHAMPION_KEY, blocking=True),
+    ],
+    kinds={"mlflow", "duckdb"},
+    automation_condition=WEEKLY_STEP,
+)
+def champion_model(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, registry: ChampionRegistry,
+    forecast_store: ForecastStore, reports: ReportFolder,
+) -> dg.MaterializeResult:
+    """The commodity's champion (model, strategy), registered in MLflow under the alias
+    `champion`, with the selection report that explains the choice."""
+    commodity = context.partition_key
+    candidates = warehouse.read_where(MODEL_CANDIDATES, commodity=commodity)
+    if candidates.is_empty():
+        raise dg.Failure(f"no model_candidates stored for {commodity}: materialize them first")
+    current = registry.current(commodity)
+    decision = select_champion(candidates.sort("score", descending=True), incumbent_of(current),
+                               config=SELECTION)
+    record, tags = champion_record(context, commodity, decision, forecast_store, SELECTION)
+    # Idempotent by champion key: an unchanged champion keeps its version; a kept incumbent
+    # whose forecasts were rebuilt registers its refitted model as a new version.
+    version = registry.promote(
+        commodity, tags["forecast_run"], tags,
+        f"{commodity} champion: {decision.model} x {decision.strategy} ({decision.status})")
+    record = record | {"version": version.version}
+    warehouse.replace_rows({"commodity": commodity},
+                           {CHAMPIONS: pl.DataFrame([record])})
+    daily = warehouse.read_where(BACKTEST_DAILY, commodity=commodity)
+    picks = [(r["model"], r["strategy"]) for r in decision.evaluated.filter(
+        pl.col("family") == "forecast").head(5).iter_rows(named=True)]
+    champion = (decision.model, decision.strategy)
+    picks = [champion, *[p for p in picks if p != champion][:4]]
+    baseline = (decision.model, str(decision.best_baseline["strategy"]))
+    chart = equity_curves_chart(daily, picks, baseline, f"{commodity}: top candidates' equity")
+    markdown = selection_report(commodity, decision)
+    reports.write(f"selection/{commodity}/selection_report.md", markdown)
+    reports.write(f"selection/{commodity}/equity_curves.png", chart)
+    outcomes = champion_outcomes(decision, record)
+    return dg.MaterializeResult(
+        metadata=to_metadata({k: v for k, v in record.items() if k != "selected_at"})
+        | {"selection_report": dg.MetadataValue.md(markdown),
+           "equity_curves": png_markdown(chart, "equity curves of the top candidates")},
+        check_results=list(check_results(outcomes, CHAMPION_KEY)))

@@ -1,0 +1,54 @@
+"""What one commodity's trading day is given: its champion and everything loaded for the day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from trading_platform.domain.desk.live import Opening
+from trading_platform.domain.inventory.backtest import BookSetup
+from trading_platform.domain.inventory.strategy_base import StrategySpec
+
+
+@dataclass(frozen=True)
+class Champion:
+    """The registered champion a day trades with, and its lineage."""
+
+    model: str
+    strategy: str
+    spec: StrategySpec
+    version: str
+    status: str
+    score: float
+    fitted_through: dt.date | None
+
+
+@dataclass(frozen=True)
+class DayInputs:
+    """Everything one commodity's day needs, loaded by the asset.
+
+    ``dates``/``closes``: market days from the champion's backtest window start up to today
+    (today included when its close is stored); ``ledger``: the commodity's rows before today;
+    ``matrices``: live matrices of recent ledger days and today (date -> matrix);
+    ``halted``: the reason of a halt still in force (tripped earlier, not reset), else "";
+    ``since_reset``: breakers read ledger rows after this date (None: all).
+    """
+
+    commodity: str
+    day: dt.date
+    next_day: dt.date | None
+    dates: np.ndarray
+    closes: np.ndarray
+    matrix: np.ndarray | None
+    setup: BookSetup
+    champion: Champion
+    opening: Opening
+    ledger: pl.DataFrame
+    matrices: Mapping[dt.date, np.ndarray]
+    halted: str
+    since_reset: dt.date | None
+    lineage: Mapping[str, str]

@@ -1,0 +1,179 @@
+"""The daily report pack: one trading day's recommendations as files for the desk and the archive.
+
+``build_report_pack`` turns each commodity's stored recommendation (a row of
+``trading.recommendations``), validator verdicts, recent closes, forecast matrix, paper book and
+monitoring summary into four files:
+
+- ``trades.csv``: one row per commodity, sorted: what to do today, or why nothing is to be done;
+- ``signals.json``: the forecast behind each recommendation and the champion that produced it;
+- ``monitoring.json``: each commodity's monitoring summary;
+- ``report.html``: one self-contained page for the desk (``report_html``).
+
+A recommendation whose status is not ACTIONABLE publishes the action ``NONE (<status>)`` and no
+quantity, share, proceeds or cost (empty in the CSV), so nothing in the pack reads as an
+instruction to trade; its reason is the halted reason, or else the failed validators' names.
+Shares and returns are fractions (0.25 = 25 %), prices are in the commodity's price units and
+quantities in its volume unit. JSON files never carry NaN or infinity: those become null.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from trading_platform.domain.json_values import json_safe
+from trading_platform.domain.reporting.daily_report_html import (
+    format_number,
+    format_quantity,
+    render_report_html,
+)
+from trading_platform.domain.reporting.report_model import CommodityDay
+from trading_platform.domain.statuses import RecommendationStatus
+
+_TRADE_SCHEMA = {
+    "date": pl.Date, "commodity": pl.String, "status": pl.String,
+    "published_action": pl.String, "quantity": pl.Float64, "share_of_inventory": pl.Float64,
+    "reference_price": pl.Float64, "units": pl.String, "expected_proceeds": pl.Float64,
+    "transaction_cost": pl.Float64, "net_proceeds": pl.Float64, "tier": pl.String,
+    "model": pl.String, "model_version": pl.String, "strategy": pl.String,
+    "strategy_hash": pl.String, "run_id": pl.String, "reason": pl.String,
+}
+# What a desk would execute: left empty unless the recommendation is actionable.
+_TRADE_AMOUNTS = ("quantity", "share_of_inventory", "expected_proceeds", "transaction_cost",
+                  "net_proceeds")
+_SUMMARY_SCHEMA = {
+    "commodity": pl.String, "status": pl.String, "published_action": pl.String,
+    "quantity": pl.Float64, "reference_price": pl.Float64, "net_proceeds": pl.Float64,
+    "tier": pl.String, "champion": pl.String,
+}
+_FORECAST_KEYS = ("share_above", "mean_return", "median_return", "q10_return", "q90_return",
+                  "uncertainty", "evaluation_day", "tier")
+_CHAMPION_KEYS = {"model": "model", "model_version": "model_version", "strategy": "strategy",
+                  "strategy_hash": "strategy_hash", "status": "champion_status",
+                  "score": "champion_score"}
+_REQUIRED_KEYS = frozenset({
+    "commodity", "date", "status", "action", "quantity", "share_of_inventory",
+    "available_inventory", "reference_price", "expected_proceeds", "transaction_cost",
+    "storage_cost", "net_proceeds", *_FORECAST_KEYS, "explanation", "data_partition",
+    "run_id", *_CHAMPION_KEYS.values(), "opening_inventory", "intake", "closing_inventory",
+    "closing_cash", "value", "units", "volume_unit", "halted_reason",
+})
+
+
+@dataclass(frozen=True)
+class ReportPack:
+    """The day's files by name, a one-row-per-commodity summary and the missing commodities."""
+
+    files: dict[str, bytes]
+    summary: pl.DataFrame
+    missing: list[str]
+
+
+def build_report_pack(day: datetime.date, days: Mapping[str, CommodityDay],
+                      expected: Sequence[str], generated_at: str) -> ReportPack:
+    """Build the day's report pack from each commodity's recommendation and evidence.
+
+    ``expected`` lists the commodities that should have a recommendation; those absent from
+    ``days`` are reported as missing (in ``expected``'s order). Raises ValueError when a
+    recommendation lacks a column, is for another commodity or is dated another day.
+    """
+    for commodity, entry in days.items():
+        _validate(commodity, entry.recommendation, day)
+    trades = [_trade_row(commodity, days[commodity]) for commodity in sorted(days)]
+    missing = list(dict.fromkeys(c for c in expected if c not in days))
+    monitoring = {"date": day.isoformat(),
+                  "commodities": {c: days[c].monitoring for c in sorted(days)}}
+    page = render_report_html(day, days, trades, missing, generated_at)
+    files = {
+        "trades.csv": pl.DataFrame(trades, schema=_TRADE_SCHEMA).write_csv().encode("utf-8"),
+        "signals.json": _json_bytes(_signals(day, days, generated_at)),
+        "monitoring.json": _json_bytes(monitoring),
+        "report.html": page.encode("utf-8"),
+    }
+    return ReportPack(files=files, summary=_summary(trades), missing=missing)
+
+
+def summary_markdown(pack: ReportPack) -> str:
+    """The summary as a markdown table, plus a ``missing: ...`` line when any are missing."""
+    header = ("commodity", "status", "action", "quantity", "reference price", "net proceeds",
+              "tier", "champion")
+    lines = ["| " + " | ".join(header) + " |", "|---|---|---|---:|---:|---:|---|---|"]
+    for row in pack.summary.iter_rows(named=True):
+        cells = (row["commodity"], row["status"], row["published_action"],
+                 format_quantity(row["quantity"]), format_number(row["reference_price"]),
+                 format_number(row["net_proceeds"]), row["tier"] or "-", row["champion"])
+        lines.append("| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |")
+    if pack.missing:
+        lines += ["", f"missing: {', '.join(pack.missing)}"]
+    return "\n".join(lines)
+
+
+def _validate(commodity: str, recommendation: Mapping[str, object], day: datetime.date) -> None:
+    absent = sorted(_REQUIRED_KEYS - recommendation.keys())
+    if absent:
+        raise ValueError(f"recommendation for {commodity} lacks {', '.join(absent)}; pass the "
+                         "full trading.recommendations row")
+    if recommendation["commodity"] != commodity:
+        raise ValueError(f"recommendation filed under {commodity} is for "
+                         f"{recommendation['commodity']}; key each recommendation by its own "
+                         "commodity")
+    if recommendation["date"] != day:
+        raise ValueError(f"recommendation for {commodity} is dated {recommendation['date']}, the "
+                         f"report is for {day}; pass only that day's recommendations")
+
+
+def _published_action(recommendation: Mapping[str, object]) -> str:
+    status = str(recommendation["status"])
+    if status == RecommendationStatus.ACTIONABLE:
+        return str(recommendation["action"])
+    return f"NONE ({status})"
+
+
+def _reason(entry: CommodityDay) -> str:
+    halted = str(entry.recommendation["halted_reason"] or "")
+    if halted:
+        return halted
+    return "; ".join(str(check["name"]) for check in entry.checks if not check["passed"])
+
+
+def _trade_row(commodity: str, entry: CommodityDay) -> dict[str, object]:
+    recommendation = entry.recommendation
+    actionable = recommendation["status"] == RecommendationStatus.ACTIONABLE
+    row: dict[str, object] = {column: recommendation.get(column) for column in _TRADE_SCHEMA}
+    row |= {"commodity": commodity, "published_action": _published_action(recommendation),
+            "reason": _reason(entry),
+            "reference_price": _float(recommendation["reference_price"])}
+    for column in _TRADE_AMOUNTS:
+        row[column] = _float(recommendation[column]) if actionable else None
+    return row
+
+
+def _float(value: object) -> float:
+    return float(value)  # type: ignore[arg-type]  # a numeric column of the stored row
+
+
+def _summary(trades: Sequence[Mapping[str, object]]) -> pl.DataFrame:
+    rows = [{**{column: trade[column] for column in _SUMMARY_SCHEMA if column != "champion"},
+             "champion": f"{trade['model']} x {trade['strategy']}"} for trade in trades]
+    return pl.DataFrame(rows, schema=_SUMMARY_SCHEMA)
+
+
+def _signals(day: datetime.date, days: Mapping[str, CommodityDay],
+             generated_at: str) -> dict[str, object]:
+    commodities: dict[str, object] = {}
+    for commodity in sorted(days):
+        recommendation = days[commodity].recommendation
+        commodities[commodity] = {
+            "forecast": {key: recommendation[key] for key in _FORECAST_KEYS},
+            "champion": {key: recommendation[source] for key, source in _CHAMPION_KEYS.items()},
+            "explanation": recommendation["explanation"],
+        }
+    return {"date": day.isoformat(), "generated_at": generated_at, "commodities": commodities}
+
+
+def _json_bytes(document: Mapping[str, object]) -> bytes:
+    return json.dumps(json_safe(document), allow_nan=False, indent=2).encode("utf-8")

@@ -1,0 +1,54 @@
+"""Every status the platform records, as enums: one spelling each, checked by the type checker.
+
+Members are ``StrEnum``s, so they compare equal to the text stored in the warehouse and shown in
+reports. Rows store their plain text (``str(member)``): polars would otherwise infer an Enum
+dtype from a column whose first value is a member.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RecommendationStatus(StrEnum):
+    """What a day's recommendation may be acted on: ACTIONABLE, or not (and why)."""
+
+    ACTIONABLE = "ACTIONABLE"
+    BLOCKED = "BLOCKED"  # a validator failed
+    HALTED = "HALTED"  # a breaker tripped, or a halt is in force
+
+
+class Action(StrEnum):
+    """What the strategy does with the stock on a day."""
+
+    SELL = "SELL"
+    HOLD = "HOLD"
+    FORCED_SALE = "FORCED_SALE"
+
+
+class LedgerState(StrEnum):
+    """Where a ledger day stands: decided, then pending (manual mode) or settled."""
+
+    DECIDED = "decided"
+    PENDING = "pending"
+    EXECUTED = "executed"
+    REJECTED = "rejected"
+    HALTED = "halted"
+    BLOCKED = "blocked"
+
+
+class ChampionStatus(StrEnum):
+    """How a champion was chosen: selected on the thresholds, the incumbent kept, or provisional
+    (no candidate passed; the best one stands in and says so)."""
+
+    SELECTED = "selected"
+    INCUMBENT_KEPT = "incumbent_kept"
+    PROVISIONAL = "provisional"
+
+
+class HaltKind(StrEnum):
+    """Why trading is halted: a breaker's reading, or the manual kill switch."""
+
+    BREAKER = "breaker"
+    MANUAL = "manual"
+

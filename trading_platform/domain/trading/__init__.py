@@ -1,1 +1,0 @@
-"""Live trading: recommendations, ledger, validators, breakers, monitoring, the daily report."""
