@@ -1,7 +1,7 @@
 """The house rules of the package layout, checked over the source (docs/architecture.md).
 
 1. The domain is pure: no orchestration or storage library, no file, process or network I/O.
-2. matplotlib only in ``domain/reporting``.
+2. matplotlib only in ``domain/reporting`` (anywhere in the package).
 3. Dependencies point one way: domain <- resources <- defs <- cli.
 4. No import cycles between the package's modules.
 5. Warehouse tables are named once, in ``resources/tables.py``.
@@ -167,6 +167,28 @@ def test_table_walker_given_planted_literal_reports_it(tmp_path):
     sample = tmp_path / "bad.py"
     sample.write_text('rows = read("trading.ledger")\nnote = "see market.quarantine rows"\n')
     assert table_literals([sample]) == ["bad.py line 1: 'trading.ledger'"]
+
+
+def matplotlib_outside_reporting(package_dir: Path) -> list[str]:
+    reporting = package_dir / "domain" / "reporting"
+    return [f"{path.relative_to(package_dir.parent)} imports {module}"
+            for path in sorted(package_dir.rglob("*.py")) if reporting not in path.parents
+            for module in sorted(imported_modules(path)) if module.split(".")[0] == "matplotlib"]
+
+
+def test_matplotlib_given_the_package_is_only_in_domain_reporting():
+    assert matplotlib_outside_reporting(PACKAGE_DIR) == []
+
+
+def test_matplotlib_walker_given_planted_import_reports_it(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "domain" / "reporting").mkdir(parents=True)
+    (package / "resources").mkdir()
+    (package / "domain" / "reporting" / "chart.py").write_text("import matplotlib\n")
+    (package / "resources" / "tracker.py").write_text("from matplotlib.image import imread\n")
+    assert matplotlib_outside_reporting(package) == [
+        "pkg/resources/tracker.py imports matplotlib.image",
+        "pkg/resources/tracker.py imports matplotlib.image.imread"]
 
 
 def test_domain_given_every_module_is_pure():

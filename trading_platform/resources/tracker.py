@@ -9,10 +9,11 @@ champion model registry, same store) import mlflow.
 from __future__ import annotations
 
 import logging
+import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import dagster as dg
@@ -37,7 +38,13 @@ class TrackedRun:
         self._mlflow.log_metrics(finite, step=step)
 
     def log_png(self, png: bytes, artifact_file: str) -> None:
-        self._mlflow.log_image(_png_to_array(png), artifact_file=artifact_file)
+        """Store the chart's PNG bytes as they are (no decoding, so no image library here)."""
+        target = PurePosixPath(artifact_file)
+        with tempfile.TemporaryDirectory() as folder:
+            local = Path(folder) / target.name
+            local.write_bytes(png)
+            self._mlflow.log_artifact(str(local), str(target.parent) if target.parent.parts
+                                      else None)
 
     def log_text(self, text: str, artifact_file: str) -> None:
         self._mlflow.log_text(text, artifact_file)
@@ -88,14 +95,6 @@ def _forecast_pyfunc(mlflow_module: Any, model: Any) -> Any:
         if "Add type hints" not in str(warning.message):
             warnings.warn(warning.message, warning.category, stacklevel=2)
     return ForecastPyfunc(model)
-
-
-def _png_to_array(png: bytes):
-    import io
-
-    from matplotlib.image import imread
-
-    return imread(io.BytesIO(png), format="png")
 
 
 class MlflowTracker(dg.ConfigurableResource):
