@@ -62,6 +62,7 @@ bench: install instance
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_forecast.py xgboost lightgbm random_forest xgboost_tuned
 	$(BIN)/python bench/bench_backtest.py
+	$(BIN)/python bench/bench_selection.py
 	$(BIN)/python bench/bench_trading.py
 	$(BIN)/python bench/bench_trading_universe.py
 	$(BIN)/python bench/bench_demo_full.py

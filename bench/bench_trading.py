@@ -7,7 +7,8 @@
    (forecasts, backtests, selection): BENCH_DATA_DIR, else one is built with `make demo`'s
    command (minutes, not timed). Reruns of a day are idempotent, so every run does the same work.
 2. Champion selection over all candidates of one commodity (6 real models x 9 strategies,
-   1,300 backtest days; synthetic frames): build_candidates + select_champion, in process.
+   1,300 backtest days; synthetic frames): build_candidates + select_champion, in process
+   (``bench_selection.py``, which times its parts).
 3. The daily forecast of a day after the research store (what trade_recommendations runs
    then), in process: the ensemble champion with the research walk-forward (monthly refits,
    250-day residual pool, 500 paths) on ten years of synthetic coffee features. "first_day_s"
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from bench_selection import selection
 from cli_runs import bench_data_dir, repeat_cli, run_cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,48 +55,6 @@ def daily_path() -> dict[str, object]:
             "median_peak_rss_mb": round(statistics.median(rss), 1),
             "runs_ok": sum(": ok (" in line for line in output.splitlines()),
             "target_wall_s": 30.0, "target_peak_rss_mb": 1536}
-
-
-def _candidate_frames(models: int = 6, days: int = 1300) -> tuple[pl.DataFrame, pl.DataFrame,
-                                                                   np.ndarray, np.ndarray]:
-    from trading_platform.domain.inventory.strategies import default_strategies
-
-    rng = np.random.default_rng(1)
-    dates = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-01-01") + days)
-    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, days)))
-    metrics, daily = [], []
-    for m in range(models):
-        model = "naive_rw" if m == 0 else f"model_{m}"
-        for key, spec in default_strategies().items():
-            metrics.append({"commodity": "c", "model": model, "strategy": key,
-                            "family": "forecast" if spec.uses_forecast else "baseline",
-                            "name": spec.name, "spec_hash": spec.content_hash,
-                            "net_earnings": rng.normal(1e5, 1e4), "sharpe": rng.normal(1, .5),
-                            "max_drawdown": -abs(rng.normal(.1, .05)),
-                            "calmar": rng.normal(1, .5), "turnover": abs(rng.normal(.1, .05)),
-                            "annual_return": rng.normal(.1, .05)})
-            daily.append(pl.DataFrame({
-                "commodity": "c", "model": model, "strategy": key, "date": dates,
-                "price": closes, "intake": rng.random(days),
-                "value": np.cumsum(rng.normal(10, 100, days))}))
-    return pl.DataFrame(metrics), pl.concat(daily), dates, closes
-
-
-def selection() -> dict[str, object]:
-    from trading_platform.config.selection import load_selection
-    from trading_platform.domain.selection.candidates import build_candidates
-    from trading_platform.domain.selection.champion import select_champion
-
-    metrics, daily, dates, closes = _candidate_frames()
-    config = load_selection()
-    times = []
-    for _ in range(max(RUNS, 5)):
-        started = time.perf_counter()
-        built = build_candidates(metrics, daily, dates, closes, set(), config)
-        select_champion(built.table, None, config=config)
-        times.append(time.perf_counter() - started)
-    return {"what": "build_candidates + select_champion, 54 candidates x 1,300 days",
-            "median_s": round(statistics.median(times), 4), "target_s": 1.0}
 
 
 def daily_forecast() -> dict[str, object]:
@@ -133,7 +93,7 @@ def daily_forecast() -> dict[str, object]:
 
 
 def main() -> None:
-    result = {"benchmark": "trading", "selection": selection(),
+    result = {"benchmark": "trading", "selection": selection(max(RUNS, 5)),
               "daily_forecast": daily_forecast()}
     if os.environ.get("BENCH_SKIP_DAILY") != "1":
         result["daily_path"] = daily_path()

@@ -13,7 +13,7 @@ from trading_platform.cli.research import (
     run_forecasts,
     run_selection,
 )
-from trading_platform.cli.runs import print_summary, run_slice
+from trading_platform.cli.runs import print_summary, run_daily, run_slice
 from trading_platform.defs.partitions import PartitionSlice
 from trading_platform.defs.universe import UNIVERSE, ZOO
 
@@ -43,12 +43,26 @@ def demo_slice(as_of: dt.date, years: int) -> PartitionSlice:
     return PartitionSlice(tuple(UNIVERSE.commodity_keys), start, end)
 
 
+def research_slice(part: PartitionSlice, trading_days: list[dt.date]) -> PartitionSlice:
+    """``part`` up to the weekday before the first paper-traded day: the research cut. The
+    champions are chosen on data that ends there, so every traded day comes after it."""
+    if not trading_days:
+        return part
+    end = trading_days[0] - dt.timedelta(days=1)
+    while end.weekday() > 4:
+        end -= dt.timedelta(days=1)
+    return PartitionSlice(part.commodities, part.start, end)
+
+
 def demo_command(args: argparse.Namespace) -> int:
-    """Market data and features, then (unless --market-only) forecasts, backtests, selection
-    and the last ``--trading-days`` paper-traded days."""
+    """Market data and features up to the research cut (all of it with --market-only), then
+    forecasts, backtests and selection on that history, and the last ``--trading-days``
+    weekdays after the cut, each through the daily path: its market data, then trading."""
     refuse_demo_in_vendor_mode()
     part = demo_slice(args.as_of, args.years)
-    result = run_slice(part, {"as_of": args.as_of.isoformat()}, "demo", args.debug)
+    trading_days = [] if args.market_only else last_weekdays(part.end, args.trading_days)
+    history = research_slice(part, trading_days)
+    result = run_slice(history, {"as_of": args.as_of.isoformat()}, "demo", args.debug)
     print_summary(result)
     if args.market_only or not result.success:
         return 0 if result.success else 1
@@ -61,7 +75,11 @@ def demo_command(args: argparse.Namespace) -> int:
     ok = run_forecasts(UNIVERSE.commodity_keys, models, DEMO_FORECASTS)
     ok = run_backtests(UNIVERSE.harvested_keys, models) and ok
     ok = run_selection(UNIVERSE.harvested_keys) and ok
-    ok = run_trading(last_weekdays(part.end, args.trading_days)) and ok
+    print(f"research cut: champions selected on data through {history.end}; paper-trading "
+          f"{len(trading_days)} day(s) after it")
+    for day in trading_days:
+        ok = run_daily(day, args.as_of) and ok
+        ok = run_trading([day]) and ok
     print("next: `make ui` and open http://localhost:3000 (Assets: market_data, features, "
           "forecasts, backtest_results, backtest_comparison, model_candidates, "
           "champion_model, champion_forecast, trade_recommendations, daily_report)")

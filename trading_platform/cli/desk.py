@@ -86,18 +86,21 @@ def kill_switch(commodity: str, day: dt.date, by: str, reason: str) -> str:
 
 
 def recommendations_table(day: dt.date) -> str:
-    """The day's recommendations as a fixed-width table for the terminal."""
+    """The day's recommendations as a fixed-width table for the terminal: what was traded and
+    on which basis (a provisional champion never trades: see ``basis``)."""
     recs = warehouse().read_where(RECOMMENDATIONS, date=day)
     if recs.is_empty():
         return f"no recommendations stored for {day}"
     lines = [f"{'commodity':<10}{'status':<12}{'action':<13}{'quantity':>12}{'price':>11}"
-             f"{'net proceeds':>15}  champion"]
+             f"{'net proceeds':>15}  traded (basis; selected champion)"]
     for r in recs.sort("commodity").iter_rows(named=True):
         action = r["action"] if r["status"] == RecommendationStatus.ACTIONABLE else "NONE"
+        selected = (f"{r.get('selected_model')} x {r.get('selected_strategy')} "
+                    f"{r['champion_status']}" if r.get("selected_model") else r["champion_status"])
         lines.append(f"{r['commodity']:<10}{r['status']:<12}{action:<13}{r['quantity']:>12,.1f}"
                      f"{r['reference_price']:>11,.2f}{r['net_proceeds']:>15,.0f}  "
-                     f"{r['model']} x {r['strategy']} (v{r['model_version']}, "
-                     f"{r['champion_status']})")
+                     f"{r['model']} x {r['strategy']} ({r.get('basis') or 'no basis'}; "
+                     f"{selected})")
     return "\n".join(lines)
 
 

@@ -13,6 +13,10 @@ from trading_platform.config.loading import load_yaml_config
 
 ModelKind = Literal["random_walk", "xgboost", "xgboost_optuna", "lightgbm", "random_forest",
                     "ensemble", "synthetic"]
+# How complex a kind is: equal selection scores go to the simpler model (random walk < single
+# trees < ensembles); synthetic instruments never compete.
+COMPLEXITY = {"random_walk": 0, "xgboost": 1, "xgboost_optuna": 1, "lightgbm": 1,
+              "random_forest": 1, "ensemble": 2, "synthetic": 9}
 
 
 class ModelSpec(BaseModel):
@@ -51,6 +55,10 @@ class ModelZoo(BaseModel):
     @property
     def keys(self) -> list[str]:
         return sorted(self.models)
+
+    def complexity(self) -> dict[str, int]:
+        """Model key -> complexity rank of its kind (``COMPLEXITY``)."""
+        return {key: COMPLEXITY[spec.kind] for key, spec in self.models.items()}
 
     def eligible_for_champion(self) -> list[str]:
         return [key for key in self.keys if not self.models[key].synthetic]

@@ -1,9 +1,15 @@
-"""Champion-selection config: score weights and pass thresholds, frozen and validated.
+"""Champion-selection config: score weights, pass thresholds, the holdout and the confirmation
+rule, frozen and validated.
 
 ``weights`` apply to min-max normalised metrics (see ``domain.selection.scoring``) and must sum
 to 1 (within 1e-9); every weight is >= 0. Thresholds are absolute: Sharpe at least
 ``min_sharpe``, max drawdown at least ``min_max_drawdown`` (a fraction, -0.20 = 20 % below the
-peak), Calmar at least ``min_calmar``, turnover at most ``max_turnover``. ``content_hash`` is the
+peak), Calmar at least ``min_calmar``, turnover at most ``max_turnover``. ``holdout_fraction``
+is the share of the shared backtest dates kept back as the holdout (see
+``domain.selection.windows``). ``confirmation``: a selected champion is confirmed only when its
+Deflated Sharpe Ratio is at least ``min_dsr``, its holdout Sharpe is above
+``min_holdout_sharpe`` and (``beat_baseline_on_holdout``) its holdout value added beats every
+baseline strategy's. ``bootstrap`` sets the holdout Sharpe interval. ``content_hash`` is the
 config's identity in lineage.
 """
 
@@ -43,9 +49,25 @@ class Thresholds(_Frozen):
     max_turnover: float = Field(default=0.40, gt=0, le=1)
 
 
+class Confirmation(_Frozen):
+    min_dsr: float = Field(default=0.95, ge=0, le=1)
+    min_holdout_sharpe: float = 0.0
+    beat_baseline_on_holdout: bool = True
+
+
+class Bootstrap(_Frozen):
+    block_days: int = Field(default=20, ge=1)
+    resamples: int = Field(default=1000, ge=100)
+    level: float = Field(default=0.90, gt=0, lt=1)
+    seed: int = 0
+
+
 class SelectionConfig(_Frozen):
     weights: ScoreWeights = ScoreWeights()
     thresholds: Thresholds = Thresholds()
+    holdout_fraction: float = Field(default=0.20, ge=0, le=0.5)
+    confirmation: Confirmation = Confirmation()
+    bootstrap: Bootstrap = Bootstrap()
 
     @property
     def content_hash(self) -> str:

@@ -38,12 +38,20 @@ class LedgerState(StrEnum):
 
 
 class ChampionStatus(StrEnum):
-    """How a champion was chosen: selected on the thresholds, the incumbent kept, or provisional
-    (no candidate passed; the best one stands in and says so)."""
+    """What the evidence says of a champion: confirmed (eligible on the selection window, its
+    Deflated Sharpe Ratio, holdout Sharpe and holdout lead over the baselines all pass), or
+    provisional (it stands in and says why; it never trades as a forecast champion)."""
 
-    SELECTED = "selected"
-    INCUMBENT_KEPT = "incumbent_kept"
+    CONFIRMED = "confirmed"
     PROVISIONAL = "provisional"
+
+
+class TradingBasis(StrEnum):
+    """What a commodity's desk trades with, given its champion's status."""
+
+    CONFIRMED_CHAMPION = "confirmed_champion"
+    LAST_CONFIRMED = "last_confirmed_champion"  # the champion is provisional: the last confirmed
+    BEST_BASELINE = "best_baseline"  # provisional and none confirmed before: no forecast
 
 
 class HaltKind(StrEnum):

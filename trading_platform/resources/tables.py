@@ -39,6 +39,8 @@ BACKTEST_DAILY = Table("research", "backtest_daily", "every strategy's book, day
 MODEL_CANDIDATES = Table("research", "model_candidates", "every (model, strategy) scored")
 CANDIDATE_REGIMES = Table("research", "candidate_regimes", "candidate P&L by market regime")
 CHAMPIONS = Table("research", "champions", "the chosen champion per commodity and lineage")
+CHAMPION_HISTORY = Table("research", "champion_history",
+                         "every selection's champion per commodity and selection cut")
 
 RECOMMENDATIONS = Table("trading", "recommendations", "the day's action per commodity")
 VALIDATIONS = Table("trading", "validations", "every validator verdict per commodity and day")
@@ -50,4 +52,4 @@ BACKTEST_TABLES = {"summary": BACKTEST_SUMMARY, "metrics": BACKTEST_METRICS,
                    "sales": BACKTEST_SALES, "daily": BACKTEST_DAILY}
 ALL_TABLES = (MARKET_DATA, FEATURES, QUARANTINE, REVISIONS, SOURCE_CHANGES,
               *BACKTEST_TABLES.values(), MODEL_CANDIDATES, CANDIDATE_REGIMES, CHAMPIONS,
-              RECOMMENDATIONS, VALIDATIONS, LEDGER, HALTS)
+              CHAMPION_HISTORY, RECOMMENDATIONS, VALIDATIONS, LEDGER, HALTS)

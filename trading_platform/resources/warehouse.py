@@ -308,6 +308,7 @@ class Warehouse(dg.ConfigurableResource):
                     connection.register("incoming_rows", rows)
                     connection.execute(f"create table if not exists {qualified} as "
                                        "select * from incoming_rows limit 0")
+                    _add_new_columns(connection, qualified)
                     connection.execute(f"delete from {qualified} where {conditions}",
                                        list(keys.values()))
                     connection.execute(f"insert into {qualified} by name select * from "
@@ -333,3 +334,12 @@ class Warehouse(dg.ConfigurableResource):
                 return pl.DataFrame()
             return connection.sql(f"select * from {qualified} where {conditions}",
                                   params=list(equals.values())).pl()
+
+
+def _add_new_columns(connection: duckdb.DuckDBPyConnection, qualified: str) -> None:
+    """Add the incoming rows' columns that ``qualified`` lacks (a table written before a
+    release added them); existing rows get NULL there. Columns are never dropped or retyped."""
+    have = {row[0] for row in connection.execute(f"describe {qualified}").fetchall()}
+    for name, kind, *_ in connection.execute("describe incoming_rows").fetchall():
+        if name not in have:
+            connection.execute(f'alter table {qualified} add column "{name}" {kind}')

@@ -63,6 +63,12 @@ def champion_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse,
     keys = context.partition_key.keys_by_dimension
     commodity, day = keys["commodity"], dt.date.fromisoformat(keys["date"])
     champion, _ = load_champion(warehouse, commodity)
+    if not champion.spec.uses_forecast:
+        forecast_store.remove_live(commodity, champion.model, day)
+        context.log.info(f"{commodity} {day}: trading {champion.strategy}, which reads no "
+                         f"forecast ({champion.basis_reason})")
+        return dg.MaterializeResult(metadata={"model": champion.model, "source": "none needed",
+                                              "basis": champion.basis})
     store = forecast_store.open(commodity, champion.model)
     fits = forecast_store.fits(commodity, champion.model, ZOO.spec_hash(champion.model))
     matrix, source = todays_matrix(warehouse, store, fits, commodity, champion.model, day)

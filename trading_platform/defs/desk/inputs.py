@@ -11,7 +11,7 @@ import polars as pl
 
 from trading_platform.defs.universe import UNIVERSE
 from trading_platform.domain.desk.day import TradingDay
-from trading_platform.domain.desk.inputs import Champion, DayInputs
+from trading_platform.domain.desk.inputs import EVIDENCE_KEYS, Champion, DayInputs
 from trading_platform.domain.desk.ledger import (
     PendingFillError,
     opening_from_backtest,
@@ -40,22 +40,37 @@ from trading_platform.resources.warehouse import Warehouse
 
 
 def load_champion(warehouse: Warehouse, commodity: str) -> tuple[Champion, dict]:
-    """The commodity's champion row as a ``Champion`` and its raw record."""
+    """What the commodity's desk trades (the champion row's trading pick) as a ``Champion``,
+    and the raw record."""
     rows = warehouse.read_where(CHAMPIONS, commodity=commodity)
     if rows.is_empty():
         raise dg.Failure(f"no champion for {commodity}: materialize champion_model "
                          f"partition {commodity} (research_selection job) first")
     record = rows.row(0, named=True)
-    spec = default_strategies().get(record["strategy"])
-    if spec is None or spec.content_hash != record["spec_hash"]:
+    if not record.get("basis"):
+        raise dg.Failure(f"the {commodity} champion row predates confirmed selection (no "
+                         "trading basis recorded): rerun model_candidates and champion_model "
+                         f"for {commodity} before trading")
+    strategy, spec_hash = record["trading_strategy"], record["trading_spec_hash"]
+    spec = default_strategies().get(strategy)
+    if spec is None or spec.content_hash != spec_hash:
         raise dg.Failure(
-            f"{commodity} champion strategy {record['strategy']} has spec hash "
-            f"{record['spec_hash']}, the code's is {spec.content_hash if spec else 'absent'}: "
-            "the strategy changed since it was backtested; rerun backtest_results, "
-            "model_candidates and champion_model before trading it")
-    return Champion(model=record["model"], strategy=record["strategy"], spec=spec,
+            f"{commodity} traded strategy {strategy} has spec hash {spec_hash}, the code's is "
+            f"{spec.content_hash if spec else 'absent'}: the strategy changed since it was "
+            "backtested; rerun backtest_results, model_candidates and champion_model before "
+            "trading it")
+    return Champion(model=record["trading_model"], strategy=strategy, spec=spec,
                     version=str(record["version"]), status=record["status"],
-                    score=float(record["score"]), fitted_through=record["fitted_through"]), record
+                    score=float(record["score"]), fitted_through=record["fitted_through"],
+                    basis=record["basis"], basis_reason=record["basis_reason"],
+                    selected_through=record["selected_through"],
+                    evidence=selection_evidence(record)), record
+
+
+def selection_evidence(record: dict) -> dict[str, object]:
+    """The champion record's selection evidence under ``EVIDENCE_KEYS``."""
+    renamed = {"selected_model": "model", "selected_strategy": "strategy"}
+    return {key: record.get(renamed.get(key, key)) for key in EVIDENCE_KEYS}
 
 
 def opening_book(warehouse: Warehouse, commodity: str, champion: Champion, ledger: pl.DataFrame,

@@ -52,6 +52,14 @@ def _nominal_accuracies() -> dict[str, float | None]:
             for key, spec in ZOO.models.items()}
 
 
+def research_end(meta: dict) -> dt.date:
+    """The last date of the data a forecast store was built on (its ``data_range`` end);
+    ``date.max`` for a store that did not record one."""
+    data_range = str(meta.get("metadata", {}).get("data_range", ""))
+    return dt.date.fromisoformat(data_range.split("..")[-1]) if ".." in data_range \
+        else dt.date.max
+
+
 @dg.asset(
     partitions_def=BACKTEST_PARTITIONS,
     group_name="research",
@@ -74,8 +82,9 @@ def backtest_results(
     commodity, model = keys["commodity"], keys["model"]
     try:
         store = forecast_store.open(commodity, model)
+        # Research ends where the forecasts' data ended: later market days belong to the desk.
         market = warehouse.read_market([commodity], store.dates[0].astype(object),
-                                       dt.date.max)
+                                       research_end(store.meta))
         run = backtest_model(
             market["date"].to_numpy(), market["close"].to_numpy(), store.dates, store.paths,
             store.checks, commodity_model_key(commodity, model),

@@ -31,18 +31,22 @@ from trading_platform.domain.desk.parity import backtest_live_parity
 from trading_platform.domain.desk.recording import ledger_row, recommendation_row
 from trading_platform.domain.desk.validators import (
     champion_recently_fitted,
+    champion_selected_before_day,
     market_data_fresh,
     price_above_floor,
     sale_within_daily_share,
     sale_within_inventory,
+    trades_confirmed_evidence,
 )
 from trading_platform.domain.evidence import CheckOutcome
+from trading_platform.domain.inventory.strategies import default_strategies
 from trading_platform.domain.statuses import Action, HaltKind, LedgerState, RecommendationStatus
 
 BREAKERS = ("one_day_loss_within_limit", "one_week_loss_within_limit", "drawdown_within_limit")
 # Every verdict trading_day returns, in order (the asset declares one blocking check each).
 VALIDATORS = ("sale_within_inventory", "sale_within_daily_share", "price_above_floor",
-              "market_data_fresh", "champion_recently_fitted", *BREAKERS, "trading_not_halted",
+              "market_data_fresh", "champion_recently_fitted", "champion_selected_before_day",
+              "trades_confirmed_evidence", *BREAKERS, "trading_not_halted",
               "backtest_live_parity")
 
 
@@ -96,6 +100,9 @@ def _validate(inputs: DayInputs, decision: DayDecision | None, close: float | No
         market_data_fresh(inputs.day, days, close, limits.limits.max_data_gap_weekdays),
         champion_recently_fitted(inputs.day, inputs.champion.fitted_through,
                                  limits.limits.champion_max_age_days),
+        champion_selected_before_day(inputs.day, inputs.champion.selected_through),
+        trades_confirmed_evidence(inputs.champion.basis, inputs.champion.status,
+                                  inputs.champion.spec.uses_forecast),
         *_breakers(inputs, decision, limits),
         CheckOutcome("trading_not_halted", not inputs.halted, "ERROR",
                      inputs.halted or "no halt in force", {"observed": inputs.halted or None,
@@ -117,7 +124,9 @@ def trading_day(inputs: DayInputs, limits: RiskLimits) -> TradingDay:
     """Decide, validate and book one commodity's day (see the module docstring)."""
     close = _today_close(inputs)
     decision = None
-    if close is not None and inputs.matrix is not None:
+    # A baseline strategy reads no forecast: it decides without a matrix.
+    if close is not None and (inputs.matrix is not None
+                              or not inputs.champion.spec.uses_forecast):
         decision = decide_day(inputs.dates, inputs.closes, inputs.matrix, inputs.setup,
                               inputs.champion.spec, inputs.opening, inputs.next_day)
     outcomes = _validate(inputs, decision, close, limits)
@@ -130,9 +139,13 @@ def trading_day(inputs: DayInputs, limits: RiskLimits) -> TradingDay:
     else:
         history = pl.concat([inputs.ledger, pl.DataFrame([today])], how="diagonal_relaxed") if (
             inputs.ledger.height) else pl.DataFrame([today])
+        # Every strategy the code knows, by hash: recent days may have traded another one
+        # (a champion change, a fallback to the last confirmed champion or a baseline).
+        specs = {spec.content_hash: spec for spec in default_strategies().values()}
+        specs[inputs.champion.spec.content_hash] = inputs.champion.spec
         outcomes.append(backtest_live_parity(
-            history, inputs.dates, inputs.closes, inputs.matrices, inputs.setup,
-            {inputs.champion.spec.content_hash: inputs.champion.spec}, limits.parity.days))
+            history, inputs.dates, inputs.closes, inputs.matrices, inputs.setup, specs,
+            limits.parity.days))
     status, reason = _status(outcomes, inputs.halted)
     booked = None
     if decision is not None:

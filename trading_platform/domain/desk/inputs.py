@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -16,7 +16,11 @@ from trading_platform.domain.inventory.strategy_base import StrategySpec
 
 @dataclass(frozen=True)
 class Champion:
-    """The registered champion a day trades with, and its lineage."""
+    """What a day trades with (``model``, ``strategy``, ``spec``: the confirmed champion, the
+    last confirmed one, or the best baseline; ``basis`` says which, ``basis_reason`` why) and
+    the lineage of the selection behind it: the champion's registry ``version``, ``status``
+    (confirmed or provisional) and score, the traded model's data end ``fitted_through`` and
+    the last date the selection saw, ``selected_through``."""
 
     model: str
     strategy: str
@@ -25,6 +29,16 @@ class Champion:
     status: str
     score: float
     fitted_through: dt.date | None
+    basis: str = ""
+    basis_reason: str = ""
+    selected_through: dt.date | None = None
+    evidence: Mapping[str, object] = field(default_factory=dict)  # see EVIDENCE_KEYS
+
+
+# The selection evidence every recommendation carries (from the champion record).
+EVIDENCE_KEYS = ("selected_model", "selected_strategy", "selection_start", "selection_end",
+                 "holdout_start", "holdout_end", "n_candidates", "dsr", "holdout_sharpe",
+                 "holdout_sharpe_low", "holdout_sharpe_high")
 
 
 @dataclass(frozen=True)

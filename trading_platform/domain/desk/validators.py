@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from trading_platform.domain.evidence import ERROR, CheckOutcome
+from trading_platform.domain.statuses import ChampionStatus, TradingBasis
 
 # Float slack so that selling exactly the available stock, after arithmetic, still passes.
 _REL_TOL = 1e-12
@@ -159,13 +160,15 @@ def _freshness_problem(
 def champion_recently_fitted(
     day: datetime.date, fitted_through: datetime.date | None, max_age_days: int
 ) -> CheckOutcome:
-    """Pass iff the champion's data ended at most ``max_age_days`` calendar days before ``day``.
+    """Pass iff the champion's data ended before ``day``, at most ``max_age_days`` calendar days
+    before it.
 
-    ``fitted_through`` is the last date of the data the champion's forecasts were fitted on;
-    None (never recorded) fails.
+    ``fitted_through`` is the last date of the data the traded model's forecasts were fitted
+    on; None (never recorded) fails, and so does an age of 0 or less: a model fitted on data
+    that includes the day it trades has seen that day.
     """
     age = None if fitted_through is None else (day - fitted_through).days
-    passed = age is not None and age <= max_age_days
+    passed = age is not None and 0 < age <= max_age_days
     metadata = {
         "observed": age,
         "threshold": max_age_days,
@@ -177,6 +180,12 @@ def champion_recently_fitted(
             f"champion_recently_fitted: fitted through {fitted_through}, {age} day(s) before "
             f"{day} (limit {max_age_days})"
         )
+    elif age is not None and age <= 0:
+        description = (
+            f"champion_recently_fitted: the champion's data runs through {fitted_through}, "
+            f"not before {day} (age {age} days): it has seen the day it would trade; select "
+            "and fit on data that ends before the first traded day"
+        )
     else:
         observed = "no fitted date recorded" if age is None else f"fitted {age} days before {day}"
         description = (
@@ -184,3 +193,46 @@ def champion_recently_fitted(
             "refit the forecasts and rerun champion selection before trading"
         )
     return CheckOutcome("champion_recently_fitted", passed, ERROR, description, metadata)
+
+
+def champion_selected_before_day(
+    day: datetime.date, selected_through: datetime.date | None
+) -> CheckOutcome:
+    """Pass iff the champion was selected on data that ended strictly before ``day``."""
+    passed = selected_through is not None and selected_through < day
+    name = "champion_selected_before_day"
+    if passed:
+        description = f"{name}: selected on data through {selected_through}, before {day}"
+    elif selected_through is None:
+        description = f"{name}: no selection date recorded; rerun champion_model before trading"
+    else:
+        description = (f"{name}: selected on data through {selected_through}, which includes "
+                       f"{day} (by {(selected_through - day).days} day(s)): a day is traded "
+                       "only by a champion chosen before it; rerun the selection on data that "
+                       "ends before the first traded day")
+    return CheckOutcome(name, passed, ERROR, description, {
+        "observed": None if selected_through is None else selected_through.isoformat(),
+        "threshold": f"< {day.isoformat()}"})
+
+
+def trades_confirmed_evidence(basis: str, champion_status: str,
+                              uses_forecast: bool) -> CheckOutcome:
+    """Pass iff the day trades on confirmed evidence: a confirmed champion, the last confirmed
+    champion, or a baseline strategy that reads no forecast; never a provisional forecast
+    champion."""
+    passed = ((basis == TradingBasis.CONFIRMED_CHAMPION
+               and champion_status == ChampionStatus.CONFIRMED)
+              or basis == TradingBasis.LAST_CONFIRMED
+              or (basis == TradingBasis.BEST_BASELINE and not uses_forecast))
+    recorded = basis or "no recorded basis"
+    forecast = " with a forecast" if uses_forecast else ""
+    description = (f"trades_confirmed_evidence: trading on {basis} (champion "
+                   f"{champion_status})" if passed else
+                   f"trades_confirmed_evidence: refused, the day would trade a "
+                   f"{champion_status} champion as {recorded}{forecast}; only confirmed "
+                   "evidence trades: rerun champion_model, which falls back to the last "
+                   "confirmed champion or the best baseline strategy")
+    return CheckOutcome("trades_confirmed_evidence", passed, ERROR, description,
+                        {"observed": {"basis": basis, "champion_status": champion_status,
+                                      "uses_forecast": uses_forecast},
+                         "threshold": "confirmed champion, last confirmed, or a baseline"})

@@ -2,8 +2,11 @@
 
 Rules (documented behaviour, tested):
 - The backtest window runs from the store's first forecast day to the last market day given.
-  Every model of a commodity starts forecasting on the same day (the walk-forward's
-  out-of-sample start), so all models, and the baselines, are compared on the same days.
+  The caller gives market days up to the end of the data the forecasts were built on (the
+  research cut): later days belong to the desk, so a champion selected on this window never
+  saw the days it trades. Every model of a commodity starts forecasting on the same day (the
+  walk-forward's out-of-sample start), so all models, and the baselines, are compared on the
+  same days.
 - A market day in the window without a stored matrix gets an all-NaN matrix: an "empty
   forecast" day, on which every forecast-driven strategy falls back to its no-forecast rule.
   Synthetic models have none for the last 14 days (their paths need the realised future) and

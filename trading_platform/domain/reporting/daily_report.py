@@ -55,6 +55,11 @@ _FORECAST_KEYS = ("share_above", "mean_return", "median_return", "q10_return", "
 _CHAMPION_KEYS = {"model": "model", "model_version": "model_version", "strategy": "strategy",
                   "strategy_hash": "strategy_hash", "status": "champion_status",
                   "score": "champion_score"}
+# Selection evidence, when the recommendation carries it (champions selected since issue 16).
+_SELECTION_KEYS = ("basis", "basis_reason", "selected_model", "selected_strategy",
+                   "selection_start", "selection_end", "holdout_start", "holdout_end",
+                   "n_candidates", "dsr", "holdout_sharpe", "holdout_sharpe_low",
+                   "holdout_sharpe_high")
 _REQUIRED_KEYS = frozenset({
     "commodity", "date", "status", "action", "quantity", "share_of_inventory",
     "available_inventory", "reference_price", "expected_proceeds", "transaction_cost",
@@ -170,6 +175,7 @@ def _signals(day: datetime.date, days: Mapping[str, CommodityDay],
         commodities[commodity] = {
             "forecast": {key: recommendation[key] for key in _FORECAST_KEYS},
             "champion": {key: recommendation[source] for key, source in _CHAMPION_KEYS.items()},
+            "selection": {key: recommendation.get(key) for key in _SELECTION_KEYS},
             "explanation": recommendation["explanation"],
         }
     return {"date": day.isoformat(), "generated_at": generated_at, "commodities": commodities}

@@ -131,6 +131,7 @@ def _section(row: Mapping[str, object], entry: CommodityDay) -> str:
         f"<p class='recommendation {status_class}'>"
         f"{_e(_recommendation_line(row, recommendation))}</p>",
         f"<p>{_e(recommendation['explanation'])}</p>",
+        f"<p>{_e(evidence_line(recommendation))}</p>",
         _img(_price_chart(commodity, entry), f"{commodity}: recent closes"
              + (" and forecast fan" if entry.matrix is not None else "")),
         _img(_book_chart(commodity, entry.book, str(recommendation["volume_unit"])),
@@ -185,6 +186,22 @@ def _monitoring_line(monitoring: Mapping[str, object]) -> str:
             f"{format_percent(monitoring.get('directional_accuracy'), 1)} (recent "
             f"{format_percent(monitoring.get('recent_directional_accuracy'), 1)}), drift: "
             f"{drift_text}")
+
+
+def evidence_line(rec: Mapping[str, object]) -> str:
+    """Why the day trades what it trades: the selection's windows, candidates, DSR, holdout
+    Sharpe with its interval, the champion's status and the trading basis."""
+    if not rec.get("basis"):
+        return "selection evidence: not recorded (a champion selected before issue 16)"
+    return (f"selection: {rec.get('selected_model')} x {rec.get('selected_strategy')} is "
+            f"{rec.get('champion_status')}, chosen on {rec.get('selection_start')} .. "
+            f"{rec.get('selection_end')} among {rec.get('n_candidates')} candidates (DSR "
+            f"{format_number(rec.get('dsr'), 3)}), holdout {rec.get('holdout_start')} .. "
+            f"{rec.get('holdout_end')} Sharpe {format_number(rec.get('holdout_sharpe'))} "
+            f"(interval {format_number(rec.get('holdout_sharpe_low'))} .. "
+            f"{format_number(rec.get('holdout_sharpe_high'))}); trading: {rec.get('basis_reason')}"
+            f"; today {rec.get('status')}" + (f": {rec['halted_reason']}"
+                                              if rec.get("halted_reason") else ""))
 
 
 def _lineage_table(rec: Mapping[str, object]) -> str:

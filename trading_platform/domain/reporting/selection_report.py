@@ -9,7 +9,7 @@ drawdown is a percentage of the notional below the peak.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -21,14 +21,18 @@ from trading_platform.domain.reporting.inventory_charts import _finish, _no_data
 from trading_platform.domain.selection.champion import ChampionDecision, money
 from trading_platform.domain.statuses import ChampionStatus
 
-RULE = ("A candidate (model x strategy) is eligible when it passes every score threshold, is "
-        "forecast-driven (neither a baseline strategy nor the random-walk model) and earns "
-        "strictly more than both the best baseline strategy and the best random-walk candidate. "
-        "The eligible candidate with the highest score is champion; when none is eligible the "
-        "incumbent stays, or the best-scoring forecast-driven candidate becomes a provisional "
-        "champion.")
+RULE = ("On the selection window, a candidate (model x strategy) is eligible when it passes "
+        "every score threshold, is forecast-driven (neither a baseline strategy nor the "
+        "random-walk model) and adds strictly more value than both the best baseline strategy "
+        "and the best random-walk candidate. The eligible candidate with the highest score is "
+        "champion (equal scores: the simpler model); when none is eligible, the best-scoring "
+        "forecast-driven candidate stands in. The champion is confirmed only when it was "
+        "eligible, its Deflated Sharpe Ratio (for the number of candidates compared) reaches "
+        "the threshold, and on the later holdout its Sharpe is positive and it adds more value "
+        "than every baseline strategy; otherwise it is provisional and never trades.")
 _TABLE_HEADER = ("| model | strategy | score | Sharpe | max drawdown % | Calmar | turnover "
-                 "| regime consistency | net earnings | eligible | why not |")
+                 "| regime consistency | value added | DSR | holdout Sharpe (interval) "
+                 "| eligible | why not |")
 
 
 def equity_curves_chart(daily: pl.DataFrame, picks: Sequence[tuple[str, str]],
@@ -59,36 +63,69 @@ def equity_curves_chart(daily: pl.DataFrame, picks: Sequence[tuple[str, str]],
     return png_bytes(figure)
 
 
-def selection_report(commodity: str, decision: ChampionDecision, top_n: int = 5) -> str:
-    """Markdown: heading, the decision in one sentence, the rule, the top ``top_n`` candidates,
-    the benchmarks and the reasons as bullets (no images: the caller appends the chart)."""
+def selection_report(commodity: str, decision: ChampionDecision, top_n: int = 5,
+                     windows: Mapping[str, object] | None = None, trading: str = "") -> str:
+    """Markdown: heading, the decision in one sentence, the rule, the evidence (windows, DSR,
+    holdout), the top ``top_n`` candidates, the benchmarks, the reasons and what the desk
+    trades as bullets (no images: the caller appends the chart)."""
     baseline, walk = decision.best_baseline, decision.best_random_walk
-    walk_words = (f"the random-walk model x {walk['strategy']}, net earnings "
-                  f"{money(walk['net_earnings'])}" if walk["strategy"] is not None
+    walk_words = (f"the random-walk model x {walk['strategy']}, value added "
+                  f"{money(walk['value_added'])}" if walk["strategy"] is not None
                   else "not backtested")
-    baseline_words = (f"{baseline['strategy']}, net earnings {money(baseline['net_earnings'])}"
+    baseline_words = (f"{baseline['strategy']}, value added {money(baseline['value_added'])}"
                       if baseline["strategy"] is not None else "none backtested")
     return "\n".join([
         f"# Champion selection: {commodity}", "", decision_sentence(decision), "",
-        f"Rule: {RULE}", "", f"## Top {top_n} candidates", "",
+        f"Rule: {RULE}", "", *evidence_lines(decision, windows), "",
+        f"## Top {top_n} candidates (selection window)", "",
         *candidate_table(decision.evaluated.head(top_n)), "", "## Benchmarks", "",
         f"- Best baseline strategy: {baseline_words}",
         f"- Best random-walk candidate: {walk_words}", "", "## Why", "",
-        *[f"- {reason}" for reason in decision.reasons], "",
+        *[f"- {reason}" for reason in decision.reasons],
+        *([f"- Traded: {trading}"] if trading else []), "",
     ])
+
+
+def evidence_lines(decision: ChampionDecision,
+                   windows: Mapping[str, object] | None) -> list[str]:
+    """The selection protocol's evidence: windows, candidates compared, DSR, holdout Sharpe
+    with its interval, and each confirmation criterion."""
+    row = decision.row
+    lines = ["## Evidence", ""]
+    if windows:
+        lines.append(f"- Selection window {windows['selection_start']} .. "
+                     f"{windows['selection_end']}; holdout {windows['holdout_start']} .. "
+                     f"{windows['holdout_end']} (seen only after the choice).")
+    lines += [
+        f"- Candidates compared: {row.get('n_candidates', 'n/a')}; the champion's Deflated "
+        f"Sharpe Ratio for that many: {_fixed(row.get('dsr'), 3)}.",
+        f"- Holdout Sharpe {_fixed(row.get('holdout_sharpe'), 2)} (interval "
+        f"{_fixed(row.get('holdout_sharpe_low'), 2)} .. {_fixed(row.get('holdout_sharpe_high'), 2)}"
+        f"), holdout value added {money(row.get('holdout_value_added'))}.",
+        f"- Status: **{decision.status}**.",
+        *[f"  - {c.name}: {'pass' if c.passed else 'FAIL'} (observed {_text(c.observed)}, "
+          f"threshold {_text(c.threshold)})" for c in decision.criteria]]
+    return lines
+
+
+def _fixed(value: object, digits: int) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, int | float) and np.isfinite(value) \
+        else "n/a"
+
+
+def _text(value: object) -> str:
+    return _fixed(value, 3) if isinstance(value, float) else str(value)
 
 
 def decision_sentence(decision: ChampionDecision) -> str:
     """The decision in one plain sentence, by status."""
     champion = f"{decision.model} x {decision.strategy}"
-    if decision.status == ChampionStatus.SELECTED:
-        return (f"Selected: {champion} passed every threshold and beat both benchmarks "
-                f"(score {decision.score:.3f}).")
-    if decision.status == ChampionStatus.INCUMBENT_KEPT and decision.incumbent is not None:
-        return (f"No candidate passed every check: the incumbent {champion} (registry "
-                f"v{decision.incumbent.version}) stays.")
-    return (f"No candidate passed every check: {champion} (score {decision.score:.3f}) is a "
-            "provisional champion until one does.")
+    if decision.status == ChampionStatus.CONFIRMED:
+        return (f"Confirmed: {champion} passed every threshold, beat both benchmarks on the "
+                f"selection window and held up on the holdout (score {decision.score:.3f}).")
+    missed = ", ".join(c.name for c in decision.criteria if not c.passed)
+    return (f"Provisional: {champion} (score {decision.score:.3f}) is the best candidate but "
+            f"misses {missed}; it is not traded as a forecast champion.")
 
 
 def candidate_table(rows: pl.DataFrame) -> list[str]:
@@ -99,7 +136,10 @@ def candidate_table(rows: pl.DataFrame) -> list[str]:
         lines.append(
             f"| {row['model']} | {row['strategy']} | {row['score']:.3f} | {row['sharpe']:.2f} "
             f"| {100 * row['max_drawdown']:.1f} | {row['calmar']:.2f} | {row['turnover']:.2f} "
-            f"| {row['regime_consistency']:.2f} | {money(row['net_earnings'])} "
+            f"| {row['regime_consistency']:.2f} | {money(row['value_added'])} "
+            f"| {_fixed(row.get('dsr'), 3)} | {_fixed(row.get('holdout_sharpe'), 2)} "
+            f"({_fixed(row.get('holdout_sharpe_low'), 2)} .. "
+            f"{_fixed(row.get('holdout_sharpe_high'), 2)}) "
             f"| {'yes' if row['eligible'] else 'no'} | {why_not} |")
     return lines
 

@@ -1,24 +1,31 @@
-"""The champion rule: which of a commodity's scored candidates trades.
+"""The champion rule: which of a commodity's candidates is champion, and whether it is confirmed.
 
-A candidate is *eligible* when
+Everything here reads ``build_candidates(...).table``: metrics on the selection window, the
+``holdout_*`` columns on the later holdout, ``dsr`` and ``n_candidates``.
+
+Selection (selection window only). A candidate is *eligible* when
 (a) it passes every score threshold (``passes``);
 (b) it is forecast-driven (``family == "forecast"``) and its model is not the random-walk model;
-(c) it beats the best baseline strategy: net earnings strictly above the highest net earnings
+(c) it beats the best baseline strategy: value added strictly above the highest value added
     among ``family == "baseline"`` rows (with no baseline rows nothing beats it);
-(d) it beats the random-walk model: net earnings strictly above the highest net earnings among
-    the random-walk model's forecast-driven rows (with no such rows it fails: "the random-walk
-    model was not backtested").
-Equal net earnings are not enough, and NaN net earnings beat nothing. The champion is the
-eligible candidate with the highest score (status "selected"). When none is eligible, an
-incumbent still among the candidates (same model, strategy and spec hash) stays
-("incumbent_kept"); otherwise the highest-scoring forecast-driven candidate of a
-non-random-walk model (or, when there is none, the highest score overall) becomes a
-"provisional" champion. There is never silently no champion: the status says which case it is.
+(d) it beats the random-walk model: value added strictly above the highest among the
+    random-walk model's forecast-driven rows (with no such rows it fails: "the random-walk model
+    was not backtested").
+Equal values are not enough, and NaN beats nothing. The champion is the eligible candidate with
+the highest score; when none is eligible, the highest-scoring forecast-driven candidate of a
+non-random-walk model (or, without one, the highest score overall). Equal scores go to the
+simpler model (``complexity``: random walk < single trees < ensembles), then by name.
+
+Confirmation (seen once, after the choice). The champion is **confirmed** only when it was
+eligible, its DSR is at least ``min_dsr``, its holdout Sharpe is above ``min_holdout_sharpe``
+and (when configured) its holdout value added beats every baseline strategy's on the holdout.
+Otherwise it is **provisional**, and every criterion it missed is listed with its number.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +36,7 @@ from trading_platform.domain.statuses import ChampionStatus
 
 TOP_REASONS = 5  # candidates whose why_not is quoted when nothing is eligible
 NOT_BACKTESTED = "the random-walk model was not backtested"
+UNRANKED = 99  # complexity of a model the caller did not rank: after every ranked one
 # threshold name -> (words, column, how a miss compares, value format)
 _THRESHOLDS = {"min_sharpe": ("Sharpe", "sharpe", "<", "{:.2f}"),
                "min_max_drawdown": ("max drawdown", "max_drawdown", "<", "{:.1%}"),
@@ -37,20 +45,22 @@ _THRESHOLDS = {"min_sharpe": ("Sharpe", "sharpe", "<", "{:.2f}"),
 
 
 @dataclass(frozen=True)
-class Incumbent:
-    """The registered champion before this selection; ``version`` is its registry version."""
+class Criterion:
+    """One confirmation criterion: its name, whether it passed, the observed value and the
+    threshold it was held to."""
 
-    model: str
-    strategy: str
-    spec_hash: str
-    version: str
+    name: str
+    passed: bool
+    observed: float | str
+    threshold: float | str
 
 
 @dataclass(frozen=True)
 class ChampionDecision:
     """The champion, the evidence, and every candidate's verdict (``evaluated``: the candidates
     with ``beats_baseline``, ``beats_random_walk``, ``eligible`` and ``why_not``, best score
-    first). ``incumbent`` is the incumbent that was given, if any."""
+    first). ``best_baseline`` / ``best_random_walk``: strategy, model and value added of the
+    best such row on the selection window; ``criteria``: the confirmation criteria."""
 
     status: ChampionStatus
     model: str
@@ -62,57 +72,114 @@ class ChampionDecision:
     best_random_walk: dict[str, object]
     evaluated: pl.DataFrame
     reasons: list[str]
-    incumbent: Incumbent | None = None
+    criteria: list[Criterion]
 
     @property
     def passed(self) -> bool:
-        return self.status == ChampionStatus.SELECTED
+        return self.status == ChampionStatus.CONFIRMED
+
+    @property
+    def eligible(self) -> bool:
+        return bool(self.row["eligible"])
 
 
-def select_champion(candidates: pl.DataFrame, incumbent: Incumbent | None,
-                    random_walk_model: str = "naive_rw",
-                    config: SelectionConfig | None = None) -> ChampionDecision:
-    """Apply the module's champion rule to ``build_candidates(...).table``. ``config``, when
-    given, only adds the threshold values to the ``why_not`` words."""
+def select_champion(candidates: pl.DataFrame, config: SelectionConfig,
+                    complexity: Mapping[str, int] | None = None,
+                    random_walk_model: str = "naive_rw") -> ChampionDecision:
+    """Apply the module's rule to ``build_candidates(...).table``."""
     if candidates.is_empty():
         raise ValueError("no candidates to select a champion from; run build_candidates on a "
                          "commodity with at least one backtested real model")
+    ranked = _ranked(candidates, complexity or {})
     is_forecast = pl.col("family") == "forecast"
-    baseline = _best(candidates.filter(pl.col("family") == "baseline"))
-    random_walk = _best(candidates.filter(is_forecast & (pl.col("model") == random_walk_model)))
-    evaluated = _evaluate(candidates, baseline, random_walk, random_walk_model, config)
+    baseline = _best(ranked.filter(pl.col("family") == "baseline"))
+    random_walk = _best(ranked.filter(is_forecast & (pl.col("model") == random_walk_model)))
+    evaluated = _evaluate(ranked, baseline, random_walk, random_walk_model, config)
     eligible = evaluated.filter("eligible")
     if eligible.height:
-        status = ChampionStatus.SELECTED
         row = eligible.row(0, named=True)
         reasons = _selected_reasons(row, eligible.height, evaluated.height, baseline, random_walk,
                                     random_walk_model)
     else:
-        status, row = _fallback(evaluated, incumbent, random_walk_model)
-        reasons = _fallback_reasons(status, row, evaluated, incumbent)
+        forecast = evaluated.filter(is_forecast & (pl.col("model") != random_walk_model))
+        row = (forecast if forecast.height else evaluated).row(0, named=True)
+        reasons = _fallback_reasons(row, evaluated)
+    criteria = confirmation_criteria(row, evaluated, config)
+    confirmed = all(c.passed for c in criteria)
+    reasons.append(_confirmation_words(confirmed, criteria))
     return ChampionDecision(
-        status=status, model=str(row["model"]), strategy=str(row["strategy"]),
-        spec_hash=str(row["spec_hash"]), score=float(row["score"]), row=row,
-        best_baseline=baseline, best_random_walk=random_walk, evaluated=evaluated,
-        reasons=reasons, incumbent=incumbent)
+        status=ChampionStatus.CONFIRMED if confirmed else ChampionStatus.PROVISIONAL,
+        model=str(row["model"]), strategy=str(row["strategy"]), spec_hash=str(row["spec_hash"]),
+        score=float(row["score"]), row=row, best_baseline=baseline,
+        best_random_walk=random_walk, evaluated=evaluated, reasons=reasons, criteria=criteria)
+
+
+def _ranked(candidates: pl.DataFrame, complexity: Mapping[str, int]) -> pl.DataFrame:
+    """Best score first; equal scores by simpler model, then model and strategy names."""
+    rank = [complexity.get(model, UNRANKED) for model in candidates["model"]]
+    return candidates.with_columns(pl.Series("complexity", rank, dtype=pl.Int64)).sort(
+        ["score", "complexity", "model", "strategy"], descending=[True, False, False, False],
+        nulls_last=True)
+
+
+def confirmation_criteria(row: dict[str, object], evaluated: pl.DataFrame,
+                          config: SelectionConfig) -> list[Criterion]:
+    """The confirmation criteria of the module docstring for the champion ``row``."""
+    rule = config.confirmation
+    dsr, sharpe = _float(row.get("dsr")), _float(row.get("holdout_sharpe"))
+    criteria = [
+        Criterion("selection_rule", bool(row["eligible"]),
+                  "eligible" if row["eligible"] else "not eligible", "eligible"),
+        Criterion("deflated_sharpe", dsr >= rule.min_dsr, dsr, rule.min_dsr),
+        Criterion("holdout_sharpe", sharpe > rule.min_holdout_sharpe, sharpe,
+                  rule.min_holdout_sharpe),
+    ]
+    if rule.beat_baseline_on_holdout:
+        baselines = evaluated.filter(pl.col("family") == "baseline")["holdout_value_added"]
+        best = _float(baselines.fill_nan(None).max()) if baselines.len() else math.nan
+        value = _float(row.get("holdout_value_added"))
+        criteria.append(Criterion("beats_baseline_on_holdout", value > best
+                                  if not math.isnan(best) else False, value, best))
+    return criteria
+
+
+def _confirmation_words(confirmed: bool, criteria: list[Criterion]) -> str:
+    if confirmed:
+        return ("Confirmed: " + "; ".join(_criterion_words(c) for c in criteria) + ".")
+    missed = [c for c in criteria if not c.passed]
+    return ("Provisional (never traded as a forecast champion): "
+            + "; ".join(_criterion_words(c) for c in missed) + ".")
+
+
+def _criterion_words(criterion: Criterion) -> str:
+    name, observed, threshold = criterion.name, criterion.observed, criterion.threshold
+    if name == "selection_rule":
+        return f"selection rule {observed}"
+    if name == "deflated_sharpe":
+        return f"DSR {_number('{:.3f}', observed)} vs {_number('{:.2f}', threshold)} required"
+    if name == "holdout_sharpe":
+        return f"holdout Sharpe {_number('{:.2f}', observed)} vs > {threshold}"
+    return (f"holdout value added {money(observed)} vs best baseline's {money(threshold)}")
 
 
 def _best(rows: pl.DataFrame) -> dict[str, object]:
-    """Strategy and net earnings of the row earning most (NaN earnings ignored)."""
-    ranked = rows.with_columns(pl.col("net_earnings").fill_nan(None)).drop_nulls("net_earnings")
+    """Model, strategy and value added of the row adding most (NaN ignored; rows ranked)."""
+    ranked = rows.with_columns(pl.col("value_added").fill_nan(None)).drop_nulls("value_added")
     if ranked.is_empty():
-        return {"strategy": None, "net_earnings": math.nan}
-    top = ranked.sort("net_earnings", descending=True).row(0, named=True)
-    return {"strategy": top["strategy"], "net_earnings": float(top["net_earnings"])}
+        return {"model": None, "strategy": None, "value_added": math.nan}
+    top = ranked.sort(["value_added", "complexity"], descending=[True, False],
+                      maintain_order=True).row(0, named=True)
+    return {"model": top["model"], "strategy": top["strategy"],
+            "value_added": float(top["value_added"])}
 
 
 def _evaluate(candidates: pl.DataFrame, baseline: dict[str, object],
               random_walk: dict[str, object], random_walk_model: str,
-              config: SelectionConfig | None) -> pl.DataFrame:
-    net = candidates["net_earnings"].cast(pl.Float64).to_numpy()
+              config: SelectionConfig) -> pl.DataFrame:
+    added = candidates["value_added"].cast(pl.Float64).to_numpy()
     with np.errstate(invalid="ignore"):  # NaN compares False: it beats nothing
-        beats_baseline = net > _float(baseline["net_earnings"])
-        beats_random_walk = net > _float(random_walk["net_earnings"])
+        beats_baseline = added > _float(baseline["value_added"])
+        beats_random_walk = added > _float(random_walk["value_added"])
     forecast = ((candidates["family"] == "forecast")
                 & (candidates["model"] != random_walk_model)).to_numpy()
     eligible = candidates["passes"].to_numpy() & forecast & beats_baseline & beats_random_walk
@@ -121,13 +188,12 @@ def _evaluate(candidates: pl.DataFrame, baseline: dict[str, object],
                                       pl.Series("eligible", eligible))
     why_not = [_why_not(row, baseline, random_walk, random_walk_model, config)
                for row in flagged.iter_rows(named=True)]
-    return flagged.with_columns(pl.Series("why_not", why_not, dtype=pl.String)).sort(
-        "score", descending=True, maintain_order=True)
+    return flagged.with_columns(pl.Series("why_not", why_not, dtype=pl.String))
 
 
 def _why_not(row: dict[str, object], baseline: dict[str, object],
              random_walk: dict[str, object], random_walk_model: str,
-             config: SelectionConfig | None) -> str:
+             config: SelectionConfig) -> str:
     """Plain words for every rule ``row`` breaks; "" when it is eligible."""
     failed: list[str] = row["failed"]  # type: ignore[assignment]
     parts = [_threshold_words(name, row, config) for name in failed]
@@ -145,11 +211,9 @@ def _why_not(row: dict[str, object], baseline: dict[str, object],
     return "; ".join(parts)
 
 
-def _threshold_words(name: str, row: dict[str, object], config: SelectionConfig | None) -> str:
+def _threshold_words(name: str, row: dict[str, object], config: SelectionConfig) -> str:
     words, column, miss, spec = _THRESHOLDS[name]
     value = _number(spec, row[column])
-    if config is None:
-        return f"{words} {value} misses {name}"
     return f"{words} {value} {miss} {_number(spec, getattr(config.thresholds, name))}"
 
 
@@ -157,59 +221,34 @@ def _benchmark_words(row: dict[str, object], label: str, best: dict[str, object]
                      missing: str) -> str:
     if best["strategy"] is None:
         return missing
-    return (f"net earnings {money(row['net_earnings'])} <= {label} {best['strategy']} "
-            f"{money(best['net_earnings'])}")
-
-
-def _fallback(evaluated: pl.DataFrame, incumbent: Incumbent | None,
-              random_walk_model: str) -> tuple[ChampionStatus, dict[str, object]]:
-    """Nothing eligible: the incumbent if still a candidate, else a provisional champion."""
-    if incumbent is not None:
-        same = evaluated.filter((pl.col("model") == incumbent.model)
-                                & (pl.col("strategy") == incumbent.strategy)
-                                & (pl.col("spec_hash") == incumbent.spec_hash))
-        if same.height:
-            return ChampionStatus.INCUMBENT_KEPT, same.row(0, named=True)
-    forecast = evaluated.filter((pl.col("family") == "forecast")
-                                & (pl.col("model") != random_walk_model))
-    return ChampionStatus.PROVISIONAL, (forecast if forecast.height else evaluated).row(
-        0, named=True)
+    return (f"value added {money(row['value_added'])} <= {label} {best['strategy']} "
+            f"{money(best['value_added'])}")
 
 
 def _selected_reasons(row: dict[str, object], n_eligible: int, n_candidates: int,
                       baseline: dict[str, object], random_walk: dict[str, object],
                       random_walk_model: str) -> list[str]:
-    net, base = _float(row["net_earnings"]), _float(baseline["net_earnings"])
-    walk = _float(random_walk["net_earnings"])
+    added, base = _float(row["value_added"]), _float(baseline["value_added"])
+    walk = _float(random_walk["value_added"])
     return [
         f"{_pick(row)} has the highest score ({row['score']:.3f}) among the {n_eligible} "
-        f"eligible of {n_candidates} candidates.",
+        f"eligible of {n_candidates} candidates on the selection window.",
         f"It passes every threshold: Sharpe {row['sharpe']:.2f}, max drawdown "
         f"{row['max_drawdown']:.1%}, Calmar {row['calmar']:.2f}, turnover {row['turnover']:.2f};"
         f" regime consistency {row['regime_consistency']:.2f}.",
-        f"Its net earnings {money(net)} beat the best baseline {baseline['strategy']} "
-        f"({money(base)}) by {money(net - base)}.",
-        f"They also beat the best random-walk candidate {random_walk_model} x "
-        f"{random_walk['strategy']} ({money(walk)}) by {money(net - walk)}.",
+        f"Its value added {money(added)} beats the best baseline {baseline['strategy']} "
+        f"({money(base)}) by {money(added - base)}.",
+        f"It also beats the best random-walk candidate {random_walk_model} x "
+        f"{random_walk['strategy']} ({money(walk)}) by {money(added - walk)}.",
     ]
 
 
-def _fallback_reasons(status: ChampionStatus, row: dict[str, object], evaluated: pl.DataFrame,
-                      incumbent: Incumbent | None) -> list[str]:
+def _fallback_reasons(row: dict[str, object], evaluated: pl.DataFrame) -> list[str]:
     reasons = ["No candidate is eligible: none passes every threshold with a forecast-driven "
                "strategy of a real model and beats both the best baseline and the random-walk "
-               "model."]
-    if status == ChampionStatus.INCUMBENT_KEPT and incumbent is not None:
-        reasons.append(f"The incumbent {_pick(row)} (registry v{incumbent.version}) stays "
-                       "champion.")
-    else:
-        if incumbent is not None:
-            reasons.append(f"The incumbent {incumbent.model} x {incumbent.strategy} (registry "
-                           f"v{incumbent.version}, spec {incumbent.spec_hash}) is no longer "
-                           "among the candidates.")
-        reasons.append(f"{_pick(row)} (score {row['score']:.3f}) is a provisional champion: the "
-                       "best-scoring candidate, so there is always one; it did not pass the "
-                       "rule.")
+               "model on the selection window.",
+               f"{_pick(row)} (score {row['score']:.3f}) is the best-scoring forecast-driven "
+               "candidate; it stands as a provisional champion."]
     reasons += [f"{_pick(top)} (score {top['score']:.3f}): {top['why_not']}"
                 for top in evaluated.head(TOP_REASONS).iter_rows(named=True)]
     return reasons
@@ -231,4 +270,5 @@ def _number(spec: str, value: object) -> str:
 
 
 def _float(value: object) -> float:
-    return float(value) if isinstance(value, int | float) else math.nan
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else math.nan

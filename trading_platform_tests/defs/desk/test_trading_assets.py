@@ -1,7 +1,8 @@
 """model_candidates -> champion_model -> trade_recommendations -> daily_report end to end on
-stored market data, a hand-written random-walk store and a real MLflow registry: champion
-provenance, chained paper days, reruns, breakers with a recorded reset, stale data, manual
-fills and the report pack."""
+stored market data, a hand-written random-walk store that ends before the traded days, and a
+real MLflow registry: champion provenance, only confirmed evidence trading (the provisional
+random walk falls back to the best baseline), point-in-time refusals, chained paper days,
+reruns, breakers with a recorded reset, stale data, manual fills and the report pack."""
 
 import datetime as dt
 from pathlib import Path
@@ -35,6 +36,7 @@ WALK = {"refit_every": 63, "oos_years": 1.0, "n_paths": 40, "residual_window": 6
         "min_train_rows": 100, "seed": 7}
 PASSED = {"forecasts_shape_and_finite": {"passed": True, "severity": "ERROR"}}
 DAYS = ["2023-12-18", "2023-12-19", "2023-12-20", "2023-12-21"]
+RESEARCH_CUT = "2023-12-15"  # the research store (and so the selection) ends here
 
 
 class _Flat:
@@ -53,7 +55,8 @@ class Desk:
 
     def write_store(self) -> None:
         rows = self.market.query("select date, close from market.market_data where commodity "
-                                 "= 'coffee' and date >= '2023-01-02' order by date")
+                                 "= 'coffee' and date >= '2023-01-02' and date <= "
+                                 f"'{RESEARCH_CUT}' order by date")
         dates = np.array([d for d, _ in rows], dtype="datetime64[D]")
         close = np.array([c for _, c in rows])
         rng = np.random.default_rng(5)
@@ -67,6 +70,19 @@ class Desk:
             "model": "naive_rw", "mlflow_run_id": run.run_id, "walk_forward": WALK,
             "data_range": f"2021-01-04..{dates[-1]}"})
         record_checks(folder, PASSED)
+
+    def plant_champion(self, **fields) -> dict:
+        """Overwrite fields of the stored champion row (a planted defect or a stand-in for a
+        confirmed champion); returns the row as it was, for ``restore_champion``."""
+        store = self.resources["warehouse"]
+        row = store.read_where("research.champions", commodity="coffee").row(0, named=True)
+        self.restore_champion(row | fields)
+        return row
+
+    def restore_champion(self, row: dict) -> None:
+        frame = pl.DataFrame([row]).drop("commodity")
+        self.resources["warehouse"].replace_rows({"commodity": "coffee"},
+                                                 {"research.champions": frame})
 
     def materialize(self, asset, key: str, config: dict | None = None):
         name = asset.key.to_user_string()
@@ -123,6 +139,13 @@ def test_champion_model_given_only_random_walk_registers_provisional_with_proven
                       "champion_provenance_complete": True}
     record = desk.resources["warehouse"].read_where("research.champions", commodity="coffee")
     assert record["status"].to_list() == ["provisional"]
+    # Only confirmed evidence trades: with nothing confirmed before, the desk trades the best
+    # baseline strategy, which reads no forecast, and says so.
+    row = record.row(0, named=True)
+    assert row["basis"] == "best_baseline" and row["trading_strategy"] != row["strategy"]
+    assert "provisional" in row["basis_reason"] and "no forecast" in row["basis_reason"]
+    assert row["selected_through"] == dt.date.fromisoformat(RESEARCH_CUT)
+    assert row["n_candidates"] >= 9 and 0 <= row["dsr"] <= 1
     current = desk.resources["registry"].current("coffee")
     assert current is not None and current.version == record["version"][0]
     assert current.tags["strategy"] == record["strategy"][0]
@@ -137,7 +160,8 @@ def test_trade_recommendations_given_normal_days_chain_the_paper_book_and_pass(d
         assert result.success, day
         assert all(_checks(result).values()), (day, _checks(result))
         assert set(_checks(result)) == set(VALIDATORS)
-        assert desk.rows("trading.recommendations", day)["status"] == "ACTIONABLE"
+        rec = desk.rows("trading.recommendations", day)
+        assert rec["status"] == "ACTIONABLE" and rec["basis"] == "best_baseline", day
     first, second = desk.rows("trading.ledger", DAYS[0]), desk.rows("trading.ledger", DAYS[1])
     assert second["opening_inventory"] == first["closing_inventory"]
     assert second["opening_cash"] == first["closing_cash"]
@@ -145,6 +169,45 @@ def test_trade_recommendations_given_normal_days_chain_the_paper_book_and_pass(d
     assert desk.trade(DAYS[1]).success  # a rerun replaces its rows, never double counts
     assert desk.market.query("select count(*), sum(closing_inventory) from trading.ledger") \
         == before
+
+
+def test_trade_recommendations_given_provisional_forecast_champion_planted_is_blocked(desk):
+    # Planted: the provisional random-walk champion traded as if confirmed, with a forecast.
+    row = desk.plant_champion(basis="confirmed_champion", trading_model="naive_rw",
+                              trading_strategy=desk_champion_strategy(desk),
+                              trading_spec_hash=desk_champion_hash(desk))
+    try:
+        result = desk.trade(DAYS[0])
+        assert not result.success and not _checks(result)["trades_confirmed_evidence"]
+        assert desk.rows("trading.recommendations", DAYS[0])["status"] == "BLOCKED"
+    finally:
+        desk.restore_champion(row)
+    assert desk.trade(DAYS[0]).success
+
+
+def test_trade_recommendations_given_champion_selected_on_the_day_is_blocked(desk):
+    # Planted: a selection whose data runs through the traded day (the demo's old defect).
+    row = desk.plant_champion(selected_through=dt.date.fromisoformat(DAYS[1]),
+                              fitted_through=dt.date.fromisoformat(DAYS[1]))
+    try:
+        result = desk.trade(DAYS[1])
+        checks = _checks(result)
+        assert not checks["champion_selected_before_day"]
+        assert not checks["champion_recently_fitted"]
+        assert desk.rows("trading.recommendations", DAYS[1])["status"] == "BLOCKED"
+    finally:
+        desk.restore_champion(row)
+    assert desk.trade(DAYS[1]).success
+
+
+def desk_champion_strategy(desk) -> str:
+    return desk.resources["warehouse"].read_where("research.champions",
+                                                  commodity="coffee")["strategy"][0]
+
+
+def desk_champion_hash(desk) -> str:
+    return desk.resources["warehouse"].read_where("research.champions",
+                                                  commodity="coffee")["spec_hash"][0]
 
 
 def test_daily_report_given_a_traded_day_writes_the_pack(desk):
@@ -204,9 +267,13 @@ def test_trade_recommendations_given_manual_mode_waits_for_the_fill(desk, tmp_pa
 
 
 def test_trade_recommendations_given_days_after_the_store_fit_daily_and_reuse_fits(desk):
-    # The store ends 2023-12-29; January's days run the daily path: the champion refitted on
-    # closes before the day, its fits kept for the next day. 12-27 (left pending by the manual
-    # test) is rerun in dry-run mode first.
+    # A confirmed forecast champion stands in (the random walk is never confirmed on its own):
+    # the store ends 2023-12-15, so every traded day runs the daily path, the champion refitted
+    # on closes before the day, its fits kept for the next day. 12-27 (left pending by the
+    # manual test) is rerun in dry-run mode first.
+    desk.plant_champion(status="confirmed", basis="confirmed_champion",
+                        trading_model="naive_rw", trading_strategy=desk_champion_strategy(desk),
+                        trading_spec_hash=desk_champion_hash(desk))
     assert desk.market.run(PartitionSlice(("coffee",), dt.date(2024, 1, 2),
                                           dt.date(2024, 1, 5))).success
     for day in ["2023-12-27", "2023-12-28", "2023-12-29", "2024-01-02", "2024-01-03", "2024-01-04"]:

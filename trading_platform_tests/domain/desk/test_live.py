@@ -97,6 +97,28 @@ def test_backtest_live_parity_given_recorded_days_passes_and_fails_when_tampered
     assert not failed.passed and failed.metadata["observed"] >= 1
 
 
+def test_backtest_live_parity_given_a_strategy_change_replays_each_segment_with_its_spec(market):
+    # The ledger's last 20 days traded consensus; the 10 before them equal_batch (a champion
+    # change). Each segment replays with its own spec: both pass.
+    dates, closes, _ = market
+    early, early_matrices, early_spec = _live_ledger(market, "equal_batch")
+    late, late_matrices, late_spec = _live_ledger(market, "consensus")
+    cut = late["date"][-20]
+    mixed = pl.concat([early.filter(pl.col("date") < cut).tail(10),
+                       late.filter(pl.col("date") >= cut)])
+    specs = {early_spec.content_hash: early_spec, late_spec.content_hash: late_spec}
+    matrices = {**early_matrices, **late_matrices}
+    outcome = backtest_live_parity(mixed, dates, closes, matrices, SETUP, specs, days=30)
+    assert outcome.passed and outcome.metadata["spans"] == 2, outcome.description
+    # Without the earlier spec (changed since it traded) the check fails and says so, rather
+    # than raising.
+    unknown = backtest_live_parity(mixed, dates, closes, matrices, SETUP,
+                                   {late_spec.content_hash: late_spec}, days=30)
+    assert not unknown.passed
+    assert unknown.metadata["mismatches"][0]["backtest"] == (
+        f"no strategy spec {early_spec.content_hash}")
+
+
 def test_opening_from_ledger_given_pending_manual_day_refuses_naming_the_command():
     rows = pl.DataFrame({"commodity": ["corn"], "date": [dt.date(2024, 1, 2)],
                          "state": ["pending"], "closing_inventory": [1.0],

@@ -8,10 +8,12 @@ import pytest
 
 from trading_platform.domain.desk.validators import (
     champion_recently_fitted,
+    champion_selected_before_day,
     market_data_fresh,
     price_above_floor,
     sale_within_daily_share,
     sale_within_inventory,
+    trades_confirmed_evidence,
 )
 
 MON = date(2024, 1, 1)
@@ -118,3 +120,45 @@ def test_champion_recently_fitted_given_old_or_missing_fit_trips():
     missing = champion_recently_fitted(day, None, max_age_days=30)
     assert not missing.passed and missing.metadata["observed"] is None
     assert "refit" in missing.description
+
+
+@pytest.mark.parametrize(("fitted_through", "age"), [
+    (date(2024, 3, 1), 0),  # fitted on data that includes the day it trades
+    (date(2024, 3, 7), -6),  # the demo's old defect: a champion fitted six days after the day
+])
+def test_champion_recently_fitted_given_zero_or_negative_age_refuses_naming_dates(
+        fitted_through, age):
+    outcome = champion_recently_fitted(date(2024, 3, 1), fitted_through, max_age_days=30)
+    assert not outcome.passed and outcome.metadata["observed"] == age
+    assert f"runs through {fitted_through}, not before 2024-03-01" in outcome.description
+    _assert_evidence(outcome, "champion_recently_fitted")
+
+
+def test_champion_selected_before_day_given_selection_through_the_day_refuses():
+    day = date(2024, 3, 1)
+    assert champion_selected_before_day(day, date(2024, 2, 29)).passed
+    same = champion_selected_before_day(day, day)
+    later = champion_selected_before_day(day, date(2024, 3, 4))
+    assert not same.passed and not later.passed
+    assert "through 2024-03-04, which includes 2024-03-01 (by 3 day(s))" in later.description
+    assert later.metadata == {"observed": "2024-03-04", "threshold": "< 2024-03-01"}
+    assert not champion_selected_before_day(day, None).passed
+
+
+@pytest.mark.parametrize(("basis", "status", "uses_forecast", "passed"), [
+    ("confirmed_champion", "confirmed", True, True),
+    ("last_confirmed_champion", "provisional", True, True),
+    ("best_baseline", "provisional", False, True),
+    # planted: a provisional forecast champion traded as if it were confirmed
+    ("confirmed_champion", "provisional", True, False),
+    # planted: a "baseline" fallback that reads a forecast
+    ("best_baseline", "provisional", True, False),
+    ("", "provisional", True, False),  # no basis recorded
+])
+def test_trades_confirmed_evidence_given_basis_refuses_provisional_forecast_champions(
+        basis, status, uses_forecast, passed):
+    outcome = trades_confirmed_evidence(basis, status, uses_forecast)
+    assert outcome.passed is passed
+    _assert_evidence(outcome, "trades_confirmed_evidence")
+    if not passed:
+        assert "only confirmed evidence trades" in outcome.description

@@ -36,7 +36,7 @@ def _recommendation(commodity: str, **overrides: object) -> dict[str, object]:
         "uncertainty": 0.08, "evaluation_day": 5, "explanation": "Prices are likely to fall.",
         "model": "xgboost", "model_version": "3", "strategy": "forecast_threshold",
         "strategy_hash": "ab12cd34", "data_partition": "2024-05-02", "run_id": "run-1",
-        "champion_status": "selected", "champion_score": 0.4321,
+        "champion_status": "confirmed", "champion_score": 0.4321,
         "opening_inventory": 1_000.0, "intake": 0.0, "closing_inventory": 750.0,
         "closing_cash": 37_900.0, "value": 152_125.0, "units": "US cents/lb",
         "volume_unit": "bags", "halted_reason": "",
@@ -119,7 +119,7 @@ def test_signals_json_given_nan_forecast_writes_null(pack):
     assert cocoa["forecast"]["q10_return"] == -0.03
     assert cocoa["champion"] == {"model": "xgboost", "model_version": "3",
                                  "strategy": "forecast_threshold", "strategy_hash": "ab12cd34",
-                                 "status": "selected", "score": 0.4321}
+                                 "status": "confirmed", "score": 0.4321}
 
 
 def test_monitoring_json_given_nan_ic_writes_null(pack):
@@ -180,7 +180,7 @@ def test_report_html_given_monitoring_shows_ic_accuracy_and_drift(pack):
 
 def test_report_html_given_lineage_shows_model_strategy_and_champion(pack):
     page = _html(pack)
-    for value in ("ab12cd34", "run-1", "2024-05-02", "selected", "0.4321"):
+    for value in ("ab12cd34", "run-1", "2024-05-02", "confirmed", "0.4321"):
         assert f"<td>{value}</td>" in page
 
 
