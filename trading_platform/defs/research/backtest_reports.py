@@ -89,7 +89,7 @@ def comparison_outputs(summary: pl.DataFrame, detailed: pl.DataFrame) -> Compari
     """Summary and detailed CSVs and the three cross-commodity charts."""
     charts = {
         "prediction_advantage": prediction_advantage_chart(
-            summary, "prediction advantage: best forecast strategy vs best baseline (%)"),
+            summary, "prediction advantage: forecast strategies vs their A/B twins (%)"),
         "best_earnings": best_earnings_chart(summary, "best net earnings per commodity x model"),
         "value_of_accuracy": value_of_accuracy_chart(
             detailed, "value of accuracy: forecast strategies' net earnings vs accuracy"),
@@ -99,8 +99,8 @@ def comparison_outputs(summary: pl.DataFrame, detailed: pl.DataFrame) -> Compari
         "comparison_detailed.csv": detailed.write_csv(),
         **{f"{name}.png": png for name, png in charts.items()},
     }
-    shown = summary.select("commodity", "model", "best_overall", "best_overall_net",
-                           "advantage_pct", "accuracy")
+    shown = summary.select("commodity", "model", "synthetic", "best_overall", "best_overall_net",
+                           "advantage_pct", "advantage_low", "advantage_high", "accuracy")
     return ComparisonOutputs(files=files, metadata={
         "summary": dg.MetadataValue.md(markdown_table(shown, digits=3)),
         **{f"chart_{name}": png_markdown(png, name.replace("_", " "))

@@ -5,7 +5,6 @@ import datetime as dt
 import time
 
 import dagster as dg
-import numpy as np
 
 from trading_platform.defs.automation import WEEKLY_STEP
 from trading_platform.defs.ops.check_results import check_results
@@ -24,7 +23,11 @@ from trading_platform.defs.teams import RESEARCH_TEAM
 from trading_platform.defs.universe import BACKTEST_PARTITIONS, UNIVERSE, ZOO
 from trading_platform.domain.inventory.alignment import UnusableForecastsError
 from trading_platform.domain.inventory.backtest import BookSetup
-from trading_platform.domain.inventory.comparison import comparison_tables, missing_partitions
+from trading_platform.domain.inventory.comparison import (
+    comparison_tables,
+    headline_by_kind,
+    missing_partitions,
+)
 from trading_platform.domain.inventory.model_backtest import backtest_model
 from trading_platform.domain.inventory.strategies import default_strategies
 from trading_platform.domain.partition_keys import commodity_model_key
@@ -135,6 +138,5 @@ def backtest_comparison(warehouse: Warehouse, reports: ReportFolder) -> dg.Mater
         "partitions": dg.MetadataValue.int(summary.height),
         "missing_partitions": dg.MetadataValue.json(missing),
         "folder": dg.MetadataValue.path(f"{reports.root}/backtests"),
-        "mean_advantage_pct": dg.MetadataValue.float(
-            float(np.nanmean(summary["advantage_pct"].to_numpy()))),
-    })
+    } | {name: dg.MetadataValue.float(value)
+         for name, value in headline_by_kind(summary).items()})

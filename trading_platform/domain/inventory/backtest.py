@@ -15,6 +15,11 @@ import polars as pl
 
 from trading_platform.config.universe import CommoditySpec, HarvestSpec
 from trading_platform.domain.forecasting.metrics import directional_hits
+from trading_platform.domain.inventory.advantage import (
+    PAIR_COLUMNS,
+    headline_advantage,
+    twin_advantages,
+)
 from trading_platform.domain.inventory.engine import BookResult, run_book
 from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS, REASON_FORCED
 from trading_platform.domain.inventory.forecast_stats import ForecastStats
@@ -89,8 +94,10 @@ def run_backtest(
 @dataclass(frozen=True)
 class BacktestFrames:
     """``daily`` (strategy, date, price, season, DAILY_COLUMNS), ``sales``, ``metrics`` (one row
-    per strategy), ``seasons`` (strategy x season), ``forced`` (forced-liquidation analysis),
-    ``summary`` (headline figures), ``tiers`` (Risk-Adjusted tier shares of days) and
+    per strategy; forecast strategies with an A/B twin carry its paired advantage in the
+    ``twin_*`` columns), ``seasons`` (strategy x season), ``forced`` (forced-liquidation
+    analysis), ``summary`` (headline figures: the best strategies and the mean paired
+    advantage over the twins with its interval), ``tiers`` (Risk-Adjusted tier shares of days) and
     ``accuracy`` (the model's 14-day directional accuracy over the window)."""
 
     daily: pl.DataFrame
@@ -140,13 +147,21 @@ def backtest_frames(backtest: Backtest) -> BacktestFrames:
         season_frames.append(season_metrics(result, price, season, backtest.schedule.season_starts)
                              .insert_column(0, pl.lit(key).alias("strategy")))
     keys = list(backtest.results)
-    metrics = pl.DataFrame(metric_rows)
+    net = {row["strategy"]: float(row["net_earnings"]) for row in metric_rows}
+    pairs = twin_advantages(backtest.results, price, backtest.strategies, net)
+    by_strategy = {pair.strategy: pair.columns() for pair in pairs}
+    empty = dict.fromkeys(PAIR_COLUMNS)
+    metrics = pl.DataFrame([row | by_strategy.get(str(row["strategy"]), empty)
+                            for row in metric_rows],
+                           schema_overrides={"twin": pl.String, **{
+                               c: pl.Float64 for c in PAIR_COLUMNS if c != "twin"}})
     sales = pl.concat([_sales_frame(key, backtest) for key in keys])
     return BacktestFrames(
         daily=pl.concat([_daily_frame(key, backtest) for key in keys]),
         sales=sales, metrics=metrics, seasons=pl.concat(season_frames),
         forced=forced_analysis(sales, metrics),
-        summary=summarise(metrics), tiers=tier_distribution(backtest),
+        summary=summarise(metrics) | headline_advantage(backtest.results, price, pairs),
+        tiers=tier_distribution(backtest),
         accuracy=forecast_accuracy(backtest),
     )
 
@@ -158,18 +173,15 @@ def _best(rows: pl.DataFrame) -> tuple[str | None, float]:
 
 
 def summarise(metrics: pl.DataFrame) -> dict[str, object]:
-    """Best baseline, best forecast strategy, best overall (by net earnings) and the
-    prediction advantage: best forecast - best baseline, absolute and in % of |best baseline|."""
+    """Best baseline, best forecast strategy and best overall, by net earnings. (The
+    prediction advantage is not their difference: see ``inventory.advantage``.)"""
     baseline, baseline_net = _best(metrics.filter(pl.col("family") == "baseline"))
     forecast, forecast_net = _best(metrics.filter(pl.col("family") == "forecast"))
     overall, overall_net = _best(metrics)
-    advantage = forecast_net - baseline_net
     return {
         "best_baseline": baseline, "best_baseline_net": baseline_net,
         "best_forecast": forecast, "best_forecast_net": forecast_net,
         "best_overall": overall, "best_overall_net": overall_net,
-        "advantage": advantage,
-        "advantage_pct": 100.0 * advantage / abs(baseline_net) if baseline_net else float("nan"),
     }
 
 

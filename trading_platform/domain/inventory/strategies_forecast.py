@@ -5,7 +5,7 @@ Returns are simple returns of a path's price at ``evaluation_day`` against today
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
@@ -175,6 +175,7 @@ class PriceThresholdForecast(_ForecastOverlay, PriceThreshold):
     the forecast. Without a forecast: exactly Price Threshold."""
 
     kind: Literal["price_threshold_forecast"] = "price_threshold_forecast"  # type: ignore[assignment]
+    twin: ClassVar[str | None] = "price_threshold"
 
 
 class MovingAverageForecast(_ForecastOverlay, MovingAverage):
@@ -183,3 +184,4 @@ class MovingAverageForecast(_ForecastOverlay, MovingAverage):
     today (the dip is expected to recover). Without a forecast: exactly Moving Average."""
 
     kind: Literal["moving_average_forecast"] = "moving_average_forecast"  # type: ignore[assignment]
+    twin: ClassVar[str | None] = "moving_average"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numba import njit
@@ -39,6 +40,9 @@ class StrategySpec(BaseModel, ABC):
 
     version: int = 1
     uses_forecast: bool = False
+    # The key of the baseline this strategy is the A/B twin of (same rule, plus a forecast
+    # overlay), or None; a class constant, so not part of the content hash.
+    twin: ClassVar[str | None] = None
 
     @property
     def name(self) -> str:

@@ -107,7 +107,8 @@ def inventory_chart(daily: pl.DataFrame, title: str,
 
 
 def prediction_advantage_chart(summary: pl.DataFrame, title: str) -> bytes:
-    """Per commodity, one bar per model: best forecast over best baseline, % of the baseline."""
+    """Per commodity, one bar per model: the mean paired advantage of the forecast strategies
+    over their A/B twins, % of the twins' net earnings (synthetic models hatched)."""
     if summary.is_empty():
         return _no_data(title)
     commodities = sorted(summary["commodity"].unique().to_list())
@@ -128,7 +129,7 @@ def prediction_advantage_chart(summary: pl.DataFrame, title: str) -> bytes:
                 ax.text(xi, 0, "n/a", ha="center", va="bottom", fontsize=6, rotation=90)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(np.arange(len(commodities)), commodities)
-    ax.set_ylabel("best forecast vs best baseline (%)", fontsize=8)
+    ax.set_ylabel("forecast vs its A/B twin (%)", fontsize=8)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     _finish(figure, ax, title)
     return png_bytes(figure)

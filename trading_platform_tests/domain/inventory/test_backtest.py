@@ -21,7 +21,6 @@ from trading_platform.domain.inventory.backtest import (
     forced_analysis,
     forecast_accuracy,
     run_backtest,
-    summarise,
     tier_distribution,
 )
 from trading_platform.domain.inventory.backtest_checks import (
@@ -34,9 +33,11 @@ from trading_platform.domain.inventory.book import NEVER_SOLD, BookState
 from trading_platform.domain.inventory.comparison import (
     SUMMARY_COLUMNS,
     comparison_tables,
+    headline_by_kind,
     missing_partitions,
 )
 from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS, REASON_STRATEGY
+from trading_platform.domain.inventory.metrics import daily_pnl
 from trading_platform.domain.inventory.model_backtest import backtest_model
 from trading_platform.domain.inventory.reference import run_book_reference
 from trading_platform.domain.inventory.strategies import default_strategies
@@ -164,34 +165,50 @@ def test_summarise_given_random_backtest_picks_best_by_net_earnings(frames):
     assert (summary["best_baseline"], summary["best_baseline_net"]) == baseline[::2]
     assert (summary["best_forecast"], summary["best_forecast_net"]) == forecast[::2]
     assert (summary["best_overall"], summary["best_overall_net"]) == overall[::2]
-    assert summary["advantage"] == pytest.approx(forecast[2] - baseline[2], rel=1e-12)
-    assert summary["advantage_pct"] == pytest.approx(
-        100 * (forecast[2] - baseline[2]) / abs(baseline[2]), rel=1e-12)
 
 
-def test_summarise_given_hand_metrics_computes_advantage_and_percent():
-    metrics = pl.DataFrame({"strategy": ["a", "b", "c", "d"],
-                            "family": ["baseline", "baseline", "forecast", "forecast"],
-                            "net_earnings": [100.0, 120.0, 150.0, 90.0]})
-    summary = summarise(metrics)
-    # Best baseline b (120), best forecast c (150): advantage 30 = 25 % of 120.
-    assert summary["best_baseline"] == "b" and summary["best_forecast"] == "c"
-    assert summary["best_overall"] == "c" and summary["best_overall_net"] == 150.0
-    assert summary["advantage"] == 30.0 and summary["advantage_pct"] == pytest.approx(25.0)
+def _pnl_sum_difference(backtest, key: str, twin: str) -> float:
+    def pnl(k):
+        col = backtest.results[k].column
+        return daily_pnl(col("value"), col("intake"), backtest.price)
+    return float((pnl(key) - pnl(twin)).sum())
 
 
-def test_summarise_given_negative_best_baseline_divides_by_its_absolute_value():
-    metrics = pl.DataFrame({"strategy": ["a", "c"], "family": ["baseline", "forecast"],
-                            "net_earnings": [-200.0, -100.0]})
-    summary = summarise(metrics)
-    # -100 - (-200) = 100; 100 x 100 / |-200| = 50 %.
-    assert summary["advantage"] == 100.0 and summary["advantage_pct"] == pytest.approx(50.0)
+def test_twin_advantage_given_random_backtest_is_the_paired_pnl_difference(backtest, frames):
+    # Each forecast strategy with a twin carries sum(daily P&L - twin's daily P&L); the
+    # headline is the mean over the pairs; the interval brackets it.
+    metrics = {r["strategy"]: r for r in frames.metrics.iter_rows(named=True)}
+    pairs = {"price_threshold_forecast": "price_threshold",
+             "moving_average_forecast": "moving_average"}
+    for key, twin in pairs.items():
+        row = metrics[key]
+        expected = _pnl_sum_difference(backtest, key, twin)
+        assert row["twin"] == twin and row["twin_advantage"] == pytest.approx(expected)
+        assert row["twin_advantage_pct"] == pytest.approx(
+            100 * expected / abs(metrics[twin]["net_earnings"]))
+        assert row["twin_advantage_low"] <= row["twin_advantage_high"]
+    assert metrics["consensus"]["twin"] is None  # no twin: no paired advantage
+    summary = frames.summary
+    assert summary["twin_pairs"] == 2
+    assert summary["advantage"] == pytest.approx(np.mean(
+        [metrics[k]["twin_advantage"] for k in pairs]))
+    assert summary["advantage_low"] <= summary["advantage"] <= summary["advantage_high"]
 
 
-def test_summarise_given_only_baselines_has_no_forecast_and_nan_advantage():
-    metrics = pl.DataFrame({"strategy": ["a"], "family": ["baseline"], "net_earnings": [10.0]})
-    summary = summarise(metrics)
-    assert summary["best_forecast"] is None and math.isnan(summary["advantage"])
+def test_twin_advantage_given_forecast_that_hurts_is_negative(setup):
+    # Planted: paths that always promise a 50 % rally on a steadily falling market, so the
+    # overlays hold back sales their twins make while prices keep falling. The paired
+    # advantage must come out negative, its whole interval below zero.
+    dates, price, _ = _random_market(n=600)
+    falling = price[0] * np.exp(-0.001 * np.arange(price.size))
+    rally = (falling[:, None, None] * np.full((price.size, 20, 14), 1.5)).astype(np.float32)
+    strategies = {k: v for k, v in default_strategies().items()
+                  if k in ("price_threshold", "price_threshold_forecast", "moving_average",
+                           "moving_average_forecast")}
+    frames = backtest_frames(run_backtest(dates, falling, rally, setup, strategies))
+    summary = frames.summary
+    assert summary["twin_pairs"] == 2
+    assert summary["advantage"] < 0 and summary["advantage_high"] < 0
 
 
 def test_tier_distribution_given_risk_adjusted_shares_sum_to_one(backtest, frames):
@@ -499,8 +516,10 @@ def _summaries() -> pl.DataFrame:
         "accuracy": [r[2] for r in rows], "best_baseline": ["equal_batch"] * 4,
         "best_baseline_net": [100.0] * 4, "best_forecast": ["consensus"] * 4,
         "best_forecast_net": [110.0] * 4, "best_overall": ["consensus"] * 4,
-        "best_overall_net": [110.0] * 4, "advantage": [10.0] * 4, "advantage_pct": [10.0] * 4,
-        "n_days": [500] * 4,
+        "best_overall_net": [110.0] * 4, "advantage": [10.0] * 4,
+        # sugar synthetic +8 %, coffee xgboost -2 %, coffee synthetic +12 %, retired +50 %
+        "advantage_pct": [8.0, -2.0, 12.0, 50.0], "advantage_low": [5.0] * 4,
+        "advantage_high": [15.0] * 4, "n_days": [500] * 4,
     })
 
 
@@ -536,6 +555,14 @@ def test_comparison_tables_given_summaries_joins_nominal_and_sorts():
     assert nominal["synthetic_70"] == 0.70 and math.isnan(nominal["xgboost"])
     accuracy = detailed.filter(pl.col("commodity") == "sugar")["accuracy"].to_list()
     assert accuracy == [0.69, 0.69]
+
+
+def test_headline_by_kind_given_synthetic_models_keeps_them_out_of_the_real_headline():
+    # Real models only: coffee xgboost -2 % (the retired model is not in the zoo, dropped).
+    # The synthetic ladder (+8 %, +12 %) is reported on its own: mean +10 %.
+    summary, _ = comparison_tables(_summaries(), _metrics(), NOMINAL)
+    assert headline_by_kind(summary) == {"mean_advantage_pct_real_models": -2.0,
+                                         "mean_advantage_pct_synthetic_models": 10.0}
 
 
 def test_comparison_tables_given_empty_summaries_returns_empty_frames():
