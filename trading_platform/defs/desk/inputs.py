@@ -3,6 +3,7 @@ record, and store what it produced. Keeps ``trade_recommendations`` thin."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -114,6 +115,7 @@ def day_inputs(context: dg.AssetExecutionContext, warehouse: Warehouse,
     """Everything ``trading_day`` needs for ``commodity`` on ``day``."""
     champion, _ = load_champion(warehouse, commodity)
     store = forecast_store.open(commodity, champion.model)
+    champion = dataclasses.replace(champion, uses_future=store.uses_future)
     market = warehouse.read_market([commodity], store.dates[0].astype(object), day)
     ledger = warehouse.read_where(LEDGER, commodity=commodity)
     before = ledger.filter(pl.col("date") < day).sort("date") if ledger.height else ledger

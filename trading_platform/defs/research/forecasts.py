@@ -112,7 +112,7 @@ def forecasts(
         folder = write_matrices(
             forecast_store.folder(commodity, model), build.dates, build.paths, build.fit_start,
             build.fit_end, {**tags, "mlflow_run_id": run.run_id, "spec": spec.model_dump(),
-                            "walk_forward": asdict(walk)},
+                            "walk_forward": asdict(walk), "uses_future": build.uses_future},
         )
         outcomes = evaluate_forecast_checks(forecast_store.open(commodity, model),
                                             build.close_today, build.future_closes, spec,

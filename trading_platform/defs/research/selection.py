@@ -56,8 +56,8 @@ SELECTION = load_selection()
     kinds={"polars", "duckdb"},
     automation_condition=WEEKLY_STEP,
 )
-def model_candidates(context: dg.AssetExecutionContext,
-                     warehouse: Warehouse) -> dg.MaterializeResult:
+def model_candidates(context: dg.AssetExecutionContext, warehouse: Warehouse,
+                     forecast_store: ForecastStore) -> dg.MaterializeResult:
     """Every (real model, strategy) of one commodity's backtests, measured on the selection
     window and on the holdout, with its regime breakdown, Deflated Sharpe Ratio and weighted
     score against the selection thresholds."""
@@ -68,7 +68,8 @@ def model_candidates(context: dg.AssetExecutionContext,
                          "backtest_results partitions first")
     daily = warehouse.read_where(BACKTEST_DAILY, commodity=commodity)
     market = warehouse.read_market([commodity], dt.date.min, dt.date.max)
-    synthetic = {key for key, spec in ZOO.models.items() if spec.synthetic}
+    marked = future_readers(forecast_store, commodity, metrics["model"].unique().to_list())
+    synthetic = {key for key, spec in ZOO.models.items() if spec.synthetic} | set(marked)
     harvest = UNIVERSE.commodities[commodity].harvest
     try:
         built = build_candidates(metrics, daily, market["date"].to_numpy(),
@@ -88,7 +89,8 @@ def model_candidates(context: dg.AssetExecutionContext,
         "no synthetic model among the candidates" if not leaked else
         f"synthetic models {leaked} reached the candidates: they are built from the realised "
         "future and must never be eligible",
-        {"observed": leaked, "excluded": built.excluded_models})
+        {"observed": leaked, "excluded": built.excluded_models,
+         "marked_uses_future_by_store": marked})
     top = table.head(10).select("model", "strategy", "score", "passes", "sharpe", "max_drawdown",
                                 "calmar", "turnover", "regime_consistency", "value_added",
                                 "dsr", "holdout_sharpe")
@@ -100,6 +102,20 @@ def model_candidates(context: dg.AssetExecutionContext,
         | {"top_candidates": dg.MetadataValue.md(markdown_table(top, digits=3))},
         check_results=list(check_results([outcome, shared_dates_outcome(built)],
                                          CANDIDATES_KEY)))
+
+
+def future_readers(forecast_store: ForecastStore, commodity: str,
+                   models: list[str]) -> list[str]:
+    """Models whose stored forecasts are marked as built from the future (by the build that
+    made them), whatever the zoo calls them."""
+    marked = []
+    for model in sorted(models):
+        try:
+            if forecast_store.open(commodity, model).uses_future:
+                marked.append(model)
+        except FileNotFoundError:
+            continue  # no store: its backtest could not have run either
+    return marked
 
 
 @dg.asset(

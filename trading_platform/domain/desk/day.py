@@ -30,6 +30,7 @@ from trading_platform.domain.desk.live import DayDecision, decide_day
 from trading_platform.domain.desk.parity import backtest_live_parity
 from trading_platform.domain.desk.recording import ledger_row, recommendation_row
 from trading_platform.domain.desk.validators import (
+    champion_reads_no_future,
     champion_recently_fitted,
     champion_selected_before_day,
     market_data_fresh,
@@ -46,8 +47,8 @@ BREAKERS = ("one_day_loss_within_limit", "one_week_loss_within_limit", "drawdown
 # Every verdict trading_day returns, in order (the asset declares one blocking check each).
 VALIDATORS = ("sale_within_inventory", "sale_within_daily_share", "price_above_floor",
               "market_data_fresh", "champion_recently_fitted", "champion_selected_before_day",
-              "trades_confirmed_evidence", *BREAKERS, "trading_not_halted",
-              "backtest_live_parity")
+              "trades_confirmed_evidence", "champion_reads_no_future", *BREAKERS,
+              "trading_not_halted", "backtest_live_parity")
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def _validate(inputs: DayInputs, decision: DayDecision | None, close: float | No
         champion_selected_before_day(inputs.day, inputs.champion.selected_through),
         trades_confirmed_evidence(inputs.champion.basis, inputs.champion.status,
                                   inputs.champion.spec.uses_forecast),
+        champion_reads_no_future(inputs.champion.uses_future, inputs.champion.spec.uses_forecast),
         *_breakers(inputs, decision, limits),
         CheckOutcome("trading_not_halted", not inputs.halted, "ERROR",
                      inputs.halted or "no halt in force", {"observed": inputs.halted or None,

@@ -33,6 +33,7 @@ class Champion:
     basis_reason: str = ""
     selected_through: dt.date | None = None
     evidence: Mapping[str, object] = field(default_factory=dict)  # see EVIDENCE_KEYS
+    uses_future: bool | None = None  # the traded model's store mark (None: not recorded)
 
 
 # The selection evidence every recommendation carries (from the champion record).

@@ -236,3 +236,23 @@ def trades_confirmed_evidence(basis: str, champion_status: str,
                         {"observed": {"basis": basis, "champion_status": champion_status,
                                       "uses_forecast": uses_forecast},
                          "threshold": "confirmed champion, last confirmed, or a baseline"})
+
+
+def champion_reads_no_future(uses_future: bool | None, uses_forecast: bool) -> CheckOutcome:
+    """Pass iff the traded strategy reads no forecast, or its model's forecasts are recorded as
+    built without the future (the mark the forecasts build writes, not the model's name)."""
+    name = "champion_reads_no_future"
+    passed = not uses_forecast or uses_future is False
+    if not uses_forecast:
+        description = f"{name}: the traded strategy reads no forecast"
+    elif uses_future is None:
+        description = (f"{name}: refused, the model's forecast store does not record whether it "
+                       "reads the future; rebuild its forecasts partition")
+    elif uses_future:
+        description = (f"{name}: refused, the model's forecasts were built from realised future "
+                       "closes (a research instrument): it never trades; rerun champion_model")
+    else:
+        description = f"{name}: the model's forecasts were built without the future"
+    return CheckOutcome(name, passed, ERROR, description,
+                        {"observed": uses_future, "threshold": False,
+                         "uses_forecast": uses_forecast})

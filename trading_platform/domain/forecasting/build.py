@@ -54,7 +54,10 @@ class ForecastBuild:
     ``paths`` (n, n_paths, 14) float32 closes; ``close_today`` (n,); ``future_closes`` (n, 14)
     realised closes (NaN where not yet known); ``fit_start``/``fit_end`` the window behind each
     day; ``schedule`` the refit days; ``model`` the last fitted model (None for synthetic);
-    ``importance`` feature -> share of split gain (empty when the model has no splits).
+    ``importance`` feature -> share of split gain (empty when the model has no splits);
+    ``uses_future``: True when the paths were built from realised future closes (set by the
+    code path that reads them, whatever the model is called); stored with the matrices, it is
+    what keeps such a model out of selection and trading.
     """
 
     dates: np.ndarray
@@ -68,6 +71,7 @@ class ForecastBuild:
     model: ForecastModel | None
     importance: dict[str, float]
     synthetic: bool
+    uses_future: bool
     data_start: np.datetime64
     data_end: np.datetime64
     timings: dict[str, float]
@@ -105,9 +109,10 @@ def build_forecast(
     began = time.perf_counter()
     dates, X, close = model_inputs(features)
     spec = zoo.models[model_key]
+    uses_future = False
     if spec.synthetic:
         rows, paths, fit_start, fit_end = _synthetic(dates, close, spec, model_key, config)
-        schedule, model = dates[:0], None
+        schedule, model, uses_future = dates[:0], None, True  # built from the realised future
     else:
         result = walk_forward(dates, X, close, model_factory(spec, zoo), config, progress)
         rows = np.searchsorted(dates, result.dates)
@@ -121,7 +126,8 @@ def build_forecast(
         dates=dates[rows], paths=paths, close_today=close[rows], future_closes=future,
         fit_start=fit_start, fit_end=fit_end, schedule=schedule, metrics=metrics, model=model,
         importance=feature_importance(model) if model is not None else {},
-        synthetic=spec.synthetic, data_start=dates[0], data_end=dates[-1],
+        synthetic=spec.synthetic, uses_future=uses_future, data_start=dates[0],
+        data_end=dates[-1],
         timings={"fit_s": fitted - began, "metrics_s": time.perf_counter() - fitted},
     )
 

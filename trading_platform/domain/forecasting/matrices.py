@@ -78,6 +78,13 @@ class MatrixStore:
             raise KeyError(f"no prediction matrix for {target} in {self.folder}")
         return position
 
+    @property
+    def uses_future(self) -> bool | None:
+        """Whether the matrices were built from realised future closes, as recorded when they
+        were made; None for a store written before the mark existed."""
+        value = self.meta.get("metadata", {}).get("uses_future")
+        return None if value is None else bool(value)
+
     def matrix(self, day: DateLike) -> np.ndarray:
         """The ``(n_paths, 14)`` prediction matrix of ``day`` (a memory-mapped view)."""
         return self.paths[self.row(day)]

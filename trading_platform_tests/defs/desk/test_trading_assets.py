@@ -53,7 +53,7 @@ class Desk:
             "reports": ReportFolder(root=str(root / "reports")),
             "registry": ChampionRegistry(root=str(root / "mlflow"))}
 
-    def write_store(self) -> None:
+    def write_store(self, uses_future: bool = False) -> None:
         rows = self.market.query("select date, close from market.market_data where commodity "
                                  "= 'coffee' and date >= '2023-01-02' and date <= "
                                  f"'{RESEARCH_CUT}' order by date")
@@ -68,7 +68,7 @@ class Desk:
         folder = self.resources["forecast_store"].folder("coffee", "naive_rw")
         write_matrices(folder, dates, paths.astype(np.float32), dates - 300, dates - 1, {
             "model": "naive_rw", "mlflow_run_id": run.run_id, "walk_forward": WALK,
-            "data_range": f"2021-01-04..{dates[-1]}"})
+            "data_range": f"2021-01-04..{dates[-1]}", "uses_future": uses_future})
         record_checks(folder, PASSED)
 
     def plant_champion(self, **fields) -> dict:
@@ -200,6 +200,24 @@ def test_trade_recommendations_given_champion_selected_on_the_day_is_blocked(des
     assert desk.trade(DAYS[1]).success
 
 
+def test_trade_recommendations_given_model_marked_as_reading_the_future_is_blocked(desk):
+    # Planted: the traded model's store is marked (by the build that made it) as built from
+    # realised future closes. A forecast-driven day on it is refused, whatever its name.
+    row = desk.plant_champion(status="confirmed", basis="confirmed_champion",
+                              trading_model="naive_rw",
+                              trading_strategy=desk_champion_strategy(desk),
+                              trading_spec_hash=desk_champion_hash(desk))
+    desk.write_store(uses_future=True)
+    try:
+        result = desk.trade(DAYS[2])
+        assert not result.success and not _checks(result)["champion_reads_no_future"]
+        assert desk.rows("trading.recommendations", DAYS[2])["status"] == "BLOCKED"
+    finally:
+        desk.write_store()
+        desk.restore_champion(row)
+    assert desk.trade(DAYS[2]).success
+
+
 def desk_champion_strategy(desk) -> str:
     return desk.resources["warehouse"].read_where("research.champions",
                                                   commodity="coffee")["strategy"][0]
@@ -291,3 +309,17 @@ def test_trade_recommendations_given_days_after_the_store_fit_daily_and_reuse_fi
     assert desk.trade("2024-01-04").success  # the rerun reads its fits: nothing new is fitted
     assert sorted(p.name for p in fits.glob("*.pkl")) == kept
     assert desk.rows("trading.recommendations", "2024-01-04")["status"] == "ACTIONABLE"
+
+
+def test_model_candidates_given_store_marked_as_reading_the_future_excludes_it(desk):
+    # Planted: the random walk's store carries the mark a synthetic build writes. Although the
+    # zoo calls it a real model, it is excluded; with no other model nothing is left.
+    desk.write_store(uses_future=True)
+    try:
+        result = desk.materialize(model_candidates, "coffee")
+        assert not result.success
+        message = result.get_step_failure_events()[0].event_specific_data.error.message
+        assert "synthetic models excluded: ['naive_rw']" in message
+    finally:
+        desk.write_store()
+    assert desk.materialize(model_candidates, "coffee").success

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from trading_platform.domain.desk.validators import (
+    champion_reads_no_future,
     champion_recently_fitted,
     champion_selected_before_day,
     market_data_fresh,
@@ -162,3 +163,16 @@ def test_trades_confirmed_evidence_given_basis_refuses_provisional_forecast_cham
     _assert_evidence(outcome, "trades_confirmed_evidence")
     if not passed:
         assert "only confirmed evidence trades" in outcome.description
+
+
+@pytest.mark.parametrize(("uses_future", "uses_forecast", "passed", "words"), [
+    (False, True, True, "built without the future"),
+    (True, True, False, "built from realised future closes"),  # planted: a future reader
+    (None, True, False, "does not record"),  # a store from before the mark
+    (True, False, True, "reads no forecast"),  # a baseline ignores the model's forecasts
+])
+def test_champion_reads_no_future_given_store_mark_refuses_future_readers(
+        uses_future, uses_forecast, passed, words):
+    outcome = champion_reads_no_future(uses_future, uses_forecast)
+    assert outcome.passed is passed and words in outcome.description
+    _assert_evidence(outcome, "champion_reads_no_future")

@@ -61,6 +61,7 @@ def test_build_forecast_given_random_walk_every_fit_ends_before_its_day(coffee):
     assert build.dates[-1] == build.data_end
     assert build.dates[0] > build.data_end - np.timedelta64(366, "D")
     assert build.metrics.height == HORIZONS and build.importance == {} and not build.synthetic
+    assert build.uses_future is False  # fitted on the past only: marked so in the store
     schedule = fit_schedule(build)
     assert schedule["days"].sum() == build.dates.size
     assert (schedule["fit_end"] < schedule["first_forecast"]).all()
@@ -69,6 +70,7 @@ def test_build_forecast_given_random_walk_every_fit_ends_before_its_day(coffee):
 def test_build_forecast_given_synthetic_70_median_path_right_70_percent(coffee):
     build = build_forecast(coffee, "synthetic_70", SMALL_ZOO, CONFIG)
     assert build.synthetic and build.model is None and fit_schedule(build).is_empty()
+    assert build.uses_future is True  # built from realised closes: the mark keeps it out
     # A synthetic path needs its whole 14-day future: the window stops 14 rows before the end.
     assert np.isfinite(build.future_closes).all() and build.dates[-1] < build.data_end
     accuracy = realised_direction_accuracy(build.paths, build.close_today, build.future_closes)
