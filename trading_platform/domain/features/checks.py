@@ -1,14 +1,18 @@
 """Evidence for the features checks: look-ahead and finiteness after warm-up.
 
-``find_lookahead`` recomputes features for sampled dates from history truncated at that date and
-compares them with the stored values, bit for bit (NaN equals NaN). Any difference means a feature
-used data from after its date, or depends on how much history was loaded.
+``find_lookahead`` recomputes features for chosen dates from history truncated at that date and
+compares them with the values computed with the later history loaded, bit for bit (NaN equals
+NaN). Any difference means a feature used data from after its date, or depends on how much
+history was loaded. ``lookahead_dates`` chooses the dates: every date of a run of up to
+``CHECK_ALL_UP_TO`` dates, else its first and last plus ``RANDOM_DATES`` seeded random ones; and
+always the newest date before the run, whose next close the run loads, so a one-day daily run
+still has a date on which a peek one day ahead would show.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import polars as pl
@@ -19,13 +23,21 @@ from trading_platform.domain.features.build import build_features
 _ID_COLUMNS = ("commodity", "date")
 
 
-def sample_dates(features: pl.DataFrame, count: int, seed: int = 0) -> list[dt.date]:
-    """Up to ``count`` distinct dates of ``features``, spread at random but reproducibly."""
-    dates = features.get_column("date").unique().sort().to_list()
-    if len(dates) <= count:
-        return dates
-    chosen = np.random.default_rng(seed).choice(len(dates), size=count, replace=False)
-    return sorted(dates[i] for i in chosen)
+CHECK_ALL_UP_TO = 500
+RANDOM_DATES = 32
+FeatureBuilder = Callable[[pl.DataFrame, Universe], pl.DataFrame]
+
+
+def lookahead_dates(run_dates: Sequence[dt.date], previous: dt.date | None,
+                    seed: int = 0) -> list[dt.date]:
+    """The dates ``find_lookahead`` checks for a run (see the module docstring), sorted."""
+    dates = sorted(set(run_dates))
+    if len(dates) > CHECK_ALL_UP_TO:
+        middle = dates[1:-1]
+        chosen = np.random.default_rng(seed).choice(len(middle), size=RANDOM_DATES,
+                                                    replace=False)
+        dates = sorted({dates[0], dates[-1], *(middle[i] for i in chosen)})
+    return sorted({*dates, previous}) if previous is not None else dates
 
 
 def find_lookahead(
@@ -33,12 +45,15 @@ def find_lookahead(
     features: pl.DataFrame,
     universe: Universe,
     dates: Sequence[dt.date],
+    build: FeatureBuilder = build_features,
 ) -> list[dict[str, object]]:
-    """Return one record per (date, commodity, column) whose truncated recompute differs."""
+    """Return one record per (date, commodity, column) whose truncated recompute differs.
+    ``features`` holds the values computed with all of ``market``; ``build`` is the feature
+    code under test (a test plants a leaky one)."""
     mismatches: list[dict[str, object]] = []
     value_columns = [c for c in features.columns if c not in _ID_COLUMNS]
     for day in dates:
-        recomputed = build_features(market.filter(pl.col("date") <= day), universe)
+        recomputed = build(market.filter(pl.col("date") <= day), universe)
         expected = features.filter(pl.col("date") == day)
         got = recomputed.filter(pl.col("date") == day)
         joined = expected.join(got, on=list(_ID_COLUMNS), how="left", suffix="_truncated")
