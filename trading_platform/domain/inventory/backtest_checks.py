@@ -1,8 +1,13 @@
 """The three blocking checks of a backtest, each returning its evidence.
 
-- ``inventory_accounting_holds``: per strategy, intake = strategy sales + forced sales + ending
-  inventory; cash = proceeds - transaction costs - storage costs (day by day and in total);
-  inventory never negative. Tolerance: 1e-9 relative to the volumes and money involved.
+- ``inventory_accounting_holds``: per strategy, recomputed **independently** of the kernel's
+  own sums, from the trade list (date, quantity, price), the day's intake and the market
+  closes looked up by date: every sale was priced at the close of its date; stock = previous
+  stock + intake - that day's sales, never negative; cash = previous cash + sales x close x
+  (1 - transaction rate) - storage rate x stock x max(close, 0); value = cash + stock x close
+  of that date. The book's stored stock, cash and value must match day by day. A backtest
+  whose prices are shifted against their dates fails it (a test plants that). Tolerance: 1e-9
+  relative to the volumes and money involved.
 - ``every_strategy_has_finite_metrics``: every expected strategy has a row whose headline
   metrics are finite. Price capture and average prices are NaN by definition when a strategy
   sold nothing in the window, so they are not required to be finite.
@@ -31,34 +36,59 @@ PARITY_WINDOWS = 3
 PARITY_DAYS = 40
 
 
-def _accounting_errors(backtest: Backtest, key: str) -> dict[str, float]:
-    col = backtest.results[key].column
-    intake = float(col("intake").sum())
-    volume_scale = max(intake, 1.0)
-    money_scale = max(float(np.abs(col("proceeds")).sum()), 1.0)
-    flows = col("proceeds") - col("transaction_cost") - col("storage_cost")
-    inventory = col("inventory")
+def _recompute_errors(backtest: Backtest, key: str, close: np.ndarray) -> dict[str, float]:
+    """Relative errors of the stored book against the independent recompute (module rules);
+    ``close`` is the market close of each backtest date, looked up by date."""
+    result, setup = backtest.results[key], backtest.setup
+    col = result.column
+    intake = col("intake")
+    day, quantity, price = (result.sales[:, 0].astype(np.int64), result.sales[:, 1],
+                            result.sales[:, 2])
+    sold = np.bincount(day, weights=quantity, minlength=close.size)[:close.size]
+    stock = np.cumsum(intake - sold)
+    proceeds = sold * close
+    storage = setup.storage_rate * stock * np.maximum(close, 0.0)
+    cash = np.cumsum(proceeds - setup.tx_rate * np.abs(proceeds) - storage)
+    value = cash + stock * close
+    volume_scale = max(float(intake.sum()), 1.0)
+    money_scale = max(float(np.abs(proceeds).sum()), float(np.abs(value).max(initial=0.0)), 1.0)
     return {
-        "volume": abs(intake - float(col("sold").sum() + col("forced").sum())
-                      - float(inventory[-1])) / volume_scale,
-        "cash_total": abs(float(col("cash")[-1]) - float(flows.sum())) / money_scale,
-        "cash_daily": float(np.abs(np.diff(col("cash"), prepend=0.0) - flows).max())
-        / money_scale,
-        "negative_inventory": max(-float(inventory.min()), 0.0) / volume_scale,
+        "sale_price_vs_close": float(np.abs(price - close[day]).max(initial=0.0))
+        / max(float(np.abs(close).max(initial=0.0)), 1.0),
+        "stock": float(np.abs(col("inventory") - stock).max(initial=0.0)) / volume_scale,
+        "negative_stock": max(-float(stock.min(initial=0.0)), 0.0) / volume_scale,
+        "cash": float(np.abs(col("cash") - cash).max(initial=0.0)) / money_scale,
+        "value": float(np.abs(col("value") - value).max(initial=0.0)) / money_scale,
     }
 
 
-def inventory_accounting_holds(backtest: Backtest) -> CheckOutcome:
-    errors = {key: _accounting_errors(backtest, key) for key in backtest.results}
-    broken = {key: {rule: err for rule, err in found.items() if err > RELATIVE_TOLERANCE}
+def closes_on(dates: np.ndarray, market_dates: np.ndarray, closes: np.ndarray) -> np.ndarray:
+    """The market close of each of ``dates``, looked up by date (NaN where none is stored)."""
+    market_dates = np.asarray(market_dates, dtype="datetime64[D]")
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    at = np.clip(np.searchsorted(market_dates, dates), 0, max(market_dates.size - 1, 0))
+    found = market_dates.size > 0 and market_dates[at] == dates
+    return np.where(found, np.asarray(closes, dtype=np.float64)[at], np.nan)
+
+
+def inventory_accounting_holds(backtest: Backtest, market_dates: np.ndarray,
+                               closes: np.ndarray) -> CheckOutcome:
+    """The independent recompute of the module rules over every strategy; ``market_dates``
+    and ``closes`` are the market data as stored (sorted by date), not the backtest's prices."""
+    close = closes_on(backtest.dates, market_dates, closes)
+    errors = {key: _recompute_errors(backtest, key, close) for key in backtest.results}
+    broken = {key: {rule: err for rule, err in found.items() if not err <= RELATIVE_TOLERANCE}
               for key, found in errors.items()}
     broken = {key: rules for key, rules in broken.items() if rules}
     worst = max((err for found in errors.values() for err in found.values()), default=0.0)
     return CheckOutcome(
         name="inventory_accounting_holds", passed=not broken, severity=ERROR,
-        description=("intake = sales + forced + ending stock and cash = proceeds - costs for "
-                     f"all {len(errors)} strategies" if not broken else
-                     f"accounting broken for {sorted(broken)}"),
+        description=("recomputed from the trade list and market closes by date: sale prices, "
+                     f"stock, cash and value hold for all {len(errors)} strategies"
+                     if not broken else
+                     f"accounting broken for {sorted(broken)} (rules: "
+                     f"{sorted({r for rules in broken.values() for r in rules})}): the book "
+                     "does not follow from its trades and the market closes of their dates"),
         metadata={"max_relative_error": worst, "tolerance": RELATIVE_TOLERANCE,
                   "broken": {k: {r: float(e) for r, e in v.items()} for k, v in broken.items()}},
     )

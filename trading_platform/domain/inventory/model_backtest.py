@@ -75,7 +75,7 @@ def backtest_model(
     simulated = time.perf_counter()
     frames = backtest_frames(backtest)
     tabulated = time.perf_counter()
-    outcomes = [inventory_accounting_holds(backtest),
+    outcomes = [inventory_accounting_holds(backtest, market_dates, closes),
                 every_strategy_has_finite_metrics(frames.metrics, strategies),
                 kernel_matches_reference(backtest)]
     checked = time.perf_counter()

@@ -311,8 +311,15 @@ def test_forced_analysis_given_hand_sales_averages_forced_prices_by_volume():
 
 # --- the three blocking checks ----------------------------------------------------------------
 
+def _accounting(backtest: Backtest, closes: np.ndarray | None = None):
+    """The accounting check against the market as stored (the backtest's own dates and, unless
+    given, its closes: the fixtures' market)."""
+    return inventory_accounting_holds(backtest, backtest.dates,
+                                      backtest.price if closes is None else closes)
+
+
 def test_backtest_checks_given_real_backtest_all_pass(backtest, frames):
-    outcomes = [inventory_accounting_holds(backtest),
+    outcomes = [_accounting(backtest),
                 every_strategy_has_finite_metrics(frames.metrics, default_strategies()),
                 kernel_matches_reference(backtest)]
     assert [o.passed for o in outcomes] == [True, True, True], [o.description for o in outcomes]
@@ -329,27 +336,48 @@ def _tampered(backtest: Backtest, key: str, column: str, delta: float, from_day:
         **backtest.results, key: dataclasses.replace(result, daily=daily)})
 
 
+def _tampered_sale(backtest: Backtest, key: str, column: int, factor: float) -> Backtest:
+    result = backtest.results[key]
+    sales = result.sales.copy()
+    sales[len(sales) // 2, column] *= factor
+    return dataclasses.replace(backtest, results={
+        **backtest.results, key: dataclasses.replace(result, sales=sales)})
+
+
 def test_inventory_accounting_holds_given_tampered_cash_fails_naming_strategy(backtest):
-    outcome = inventory_accounting_holds(_tampered(backtest, "equal_batch", "cash", 1.0, 200))
+    outcome = _accounting(_tampered(backtest, "equal_batch", "cash", 1.0, 200))
     assert not outcome.passed
     assert "equal_batch" in outcome.description
     assert set(outcome.metadata["broken"]) == {"equal_batch"}
-    assert set(outcome.metadata["broken"]["equal_batch"]) == {"cash_total", "cash_daily"}
-    assert inventory_accounting_holds(backtest).passed  # the original is untouched
+    assert set(outcome.metadata["broken"]["equal_batch"]) == {"cash"}
+    assert _accounting(backtest).passed  # the original is untouched
 
 
-def test_inventory_accounting_holds_given_tampered_sold_volume_fails_naming_strategy(backtest):
-    outcome = inventory_accounting_holds(_tampered(backtest, "consensus", "sold", 0.5, 400))
-    assert not outcome.passed
-    assert set(outcome.metadata["broken"]) == {"consensus"}
-    assert "volume" in outcome.metadata["broken"]["consensus"]
+def test_inventory_accounting_holds_given_trade_list_not_matching_the_book_fails(backtest):
+    # A sale recorded at twice its quantity: the stock, cash and value recomputed from the
+    # trade list no longer follow the stored book.
+    outcome = _accounting(_tampered_sale(backtest, "consensus", 1, 2.0))
+    assert not outcome.passed and set(outcome.metadata["broken"]) == {"consensus"}
+    assert {"stock", "cash", "value"} <= set(outcome.metadata["broken"]["consensus"])
 
 
-def test_inventory_accounting_holds_given_negative_inventory_fails(backtest):
-    outcome = inventory_accounting_holds(
-        _tampered(backtest, "immediate_sale", "inventory", -5.0, 599))
-    assert not outcome.passed
-    assert "negative_inventory" in outcome.metadata["broken"]["immediate_sale"]
+def test_inventory_accounting_holds_given_sale_at_another_price_than_the_close_fails(backtest):
+    outcome = _accounting(_tampered_sale(backtest, "equal_batch", 2, 1.01))
+    assert "sale_price_vs_close" in outcome.metadata["broken"]["equal_batch"]
+
+
+def test_inventory_accounting_holds_given_prices_shifted_by_one_day_fails(setup):
+    # Planted: the backtest runs on closes shifted one day against their dates (each day
+    # trades at the next day's close). Its own sums still add up, so re-adding them could not
+    # see it; looked up by date in the market data, every sale and every value is off.
+    dates, price, paths = _random_market(n=300)
+    shifted = run_backtest(dates, np.roll(price, -1), paths, setup, default_strategies())
+    outcome = inventory_accounting_holds(shifted, dates, price)
+    assert not outcome.passed and set(outcome.metadata["broken"]) == set(default_strategies())
+    assert all("value" in rules for rules in outcome.metadata["broken"].values())
+    assert "sale_price_vs_close" in outcome.metadata["broken"]["immediate_sale"]
+    honest = run_backtest(dates, price, paths, setup, default_strategies())
+    assert inventory_accounting_holds(honest, dates, price).passed
 
 
 def test_every_strategy_has_finite_metrics_given_missing_row_fails_naming_it(frames):
