@@ -4,6 +4,8 @@ import time
 from dataclasses import asdict
 
 import dagster as dg
+import numpy as np
+import polars as pl
 from pydantic import Field
 
 from trading_platform.defs.automation import WEEKLY_STEP
@@ -20,8 +22,14 @@ from trading_platform.defs.research.staleness import (
 )
 from trading_platform.defs.teams import RESEARCH_TEAM
 from trading_platform.defs.universe import FORECAST_PARTITIONS, ZOO
-from trading_platform.domain.forecasting.build import build_forecast
-from trading_platform.domain.forecasting.checks import evaluate_forecast_checks
+from trading_platform.domain.evidence import CheckOutcome
+from trading_platform.domain.forecasting.build import build_forecast, daily_prediction_matrix
+from trading_platform.domain.forecasting.checks import (
+    evaluate_forecast_checks,
+    forecasts_match_truncated_recompute,
+    recompute_days,
+)
+from trading_platform.domain.forecasting.matrices import MatrixStore
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
 from trading_platform.domain.forecasting.targets import feature_definitions_hash
 from trading_platform.domain.partition_keys import commodity_model_key
@@ -34,6 +42,7 @@ FORECASTS_KEY = dg.AssetKey("forecasts")
 FORECAST_CHECK_SPECS = [
     dg.AssetCheckSpec("forecasts_shape_and_finite", asset=FORECASTS_KEY, blocking=True),
     dg.AssetCheckSpec("forecasts_fit_before_forecast_day", asset=FORECASTS_KEY, blocking=True),
+    dg.AssetCheckSpec("forecasts_match_truncated_recompute", asset=FORECASTS_KEY, blocking=True),
     dg.AssetCheckSpec("synthetic_accuracy_matches_nominal", asset=FORECASTS_KEY, blocking=True),
     dg.AssetCheckSpec("forecasts_band_coverage_calibrated", asset=FORECASTS_KEY),
     inputs_current_spec(FORECASTS_CURRENT),
@@ -62,12 +71,31 @@ class ForecastsConfig(dg.Config):
         default=250, description="Recent out-of-sample residual vectors bootstrapped into paths."
     )
     seed: int = Field(default=7, description="Seed of the path bootstrap and synthetic noise.")
+    recompute_days: int = Field(
+        default=2, ge=1, description="Stored days re-derived from history truncated at the day "
+        "(the last one and seeded random others) by forecasts_match_truncated_recompute.")
 
     def walk_forward(self) -> WalkForwardConfig:
         return WalkForwardConfig(
             refit_every=self.refit_every, oos_years=self.oos_years, n_paths=self.n_paths,
             residual_window=self.residual_window, seed=self.seed,
         )
+
+
+def _recompute_outcome(store: MatrixStore, table: pl.DataFrame, model: str,
+                       walk: WalkForwardConfig, uses_future: bool, count: int) -> CheckOutcome:
+    """forecasts_match_truncated_recompute on ``count`` stored days (seeded by the store)."""
+    days = recompute_days(store.dates, count, seed=store.dates.size)
+    made: list[np.ndarray | str] = []
+    for day in [] if uses_future else days:
+        try:
+            made.append(daily_prediction_matrix(
+                table.filter(pl.col("date") <= day.astype(object)), model, ZOO, walk, day))
+        except ValueError as error:
+            made.append(str(error))
+    kept = [] if uses_future else [np.asarray(store.matrix(day)) for day in days]
+    return forecasts_match_truncated_recompute([] if uses_future else days, kept, made,
+                                               uses_future)
 
 
 @dg.asset(
@@ -114,9 +142,11 @@ def forecasts(
             build.fit_end, {**tags, "mlflow_run_id": run.run_id, "spec": spec.model_dump(),
                             "walk_forward": asdict(walk), "uses_future": build.uses_future},
         )
-        outcomes = evaluate_forecast_checks(forecast_store.open(commodity, model),
-                                            build.close_today, build.future_closes, spec,
+        stored = forecast_store.open(commodity, model)
+        outcomes = evaluate_forecast_checks(stored, build.close_today, build.future_closes, spec,
                                             walk.n_paths)
+        outcomes.insert(2, _recompute_outcome(stored, table, model, walk, build.uses_future,
+                                              config.recompute_days))
         record_checks(folder, {o.name: {"passed": o.passed, "severity": o.severity,
                                         "description": o.description} for o in outcomes})
         track_forecast(run, build, spec, walk, charts, outcomes)

@@ -121,3 +121,45 @@ def forecasts_band_coverage_calibrated(
                   "coverage_by_horizon": [round(float(v), 4) for v in by_horizon],
                   "days": int(metrics["n_days"].max())},
     )
+
+
+def recompute_days(dates: np.ndarray, count: int, seed: int) -> list[np.datetime64]:
+    """The stored days the recompute check re-derives: the last one and ``count - 1`` seeded
+    random others (all when there are no more), sorted."""
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    if dates.size <= count:
+        return list(dates)
+    others = np.random.default_rng(seed).choice(dates.size - 1, size=count - 1, replace=False)
+    return sorted([dates[-1], *dates[np.sort(others)]])
+
+
+def forecasts_match_truncated_recompute(
+    days: list[np.datetime64], stored: list[np.ndarray], recomputed: list[np.ndarray | str],
+    uses_future: bool,
+) -> CheckOutcome:
+    """Each sampled stored matrix equals, bit for bit, the matrix the honest daily path makes
+    from history truncated at its day (a string in ``recomputed`` is why it could not be
+    made). A model built from the future (``uses_future``) passes with that said: it is a
+    research instrument, kept out of selection and trading by its mark."""
+    name = "forecasts_match_truncated_recompute"
+    if uses_future:
+        return CheckOutcome(name, True, "ERROR", "not applicable: the matrices are built from "
+                            "the realised future by design (marked uses_future; never traded)",
+                            {"observed": 0, "threshold": 0, "days_checked": 0})
+    differing = []
+    for day, kept, made in zip(days, stored, recomputed, strict=True):
+        if isinstance(made, str):
+            differing.append({"day": str(day), "why": made})
+        elif kept.shape != made.shape or not np.array_equal(kept, made):
+            gap = (float(np.nanmax(np.abs(np.asarray(kept, np.float64) - made)))
+                   if kept.shape == made.shape else float("nan"))
+            differing.append({"day": str(day), "max_abs_difference": gap})
+    return CheckOutcome(
+        name, not differing, "ERROR",
+        f"{len(days) - len(differing)} of {len(days)} sampled forecast days equal the daily "
+        "path's matrix from history truncated at the day" if not differing else
+        f"{len(differing)} of {len(days)} sampled forecast days differ from a recompute on "
+        f"history truncated at the day (first: {differing[0]}): the stored forecasts used "
+        "information from after their day; rebuild them and find the leak before backtesting",
+        {"observed": len(differing), "threshold": 0, "days_checked": [str(d) for d in days],
+         "differing": differing[:_EVIDENCE_ROWS]})

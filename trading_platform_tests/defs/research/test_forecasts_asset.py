@@ -49,7 +49,7 @@ def test_forecasts_given_features_store_matrices_pass_checks_and_track_mlflow(ha
     result = harness.materialize("coffee|xgboost")
     assert result.success
     checks = _checks(result)
-    assert len(checks) == 5 and all(c.passed for c in checks.values())
+    assert len(checks) == 6 and all(c.passed for c in checks.values())
     assert "forecasts_inputs_current" in checks
     store = harness.store.open("coffee", "xgboost")
     assert store.paths.shape[1:] == (60, 14) and store.paths.dtype == np.float32

@@ -16,6 +16,10 @@ from trading_platform.domain.forecasting.build import (
     fit_schedule,
     future_closes,
 )
+from trading_platform.domain.forecasting.checks import (
+    forecasts_match_truncated_recompute,
+    recompute_days,
+)
 from trading_platform.domain.forecasting.protocol import HORIZONS, WalkForwardConfig
 from trading_platform.domain.forecasting.synthetic_models import realised_direction_accuracy
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS
@@ -128,3 +132,36 @@ def test_feature_definitions_given_moved_imports_and_docstrings_hash_the_same():
     changed = "import numpy as np\n\ndef f(x):\n    return x + 2\n"
     assert _definitions(before) == _definitions(moved)
     assert _definitions(before) != _definitions(changed)
+
+
+def _recompute(coffee, days):
+    return [daily_prediction_matrix(coffee.filter(pl.col("date") <= day.astype(dt.date)),
+                                    "xgboost", SMALL_ZOO, CONFIG, day) for day in days]
+
+
+def test_forecasts_match_truncated_recompute_given_honest_build_passes(coffee):
+    build = build_forecast(coffee, "xgboost", SMALL_ZOO, CONFIG)
+    days = recompute_days(build.dates, 3, seed=1)
+    assert days[-1] == build.dates[-1] and len(days) == 3
+    stored = [build.paths[int(np.searchsorted(build.dates, day))] for day in days]
+    outcome = forecasts_match_truncated_recompute(days, stored, _recompute(coffee, days), False)
+    assert outcome.passed and outcome.metadata["observed"] == 0, outcome.description
+
+
+def test_forecasts_match_truncated_recompute_given_model_reading_next_close_fails(coffee):
+    # Planted: a model that reads the next close. Its stored paths are the honest ones moved
+    # by tomorrow's realised return; a recompute from history truncated at the day cannot
+    # know it, so the sampled days differ.
+    build = build_forecast(coffee, "xgboost", SMALL_ZOO, CONFIG)
+    tomorrow = build.future_closes[:, 0] / build.close_today
+    leaky = build.paths * tomorrow[:, None, None].astype(np.float32)
+    days = recompute_days(build.dates[:-1], 3, seed=1)  # days whose next close is known
+    stored = [leaky[int(np.searchsorted(build.dates, day))] for day in days]
+    outcome = forecasts_match_truncated_recompute(days, stored, _recompute(coffee, days), False)
+    assert not outcome.passed and outcome.metadata["observed"] == 3
+    assert "used information from after their day" in outcome.description
+
+
+def test_forecasts_match_truncated_recompute_given_future_built_model_says_not_applicable():
+    outcome = forecasts_match_truncated_recompute([], [], [], uses_future=True)
+    assert outcome.passed and "never traded" in outcome.description
