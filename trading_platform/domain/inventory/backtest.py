@@ -110,6 +110,12 @@ class BacktestFrames:
     accuracy: float
 
 
+def backtest_notional(setup: BookSetup, price: np.ndarray) -> float:
+    """The fixed capital base of a backtest's returns: one season's intake at the window's
+    first close, known on its first day (a mean over the window would use later prices)."""
+    return setup.harvest.annual_volume * max(abs(float(price[0])), 1e-12) if price.size else 1.0
+
+
 def _family(spec: StrategySpec) -> str:
     return "forecast" if spec.uses_forecast else "baseline"
 
@@ -137,7 +143,7 @@ def _daily_frame(key: str, backtest: Backtest) -> pl.DataFrame:
 def backtest_frames(backtest: Backtest) -> BacktestFrames:
     """Every table of one backtest, strategies in the order they were given."""
     setup, price, season = backtest.setup, backtest.price, backtest.schedule.season
-    notional = setup.harvest.annual_volume * max(float(np.abs(price).mean()), 1e-12)
+    notional = backtest_notional(setup, price)
     metric_rows, season_frames = [], []
     for key, result in backtest.results.items():
         spec = backtest.strategies[key]

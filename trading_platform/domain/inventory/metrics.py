@@ -14,7 +14,8 @@ Conventions (stated once):
   last close) minus the intake valued at the intake days' closes, i.e. the value added over
   selling everything on arrival (for a book that ends without stock: net earnings minus that).
 - **Daily returns** = daily P&L / notional, the notional being one season's intake valued at the
-  average close of the window (a fixed capital base, so returns add up). Annualisation uses 252
+  window's first close (a fixed capital base known on the first day, so returns add up and no
+  later price enters them). Annualisation uses 252
   trading days; the risk-free rate is 0.
 - **Sharpe** = mean / standard deviation (ddof 1) of daily returns x sqrt(252); **Sortino** uses
   the downside deviation sqrt(mean(min(r, 0)^2)) instead. Both are 0 when the returns are

@@ -620,3 +620,13 @@ def test_harvest_spec_given_small_window_drives_backtest_intake(setup):
     assert arrivals.size == 10
     assert metrics["n_sales"] == 10 and metrics["turnover"] == 1.0
     assert metrics["forced_volume"] == 0.0
+
+
+def test_backtest_notional_given_window_uses_only_the_first_close(backtest, frames, setup):
+    # Returns are daily P&L over one season's intake at the first close: a later price never
+    # enters them (the mean over the window did).
+    notional = setup.harvest.annual_volume * abs(backtest.price[0])
+    col = backtest.results["equal_batch"].column
+    pnl = daily_pnl(col("value"), col("intake"), backtest.price)
+    row = frames.metrics.filter(pl.col("strategy") == "equal_batch").row(0, named=True)
+    assert row["annual_return"] == pytest.approx(pnl.mean() / notional * 252, rel=1e-12)
