@@ -27,8 +27,12 @@ class RandomWalkModel:
     """The martingale benchmark: every cumulative log return is forecast as zero.
 
     Its paths are today's close times bootstrapped residuals, so they are centred on today's
-    close; every learned model must beat its RMSE to be worth running.
+    close; every learned model must beat its RMSE to be worth running. ``martingale``: its
+    residuals are the realised returns themselves, whose recent mean is a trailing drift the
+    benchmark must not carry, so the walk-forward centres its residual pools on zero.
     """
+
+    martingale = True
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> RandomWalkModel:
         return self

@@ -175,6 +175,8 @@ def _forecast_window(
             progress(done, schedule.size)
     rows = np.arange(start, n)
     pools = residual_pools(Y - point, rows, anchor, refit_of, in_sample, config)
+    if getattr(model, "martingale", False):  # no drift by definition: centre its draws
+        pools = [pool - pool.mean(axis=0) if pool.shape[0] else pool for pool in pools]
     refits = refit_of[rows]
     return WalkForwardResult(
         dates=dates[rows],

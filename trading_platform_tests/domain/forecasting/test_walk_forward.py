@@ -162,3 +162,21 @@ def test_walk_forward_given_too_little_data_raises():
     dates, X, close = _series(n=50)
     with pytest.raises(ValueError, match="min_train_rows"):
         walk_forward(dates, X, close, RandomWalkModel, CONFIG)
+
+
+def test_walk_forward_given_trending_closes_random_walk_paths_carry_no_drift():
+    # Closes rise 0.5 % a day with small noise: the realised 14-day log returns in the pool
+    # average about +7 %. The random walk is a martingale: its paths must stay centred on
+    # today's close (mean log return over the paths ~0 at every horizon), not on the trend.
+    rng = np.random.default_rng(2)
+    n = 260
+    dates = np.datetime64("2020-01-01") + np.arange(n)
+    close = 100.0 * np.exp(np.cumsum(0.005 + rng.normal(0.0, 0.002, n)))
+    result = walk_forward(dates, rng.normal(size=(n, 4)), close, RandomWalkModel, CONFIG)
+    today = close[np.searchsorted(dates, result.dates)]
+    log_returns = np.log(result.paths.astype(np.float64) / today[:, None, None])
+    # The trend would put day 14 near +0.07 (0.005 x 14); centred pools leave only the
+    # sampling error of 200 draws per day (~0.001).
+    assert abs(log_returns[:, :, -1].mean()) < 0.002
+    assert np.abs(log_returns.mean(axis=1)).max() < 0.01
+    assert log_returns[:, :, -1].std() > 0.001  # the paths still spread
