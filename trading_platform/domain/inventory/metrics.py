@@ -22,8 +22,9 @@ Conventions (stated once):
   constant (Sharpe) or never negative (Sortino).
 - **Max drawdown**: equity = 1 + cumulative daily returns (starting at 1 before day 0); the
   largest fall from a running peak, as a fraction (-0.12 = 12 % below the peak; 0 = none).
-- **Annual return** = mean daily return x 252; **Calmar** = annual return / |max drawdown|
-  (0 when there is no drawdown).
+- **Annual return** = mean daily return x 252; **Calmar** = annual return / |max drawdown|;
+  without a drawdown it is +inf for a positive annual return (nothing lost on the way: the best
+  possible) and 0 otherwise (``calmar_ratio``).
 - **Turnover** = the mean, over days that start with stock on hand, of the share of that stock
   sold that day (strategy and forced sales). Immediate Sale is 1.0; selling a quarter every 30
   days is about 0.01.
@@ -77,6 +78,14 @@ def max_drawdown(returns: np.ndarray) -> float:
     return float(min((equity / peak - 1.0).min(), 0.0))
 
 
+def calmar_ratio(annual_return: float, drawdown: float) -> float:
+    """Annual return over |max drawdown|; +inf without a drawdown and a positive return, 0
+    without a drawdown otherwise."""
+    if drawdown < 0:
+        return annual_return / abs(drawdown)
+    return float("inf") if annual_return > 0 else 0.0
+
+
 def turnover(inventory: np.ndarray, sold: np.ndarray, forced: np.ndarray) -> float:
     """Mean share of the stock on hand sold per day, over days that start with stock."""
     before = inventory + sold + forced
@@ -121,7 +130,7 @@ def book_metrics(
         "sortino": sortino_ratio(returns),
         "max_drawdown": drawdown,
         "annual_return": annual,
-        "calmar": annual / abs(drawdown) if drawdown < 0 else 0.0,
+        "calmar": calmar_ratio(annual, drawdown),
         "turnover": turnover(inventory, sold, forced),
     }
 

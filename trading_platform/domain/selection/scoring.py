@@ -3,9 +3,10 @@
 Conventions: each scored metric is min-max normalised across the candidates given, oriented so
 1 is best (higher Sharpe, Calmar and regime consistency; a less negative max drawdown; a lower
 turnover). When every candidate has the same value the metric normalises to 1 for all (it does
-not separate them); a NaN normalises to 0. The score is the weighted sum of the normalised
-metrics (weights sum to 1, so the score is in [0, 1]). Thresholds are absolute and independent
-of the other candidates.
+not separate them); a NaN normalises to 0, and an infinite value to the end it lies at (+inf
+is best when higher is better: a Calmar without a drawdown). The score is the weighted sum of
+the normalised metrics (weights sum to 1, so the score is in [0, 1]). Thresholds are absolute
+and independent of the other candidates.
 """
 
 from __future__ import annotations
@@ -20,17 +21,22 @@ HIGHER_IS_BETTER = {"sharpe": True, "max_drawdown": True, "calmar": True, "turno
 
 
 def normalise(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
-    """Min-max to [0, 1], 1 = best; all equal -> 1; NaN -> 0."""
+    """Min-max to [0, 1], 1 = best; all equal -> 1; NaN -> 0; +-inf -> the end it lies at."""
     values = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(values)
+    top = 1.0 if higher_is_better else 0.0
+    ends = np.where(values == np.inf, top, np.where(values == -np.inf, 1.0 - top, 0.0))
     if not finite.any():
-        return np.zeros(values.shape)
+        return ends
     low, high = values[finite].min(), values[finite].max()
     if high == low:
-        return np.where(finite, 1.0, 0.0)
-    scaled = (values - low) / (high - low)
-    scaled = scaled if higher_is_better else 1.0 - scaled
-    return np.where(finite, scaled, 0.0)
+        scaled = np.ones(values.shape)
+    else:
+        scaled = (values - low) / (high - low)
+        scaled = scaled if higher_is_better else 1.0 - scaled
+    if high == low and np.isinf(values).any():  # the finite ones sit between the ends
+        scaled = np.full(values.shape, 0.5)
+    return np.where(finite, scaled, ends)
 
 
 def failed_thresholds(row: dict[str, float], config: SelectionConfig) -> list[str]:

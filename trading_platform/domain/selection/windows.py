@@ -22,6 +22,7 @@ import numpy as np
 
 from trading_platform.domain.inventory.metrics import (
     TRADING_DAYS_PER_YEAR,
+    calmar_ratio,
     daily_pnl,
     max_drawdown,
     sharpe_ratio,
@@ -80,7 +81,7 @@ def window_metrics(returns: np.ndarray, inventory: np.ndarray, sold: np.ndarray,
     drawdown = max_drawdown(returns)
     annual = float(np.mean(returns) * TRADING_DAYS_PER_YEAR) if returns.size else float("nan")
     return {"sharpe": sharpe_ratio(returns), "max_drawdown": drawdown, "annual_return": annual,
-            "calmar": annual / abs(drawdown) if drawdown < 0 else 0.0,
+            "calmar": calmar_ratio(annual, drawdown),
             "turnover": turnover(inventory, sold, forced), "value_added": float(pnl.sum())}
 
 

@@ -349,3 +349,11 @@ def test_season_metrics_given_random_multi_season_run_sums_to_window_totals(seed
     # The open last season's ending stock is the book's ending inventory.
     assert frame["ending_inventory"][-1] == pytest.approx(whole["ending_inventory"])
     np.testing.assert_allclose(frame["ending_inventory"].to_numpy()[:-1], 0.0, atol=1e-9)
+
+
+def test_calmar_ratio_given_no_drawdown_is_infinite_for_gains_and_zero_otherwise():
+    from trading_platform.domain.inventory.metrics import calmar_ratio
+
+    assert calmar_ratio(0.12, -0.06) == pytest.approx(2.0)  # 0.12 / 0.06
+    assert calmar_ratio(0.12, 0.0) == math.inf  # gained without ever losing: the best
+    assert calmar_ratio(0.0, 0.0) == 0.0

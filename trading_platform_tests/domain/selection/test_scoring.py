@@ -38,3 +38,11 @@ def test_score_candidates_given_nan_metric_fails_its_threshold():
     assert scored["failed"].to_list() == [["min_sharpe"]]
     # Sharpe NaN -> 0; every other metric is the only value -> 1: 1 - 0.30 = 0.70.
     assert scored["score"].item() == pytest.approx(0.70)
+
+
+def test_normalise_given_infinite_values_puts_them_at_their_end():
+    # A Calmar without a drawdown is +inf: the best, not (as a NaN would) the worst.
+    assert normalise(np.array([np.inf, 1.0, 3.0]), True).tolist() == [1.0, 0.0, 1.0]
+    assert normalise(np.array([np.inf, 1.0, 3.0]), False).tolist() == [0.0, 1.0, 0.0]
+    assert normalise(np.array([np.inf, 2.0, 2.0]), True).tolist() == [1.0, 0.5, 0.5]
+    assert normalise(np.array([np.inf, np.nan]), True).tolist() == [1.0, 0.0]
