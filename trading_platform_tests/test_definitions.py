@@ -30,7 +30,7 @@ def test_definitions_given_research_group_exposes_forecasts_by_commodity_and_mod
     assert len(node.partitions_def.get_partition_keys()) == 6 * 10  # commodities x zoo
     assert {spec.name for spec in forecasts.check_specs if spec.blocking} == {
         "forecasts_shape_and_finite", "forecasts_fit_before_forecast_day",
-        "synthetic_accuracy_matches_nominal"}
+        "synthetic_accuracy_matches_nominal", "forecasts_match_truncated_recompute"}
     assert built.resolve_job_def("research_forecasts") is not None
     resources = built.resources
     assert resources["forecast_store"].root == str(tmp_path.resolve() / "forecasts")

@@ -1,6 +1,7 @@
 """champion_forecast: each harvested commodity's prediction matrix for one trading day, from its
-champion model. Its own step, so the fit behind a live day shows in the asset graph and the
-recommendation only loads what is stored."""
+champion model. Its own asset, so the fit behind a live day shows in the asset graph and the
+recommendation only loads what is stored; it is made by the desk's day step
+(``trade_recommendations.desk_day``), which saves a step's overhead on every run."""
 
 import datetime as dt
 
@@ -8,17 +9,16 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
-from trading_platform.defs.automation import DAILY_STEP
 from trading_platform.defs.desk.inputs import load_champion
-from trading_platform.defs.desk.partition_mappings import BY_COMMODITY, SAME_COMMODITY_AND_DATE
-from trading_platform.defs.teams import DESK_TEAM
-from trading_platform.defs.universe import TRADING_PARTITIONS, ZOO
+from trading_platform.defs.universe import ZOO
 from trading_platform.domain.forecasting.build import daily_prediction_matrix
 from trading_platform.domain.forecasting.matrices import MatrixStore
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
 from trading_platform.domain.partition_keys import commodity_model_key
 from trading_platform.resources.forecast_store import FitFolder, ForecastStore
 from trading_platform.resources.warehouse import Warehouse
+
+CHAMPION_FORECAST_KEY = dg.AssetKey("champion_forecast")
 
 
 def todays_matrix(warehouse: Warehouse, store: MatrixStore, fits: FitFolder, commodity: str,
@@ -47,28 +47,18 @@ def todays_matrix(warehouse: Warehouse, store: MatrixStore, fits: FitFolder, com
     return matrix, "daily fit"
 
 
-@dg.asset(
-    partitions_def=TRADING_PARTITIONS,
-    group_name="trading",
-    owners=DESK_TEAM,
-    deps=[dg.AssetDep("features", partition_mapping=SAME_COMMODITY_AND_DATE),
-          dg.AssetDep("champion_model", partition_mapping=BY_COMMODITY)],
-    kinds={"numpy", "xgboost"},
-    automation_condition=DAILY_STEP,
-)
-def champion_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse,
-                      forecast_store: ForecastStore) -> dg.MaterializeResult:
-    """The champion model's prediction matrix for one commodity and trading day (paths x 14
-    horizons), kept as the day's live forecast that trade_recommendations reads."""
-    keys = context.partition_key.keys_by_dimension
-    commodity, day = keys["commodity"], dt.date.fromisoformat(keys["date"])
+def champion_forecast_result(context: dg.AssetExecutionContext, warehouse: Warehouse,
+                             forecast_store: ForecastStore, commodity: str,
+                             day: dt.date) -> dg.MaterializeResult:
+    """Make and keep the day's live matrix of the traded model (none for a baseline strategy,
+    which reads no forecast); the asset ``champion_forecast``'s materialization."""
     champion, _ = load_champion(warehouse, commodity)
     if not champion.spec.uses_forecast:
         forecast_store.remove_live(commodity, champion.model, day)
         context.log.info(f"{commodity} {day}: trading {champion.strategy}, which reads no "
                          f"forecast ({champion.basis_reason})")
-        return dg.MaterializeResult(metadata={"model": champion.model, "source": "none needed",
-                                              "basis": champion.basis})
+        return dg.MaterializeResult(asset_key=CHAMPION_FORECAST_KEY, metadata={
+            "model": champion.model, "source": "none needed", "basis": champion.basis})
     store = forecast_store.open(commodity, champion.model)
     fits = forecast_store.fits(commodity, champion.model, ZOO.spec_hash(champion.model))
     matrix, source = todays_matrix(warehouse, store, fits, commodity, champion.model, day)
@@ -76,9 +66,9 @@ def champion_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse,
     if matrix is None:
         forecast_store.remove_live(commodity, champion.model, day)  # never a stale day's matrix
         context.log.warning(f"{commodity} {day}: no forecast ({source})")
-        return dg.MaterializeResult(metadata=metadata)
+        return dg.MaterializeResult(asset_key=CHAMPION_FORECAST_KEY, metadata=metadata)
     path = forecast_store.write_live(commodity, champion.model, day, matrix)
-    return dg.MaterializeResult(metadata=metadata | {
+    return dg.MaterializeResult(asset_key=CHAMPION_FORECAST_KEY, metadata=metadata | {
         "paths": int(matrix.shape[0]), "horizons": int(matrix.shape[1]),
         "mean_day14_close": float(np.mean(matrix[:, -1])),
         "file": dg.MetadataValue.path(str(path))})

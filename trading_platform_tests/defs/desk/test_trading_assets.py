@@ -13,9 +13,8 @@ import polars as pl
 import pytest
 
 from trading_platform.cli import desk as cli_desk
-from trading_platform.defs.desk.champion_forecast import champion_forecast
 from trading_platform.defs.desk.daily_report import daily_report
-from trading_platform.defs.desk.trade_recommendations import trade_recommendations
+from trading_platform.defs.desk.trade_recommendations import desk_day
 from trading_platform.defs.partitions import PartitionSlice
 from trading_platform.defs.research.backtests import backtest_results
 from trading_platform.defs.research.selection import champion_model, model_candidates
@@ -92,12 +91,12 @@ class Desk:
             run_config={"ops": {name: {"config": config}}} if config else None)
 
     def trade(self, day: str, limits: Path | None = None):
-        """The daily_trading job's two steps: the champion's forecast, then the day."""
+        """The daily_trading job's step: the champion's forecast, then the day."""
         config = {"risk_limits": str(limits)} if limits else None
         return dg.materialize(
-            [champion_forecast, trade_recommendations], partition_key=f"coffee|{day}",
+            [desk_day], partition_key=f"coffee|{day}",
             instance=self.instance, raise_on_error=False, resources=self.resources,
-            run_config={"ops": {"trade_recommendations": {"config": config}}} if config else None)
+            run_config={"ops": {"desk_day": {"config": config}}} if config else None)
 
     def rows(self, table: str, day: str) -> dict:
         frame = self.resources["warehouse"].read_where(table, commodity="coffee",
