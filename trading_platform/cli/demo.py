@@ -60,7 +60,10 @@ def demo_command(args: argparse.Namespace) -> int:
     weekdays after the cut, each through the daily path: its market data, then trading."""
     refuse_demo_in_vendor_mode()
     part = demo_slice(args.as_of, args.years)
-    trading_days = [] if args.market_only else last_weekdays(part.end, args.trading_days)
+    # No research (market only, or too short a history to forecast): nothing is traded, so
+    # the history runs to the end instead of stopping at a research cut.
+    researching = not args.market_only and args.years >= MIN_FORECAST_YEARS
+    trading_days = last_weekdays(part.end, args.trading_days) if researching else []
     history = research_slice(part, trading_days)
     result = run_slice(history, {"as_of": args.as_of.isoformat()}, "demo", args.debug)
     print_summary(result)
