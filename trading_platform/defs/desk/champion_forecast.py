@@ -9,8 +9,8 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
-from trading_platform.defs.desk.inputs import load_champion
 from trading_platform.defs.universe import ZOO
+from trading_platform.domain.desk.inputs import Champion
 from trading_platform.domain.forecasting.build import daily_prediction_matrix
 from trading_platform.domain.forecasting.matrices import MatrixStore
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
@@ -48,11 +48,10 @@ def todays_matrix(warehouse: Warehouse, store: MatrixStore, fits: FitFolder, com
 
 
 def champion_forecast_result(context: dg.AssetExecutionContext, warehouse: Warehouse,
-                             forecast_store: ForecastStore, commodity: str,
+                             forecast_store: ForecastStore, champion: Champion, commodity: str,
                              day: dt.date) -> dg.MaterializeResult:
     """Make and keep the day's live matrix of the traded model (none for a baseline strategy,
     which reads no forecast); the asset ``champion_forecast``'s materialization."""
-    champion, _ = load_champion(warehouse, commodity)
     if not champion.spec.uses_forecast:
         forecast_store.remove_live(commodity, champion.model, day)
         context.log.info(f"{commodity} {day}: trading {champion.strategy}, which reads no "

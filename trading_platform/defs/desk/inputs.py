@@ -110,10 +110,10 @@ def halt_state(warehouse: Warehouse, commodity: str, day: dt.date) -> tuple[str,
 
 
 def day_inputs(context: dg.AssetExecutionContext, warehouse: Warehouse,
-               forecast_store: ForecastStore, commodity: str, day: dt.date,
+               forecast_store: ForecastStore, champion: Champion, commodity: str, day: dt.date,
                parity_days: int) -> DayInputs:
-    """Everything ``trading_day`` needs for ``commodity`` on ``day``."""
-    champion, _ = load_champion(warehouse, commodity)
+    """Everything ``trading_day`` needs for ``commodity`` on ``day`` (``champion``: what
+    ``load_champion`` gave)."""
     store = forecast_store.open(commodity, champion.model)
     champion = dataclasses.replace(champion, uses_future=store.uses_future)
     market = warehouse.read_market([commodity], store.dates[0].astype(object), day)

@@ -14,12 +14,13 @@ from trading_platform.defs.desk.champion_forecast import (
     CHAMPION_FORECAST_KEY,
     champion_forecast_result,
 )
-from trading_platform.defs.desk.inputs import day_inputs, store_day
+from trading_platform.defs.desk.inputs import day_inputs, load_champion, store_day
 from trading_platform.defs.desk.partition_mappings import BY_COMMODITY, SAME_COMMODITY_AND_DATE
 from trading_platform.defs.ops.check_results import check_results, to_metadata
 from trading_platform.defs.teams import DESK_TEAM
 from trading_platform.defs.universe import TRADING_PARTITIONS
 from trading_platform.domain.desk.day import VALIDATORS, trading_day
+from trading_platform.domain.desk.inputs import Champion
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.warehouse import Warehouse
 
@@ -77,19 +78,23 @@ def desk_day(
     trade_recommendations). Either can be materialized alone."""
     keys = context.partition_key.keys_by_dimension
     commodity, day = keys["commodity"], dt.date.fromisoformat(keys["date"])
+    champion, _ = load_champion(warehouse, commodity)  # once for both assets
     if CHAMPION_FORECAST_KEY in context.selected_asset_keys:
-        yield champion_forecast_result(context, warehouse, forecast_store, commodity, day)
+        yield champion_forecast_result(context, warehouse, forecast_store, champion, commodity,
+                                       day)
     if RECOMMENDATIONS_KEY in context.selected_asset_keys:
-        yield recommendation_result(context, config, warehouse, forecast_store, commodity, day)
+        yield recommendation_result(context, config, warehouse, forecast_store, champion,
+                                    commodity, day)
 
 
 def recommendation_result(
     context: dg.AssetExecutionContext, config: TradingConfig, warehouse: Warehouse,
-    forecast_store: ForecastStore, commodity: str, day: dt.date,
+    forecast_store: ForecastStore, champion: Champion, commodity: str, day: dt.date,
 ) -> dg.MaterializeResult:
     """Decide, validate and store the day (the asset trade_recommendations)."""
     limits = config.limits()
-    inputs = day_inputs(context, warehouse, forecast_store, commodity, day, limits.parity.days)
+    inputs = day_inputs(context, warehouse, forecast_store, champion, commodity, day,
+                        limits.parity.days)
     result = trading_day(inputs, limits)
     store_day(warehouse, result, commodity, day)
     rec = result.recommendation

@@ -84,8 +84,9 @@ def champion_record(
 ) -> tuple[dict[str, object], dict[str, str]]:
     """The research.champions row (without its registry version) and the registry tags.
     ``fitted_through`` is the data end of the model the desk trades (``trading_model``)."""
-    meta, data_range, _ = _fitted_through(forecast_store, commodity, decision.model)
-    _, _, trading_fitted = _fitted_through(forecast_store, commodity, choice.model)
+    meta, data_range, trading_fitted = _fitted_through(forecast_store, commodity, decision.model)
+    if choice.model != decision.model:
+        _, _, trading_fitted = _fitted_through(forecast_store, commodity, choice.model)
     record: dict[str, object] = {
         "model": decision.model, "strategy": decision.strategy,
         "spec_hash": decision.spec_hash, "status": str(decision.status), "score": decision.score,
