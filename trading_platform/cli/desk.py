@@ -14,7 +14,7 @@ import polars as pl
 from trading_platform.cli.runs import run_daily, run_partitions
 from trading_platform.defs.desk.inputs import write_halt
 from trading_platform.defs.universe import UNIVERSE
-from trading_platform.domain.desk.ledger import settle
+from trading_platform.domain.desk.ledger import opening_from_ledger, settle
 from trading_platform.domain.desk.live import Opening
 from trading_platform.domain.desk.recording import ledger_frame
 from trading_platform.domain.inventory.backtest import BookSetup
@@ -44,18 +44,26 @@ def record_fill(commodity: str, day: dt.date, quantity: float | None, price: flo
     row = rows.row(0, named=True)
     executed = row["decided_quantity"] if quantity is None else quantity
     fill_price = row["price"] if price is None else price
-    opening = Opening(BookState(row["opening_inventory"], row["opening_since"]),
-                      row["opening_cash"])
-    settled = settle(opening, row["intake"], fill_price, executed,
-                     executed > 0 and row["action"] == Action.SELL,
-                     BookSetup.for_commodity(UNIVERSE.commodities[commodity]))
+    setup = BookSetup.for_commodity(UNIVERSE.commodities[commodity],
+                                   UNIVERSE.calendar_for(commodity))
+    forced = row["action"] == Action.FORCED_SALE
+    # an order for the next session leaves today's close as the day's price; a sale at
+    # today's close (a forced sale, or fill lag 0) is settled at the recorded price
+    at_close = forced or setup.fill_lag == 0
+    opening = opening_from_ledger(store.read_where(LEDGER, commodity=commodity), day) or Opening(
+        BookState(row["opening_inventory"], row["opening_since"],
+                  row.get("opening_pending") or 0.0), row["opening_cash"])
+    settled = settle(opening, row["intake"], fill_price if at_close else row["price"],
+                     executed, forced, setup)
     state = LedgerState.REJECTED if executed == 0 and row["decided_quantity"] > 0 \
         else LedgerState.EXECUTED
     row |= {"state": str(state), "executed_quantity": executed, "executed_price": fill_price,
             "proceeds": settled.proceeds, "transaction_cost": settled.transaction_cost,
             "storage_cost": settled.storage_cost, "closing_inventory": settled.closing.inventory,
             "closing_cash": settled.closing_cash,
-            "closing_since": settled.closing.days_since_sale, "value": settled.value,
+            "closing_since": settled.closing.days_since_sale,
+            "closing_pending": settled.closing.pending, "filled_quantity": settled.filled,
+            "fill_price": settled.fill_price, "value": settled.value,
             "source": f"manual:{by}"}
     store.replace_rows({"commodity": commodity, "date": day},
                        {LEDGER: ledger_frame([row]).drop("commodity", "date")})

@@ -66,7 +66,7 @@ class BreakerLimits(_Frozen):
 
 
 class ParitySettings(_Frozen):
-    days: int = Field(default=20, ge=1)
+    days: int = Field(default=20, ge=5)
 
 
 class MonitoringSettings(_Frozen):

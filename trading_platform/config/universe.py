@@ -48,13 +48,16 @@ class TradingCalendarSpec(_Frozen):
 class HarvestSpec(_Frozen):
     """Intake window (month-day, may wrap the year end), the annual intake volume and, when
     set, the maximum holding age in calendar days after which stock is force-sold (otherwise
-    it is force-sold at the end of its season)."""
+    it is force-sold at the end of its season). ``fill_lag_days``: the sessions between a sale
+    decided at a close and its fill, 1 (the next session's close, the default) or 0 (the same
+    close); backtests, paper trading and parity all use it."""
 
     intake_start: MonthDay
     intake_end: MonthDay
     annual_volume: float = Field(gt=0)
     volume_unit: str = "tonnes"
     max_holding_days: int | None = Field(default=None, ge=1)
+    fill_lag_days: int = Field(default=1, ge=0, le=1)
 
 
 class SyntheticSpec(_Frozen):

@@ -30,7 +30,6 @@ from trading_platform.domain.statuses import HaltKind
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.tables import (
     BACKTEST_DAILY,
-    BACKTEST_SALES,
     CHAMPIONS,
     HALTS,
     LEDGER,
@@ -76,7 +75,8 @@ def selection_evidence(record: dict) -> dict[str, object]:
 
 def opening_book(warehouse: Warehouse, commodity: str, champion: Champion, ledger: pl.DataFrame,
                  day: dt.date) -> Opening:
-    """Yesterday's closing book: the ledger, else the champion's backtest, else empty."""
+    """Yesterday's closing book: the ledger, else the champion's backtest stock (no cash),
+    else empty."""
     try:
         opening = opening_from_ledger(ledger, day) if ledger.height else None
     except PendingFillError as error:
@@ -84,9 +84,8 @@ def opening_book(warehouse: Warehouse, commodity: str, champion: Champion, ledge
     if opening is None:
         keys = {"commodity": commodity, "model": champion.model, "strategy": champion.strategy}
         daily = warehouse.read_where(BACKTEST_DAILY, **keys)
-        sales = warehouse.read_where(BACKTEST_SALES, **keys)
         if daily.height:
-            opening = opening_from_backtest(daily, sales, day)
+            opening = opening_from_backtest(daily, day)
     return opening or Opening(BookState(0.0, NEVER_SOLD), 0.0)
 
 
@@ -130,7 +129,8 @@ def day_inputs(context: dg.AssetExecutionContext, warehouse: Warehouse,
     return DayInputs(
         commodity=commodity, day=day, next_day=next_trading_day(day, UNIVERSE.calendar_for(
             commodity)), dates=market["date"].to_numpy(), closes=market["close"].to_numpy(),
-        matrix=matrix, setup=BookSetup.for_commodity(spec), champion=champion,
+        matrix=matrix, setup=BookSetup.for_commodity(
+            spec, UNIVERSE.calendar_for(commodity)), champion=champion,
         opening=opening_book(warehouse, commodity, champion, before, day), ledger=before,
         matrices=matrices, halted=halted, since_reset=since_reset,
         lineage={"data_partition": commodity_date_key(commodity, day), "run_id": context.run.run_id,
@@ -145,8 +145,8 @@ def store_day(warehouse: Warehouse, result: TradingDay, commodity: str, day: dt.
                               "description": o.description,
                               "evidence": json.dumps(o.metadata, default=str)}
                              for o in result.outcomes])
-    tables = {RECOMMENDATIONS: pl.DataFrame([result.recommendation]).drop(
-        "commodity", "date"), VALIDATIONS: verdicts}
+    tables = {RECOMMENDATIONS: pl.DataFrame([result.recommendation], schema_overrides={
+        "fills_on": pl.Date}).drop("commodity", "date"), VALIDATIONS: verdicts}
     if result.ledger is not None:
         tables[LEDGER] = ledger_frame([result.ledger]).drop("commodity", "date")
     warehouse.replace_rows({"commodity": commodity, "date": day}, tables)

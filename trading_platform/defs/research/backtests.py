@@ -91,7 +91,8 @@ def backtest_results(
         run = backtest_model(
             market["date"].to_numpy(), market["close"].to_numpy(), store.dates, store.paths,
             store.checks, commodity_model_key(commodity, model),
-            BookSetup.for_commodity(UNIVERSE.commodities[commodity]), default_strategies())
+            BookSetup.for_commodity(UNIVERSE.commodities[commodity],
+                                    UNIVERSE.calendar_for(commodity)), default_strategies())
     except (FileNotFoundError, UnusableForecastsError, ValueError) as error:
         key = commodity_model_key(commodity, model)
         raise dg.Failure(f"backtest_results {key}: {error}") from error

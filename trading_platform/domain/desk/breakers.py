@@ -15,6 +15,13 @@ simple, not annualised, and chained into a time-weighted index ``I_t = prod_{s<=
 - one-week return = ``I_{n-1} / I_{n-1-week_days} - 1`` (``I_{n-1} / I_0 - 1`` when fewer days);
 - drawdown = ``1 - I_{n-1} / max(I)`` (``>= 0``; ``max(I) >= I_0 = 1``).
 
+With a fixed ``capital`` (the paper book's capital base: what the desk passes, see
+``desk.day``), returns are measured against it instead: ``r_t = (value_t - value_{t-1} -
+flow_t) / capital``, the index is additive, ``I_t = 1 + sum_{s<=t} r_s`` (profit and loss in
+units of the capital), the one-week return is ``I_{n-1} - I_{n-1-week_days}`` and the drawdown
+``max(I) - I_{n-1}``. A book whose value is mostly stock (a paper book opens with its stock and
+no cash) would otherwise read every ordinary price move of that stock as the book's return.
+
 A non-finite reading (e.g. a non-finite ``value_t``) fails its breaker: the comparison is false.
 """
 
@@ -40,32 +47,43 @@ class BreakerReading:
     days: int
 
 
-def book_returns(value: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """Daily time-weighted returns ``r`` (n,) of the book; see the module docstring."""
+def book_returns(value: np.ndarray, flow: np.ndarray,
+                 capital: float | None = None) -> np.ndarray:
+    """Daily returns ``r`` (n,) of the book, time-weighted or on ``capital``; see the module
+    docstring."""
     value, flow = _validated(value, flow)
     returns = np.zeros(value.shape[0], dtype=np.float64)
     previous = value[:-1]
-    at_risk = np.isfinite(previous) & (previous > 0)
     earned = value[1:] - previous - flow[1:]
+    if capital is not None:
+        if not (np.isfinite(capital) and capital > 0):
+            raise ValueError(f"capital must be finite and > 0, got {capital} (rule "
+                             "breaker_capital)")
+        returns[1:] = earned / capital
+        return returns
+    at_risk = np.isfinite(previous) & (previous > 0)
     safe_previous = np.where(at_risk, previous, 1.0)
     returns[1:] = np.where(at_risk, earned / safe_previous, 0.0)
     return returns
 
 
-def read_breakers(value: np.ndarray, flow: np.ndarray, week_days: int) -> BreakerReading:
-    """One-day and one-week returns and drawdown of the time-weighted index at the last day."""
+def read_breakers(value: np.ndarray, flow: np.ndarray, week_days: int,
+                  capital: float | None = None) -> BreakerReading:
+    """One-day and one-week returns and drawdown of the index at the last day."""
     if week_days < 1:
         raise ValueError(f"week_days must be >= 1, got {week_days} (rule breaker_week_days)")
-    returns = book_returns(value, flow)
-    index = np.cumprod(1.0 + returns)
+    returns = book_returns(value, flow, capital)
+    additive = capital is not None
+    index = 1.0 + np.cumsum(returns) if additive else np.cumprod(1.0 + returns)
     last = index[-1]
     base = index[max(index.shape[0] - 1 - week_days, 0)]
     with np.errstate(divide="ignore", invalid="ignore"):
-        one_week = float(last / base - 1.0)
+        one_week = float(last - base) if additive else float(last / base - 1.0)
+        drawdown = float(index.max() - last) if additive else float(1.0 - last / index.max())
     return BreakerReading(
         one_day_return=float(returns[-1]),
         one_week_return=one_week,
-        drawdown=float(1.0 - last / index.max()),
+        drawdown=drawdown,
         days=int(index.shape[0]),
     )
 

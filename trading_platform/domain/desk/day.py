@@ -10,9 +10,11 @@
   it BLOCKED; otherwise the recommendation is ACTIONABLE. Only an ACTIONABLE day publishes an
   action.
 - Breakers read the ledger's values since the last manual reset plus today's value.
-- The ledger row: in dry-run mode an ACTIONABLE day is executed as decided at the close; a
-  HALTED or BLOCKED day executes nothing (the book still takes in intake and pays storage);
-  in manual mode an ACTIONABLE day is ``pending`` until a fill is recorded.
+- The ledger row: in dry-run mode an ACTIONABLE day's order is sent as decided (it fills at
+  the next session's close with fill lag 1, at today's with 0; a forced sale at today's); a
+  HALTED or BLOCKED day sends nothing (the book still takes in intake, pays storage and fills
+  the order sent the day before); in manual mode an ACTIONABLE day is ``pending`` until a fill
+  is recorded.
 """
 
 from __future__ import annotations
@@ -70,6 +72,17 @@ def _today_close(inputs: DayInputs) -> float | None:
     return None
 
 
+def book_capital(inputs: DayInputs, decision: DayDecision | None) -> float | None:
+    """The paper book's capital base, which breakers measure losses against: one season's
+    intake at the close of the book's first live day (the backtests' notional, fixed from the
+    start); None before any close is known (no reading is taken then)."""
+    first = inputs.ledger["price"][0] if inputs.ledger.height else (
+        decision.price if decision else None)
+    if first is None or not np.isfinite(first) or first <= 0:
+        return None
+    return inputs.setup.harvest.annual_volume * float(first)
+
+
 def _breakers(inputs: DayInputs, decision: DayDecision | None,
               limits: RiskLimits) -> list[CheckOutcome]:
     history = inputs.ledger.filter(pl.col("closing_inventory").is_not_null()) if (
@@ -83,7 +96,8 @@ def _breakers(inputs: DayInputs, decision: DayDecision | None,
         flows.append(decision.intake * decision.price)
     if len(values) < 2:
         values, flows = [1.0], [0.0]  # nothing at risk yet: a neutral reading
-    reading = read_breakers(np.asarray(values), np.asarray(flows), limits.breakers.week_days)
+    reading = read_breakers(np.asarray(values), np.asarray(flows), limits.breakers.week_days,
+                            book_capital(inputs, decision))
     return breaker_outcomes(reading, limits.breakers)
 
 
@@ -171,5 +185,5 @@ def _book(inputs: DayInputs, decision: DayDecision, status: RecommendationStatus
     # settle repeats the engine's arithmetic in its order: executed as decided, the book is
     # the backtest's bit for bit (test_live chains 120 days this way).
     settled = settle(inputs.opening, decision.intake, decision.price, executed,
-                     decision.action == Action.SELL, inputs.setup)
+                     decision.action == Action.FORCED_SALE, inputs.setup)
     return ledger_row(inputs, decision, executed, state, settled)

@@ -44,14 +44,17 @@ def _why_no_sale(plan: Plan, book: BookState, available: float, price: float) ->
 
 
 def explain_decision(spec: StrategySpec, action: str, plan: Plan, book: BookState,
-                     available: float, figures: dict[str, float], price: float) -> str:
+                     available: float, figures: dict[str, float], price: float,
+                     fill_lag: int = 1) -> str:
     """One paragraph: the action, the rule's reason, and the forecast figures behind it."""
     if action == Action.FORCED_SALE:
         head = ("Forced liquidation: the season ends (or the stock reached its maximum holding "
                 "age), so everything left is sold at today's close.")
     elif action == Action.SELL:
+        when = ("at the next session (priced at its close; today's close is "
+                f"{price:,.2f})" if fill_lag else f"at today's close {price:,.2f}")
         head = (f"{spec.name} sells {float(plan.share[-1]):.0%} of the "
-                f"{available:,.0f} units available at today's close {price:,.2f}.")
+                f"{available:,.0f} units available, {when}.")
     else:
         head = f"{spec.name} holds: {_why_no_sale(plan, book, available, price)}."
     return f"{head} {forecast_sentence(figures)}"

@@ -3,9 +3,12 @@
 ``decide_day`` is what trade recommendations run: the champion strategy's ``plan`` over the
 commodity's closes (today's prediction matrix placed on today, every earlier day without one:
 a plan for day t reads only the closes up to t and day t's matrix), then one day of the
-inventory engine (``run_book``) continued from the book as it stood at yesterday's close. The
-harvest schedule is built on the same dates, with tomorrow's trading day from the calendar so
-that the season's last trading day is known on the day (see ``inventory.seasons``). Because
+inventory engine (``run_book``) continued from the book as it stood at yesterday's close,
+with the commodity's fill lag: the order decided at yesterday's close fills at today's, and
+today's decision is an order for the next session (or fills at today's close with lag 0). The
+harvest schedule is built on the same dates and the commodity's trading calendar, so the
+season's last trading day is known on the day (see ``inventory.seasons``); ``next_day`` (the
+calendar's next trading day) is when today's order fills. Because
 the kernel, the plan and the schedule are the backtest's, a backtest over the same days, state
 and matrices reproduces every decision exactly (``parity`` checks it).
 """
@@ -22,6 +25,7 @@ from trading_platform.domain.forecasting.protocol import HORIZONS
 from trading_platform.domain.inventory.backtest import BookSetup
 from trading_platform.domain.inventory.book import BookState
 from trading_platform.domain.inventory.engine import BookResult, run_book
+from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS
 from trading_platform.domain.inventory.forecast_stats import ForecastStats
 from trading_platform.domain.inventory.seasons import harvest_schedule
 from trading_platform.domain.inventory.strategies_forecast import TIER_HIGH, TIER_LOW, TIER_MEDIUM
@@ -33,19 +37,28 @@ TIER_NAMES = {TIER_HIGH: "high", TIER_MEDIUM: "medium", TIER_LOW: "low"}
 
 @dataclass(frozen=True)
 class Opening:
-    """The book at the previous close: stock, days since the last strategy sale, cash."""
+    """The book at the previous close: stock, days since the last strategy decision, the order
+    waiting for today's session (``book.pending``), cash, and the price that order was filled
+    at when a person recorded it (``pending_price``; None: today's close, as the engine)."""
 
     book: BookState
     cash: float
+    pending_price: float | None = None
 
 
 @dataclass(frozen=True)
 class DayDecision:
-    """Today's engine decision and the book after it, with the statistics that drove it."""
+    """Today's engine decision and the book after it, with the statistics that drove it.
+
+    ``quantity`` is what the action concerns: today's forced sale, or the strategy's order
+    (``ordered``), which fills at the next session with fill lag 1 (``fills_on``).
+    ``filled`` is the order carried in from yesterday and filled at today's close."""
 
     action: str  # SELL, HOLD or FORCED_SALE
     quantity: float
-    sold: float  # strategy sale (0 on a forced day)
+    ordered: float
+    filled: float
+    fills_on: dt.date | None
     forced: float
     intake: float
     available: float  # opening stock + today's intake
@@ -82,15 +95,16 @@ def plan_days(closes: np.ndarray, paths: np.ndarray, setup: BookSetup,
 
 
 def run_span(dates: np.ndarray, closes: np.ndarray, plan: Plan, setup: BookSetup,
-             first: int, opening: Opening, next_day: dt.date | None) -> BookResult:
+             first: int, opening: Opening) -> BookResult:
     """The engine over days ``first .. end`` of ``dates``, from ``opening``."""
     schedule = harvest_schedule(dates, setup.harvest, setup.harvest.max_holding_days,
-                                None if next_day is None else np.datetime64(next_day, "D"))
+                                setup.calendar)
     span = slice(first, dates.shape[0])
     return run_book(closes[span], schedule.intake[span], schedule.liquidate[span],
                     plan.share[span], plan.cadence, setup.storage_rate, setup.tx_rate,
                     dates[span], None if plan.hold_gain is None else plan.hold_gain[span],
-                    plan.hold_threshold, initial=opening.book, initial_cash=opening.cash)
+                    plan.hold_threshold, initial=opening.book, initial_cash=opening.cash,
+                    lag=setup.fill_lag)
 
 
 def day_statistics(stats: ForecastStats | None, spec: StrategySpec, row: int) -> dict[str, float]:
@@ -119,20 +133,23 @@ def decide_day(
     n_paths = 1 if matrix is None else matrix.shape[0]
     paths = place_matrices(n, {} if matrix is None else {n - 1: matrix}, n_paths)
     plan, stats = plan_days(closes, paths, setup, spec)
-    result = run_span(dates, closes, plan, setup, n - 1, opening, next_day)
-    day = dict(zip(("intake", "inventory", "sold", "forced", "proceeds", "transaction_cost",
-                    "storage_cost", "cash", "value"), map(float, result.daily[0]), strict=True))
-    quantity = day["sold"] + day["forced"]
-    action = str(Action.FORCED_SALE if day["forced"] > 0 else (
-        Action.SELL if day["sold"] > 0 else Action.HOLD))
+    result = run_span(dates, closes, plan, setup, n - 1, opening)
+    day = dict(zip(DAILY_COLUMNS, map(float, result.daily[0]), strict=True))
+    ordered, forced = day["ordered"], day["forced"]
+    same_close = ordered if setup.fill_lag == 0 else 0.0
+    action = str(Action.FORCED_SALE if forced > 0 else (
+        Action.SELL if ordered > 0 else Action.HOLD))
     tier = "" if plan.tier is None else TIER_NAMES[int(plan.tier[-1])]
     figures = day_statistics(stats, spec, n - 1)
-    available = opening.book.inventory + day["intake"]
+    available = opening.book.inventory + day["intake"] - (day["sold"] - same_close)
     return DayDecision(
-        action=action, quantity=quantity, sold=day["sold"], forced=day["forced"],
+        action=action, quantity=forced if forced > 0 else ordered, ordered=ordered,
+        filled=day["sold"] - same_close, forced=forced,
+        fills_on=None if not ordered else (dates[-1].astype(object) if setup.fill_lag == 0
+                                           else next_day),
         intake=day["intake"], available=available, price=float(closes[-1]),
         proceeds=day["proceeds"], transaction_cost=day["transaction_cost"],
         storage_cost=day["storage_cost"], closing=result.final, closing_cash=result.final_cash,
         value=day["value"], planned_share=float(plan.share[-1]), tier=tier, stats=figures,
         explanation=explain_decision(spec, action, plan, opening.book, available, figures,
-                                     float(closes[-1])))
+                                     float(closes[-1]), setup.fill_lag))

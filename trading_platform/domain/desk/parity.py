@@ -1,12 +1,17 @@
-"""Backtest-live parity: the backtest engine, run over the recorded days, decides the same.
+"""Backtest-live parity: the research backtest, replayed over the recorded days, decides the same.
 
-For the most recent ``days`` ledger rows the engine is run again as a backtest: the strategy's
-plan over the commodity's closes with every recorded day's prediction matrix in place, and
-the inventory engine over a span of consecutive days from the first day's recorded opening
-book. A span ends where the book left the engine's path (a halted, blocked or manually filled
-day executed something other than what the engine decided) or where the champion changed; the
-next span starts from that day's recorded opening. Every day's decided quantity and action
-must equal the backtest's exactly (no tolerance: the same code on the same numbers).
+For the most recent ``days`` ledger rows the research backtest's own step
+(``inventory.backtest.simulate_strategy``, not the live path's code) is run again: the
+strategy's plan over the commodity's closes with every recorded day's stored prediction
+matrix in place, the harvest schedule of those dates on the commodity's calendar, and
+the inventory engine with the commodity's fill lag over a span of consecutive days from the
+first day's recorded opening book (its order waiting for that session included). A span ends
+where the book left the engine's path (a halted, blocked or manually filled day executed
+something other than what was decided) or where the champion changed; the next span starts
+from that day's recorded opening, so a champion change is checked segment by segment. Every
+day's decided quantity (the order or the forced sale) and the fill of the order carried in
+must equal the backtest's exactly (no tolerance: the same code on the same numbers), so a rule
+that exists only in the live path makes it fail.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from collections.abc import Mapping
 import numpy as np
 import polars as pl
 
-from trading_platform.domain.desk.live import Opening, place_matrices, plan_days, run_span
+from trading_platform.domain.desk.live import place_matrices
 from trading_platform.domain.evidence import CheckOutcome
-from trading_platform.domain.inventory.backtest import BookSetup
+from trading_platform.domain.inventory.backtest import BookSetup, simulate_strategy
 from trading_platform.domain.inventory.book import BookState
-from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS
+from trading_platform.domain.inventory.forecast_stats import ForecastStats
+from trading_platform.domain.inventory.seasons import harvest_schedule
 from trading_platform.domain.inventory.strategy_base import StrategySpec
 
 NAME = "backtest_live_parity"
@@ -45,29 +51,42 @@ def spans(rows: pl.DataFrame) -> list[pl.DataFrame]:
     return out
 
 
+def _opening(row: dict) -> tuple[BookState, float]:
+    return (BookState(float(row["opening_inventory"]), int(row["opening_since"]),
+                      float(row.get("opening_pending") or 0.0)), float(row["opening_cash"]))
+
+
 def replay_span(span: pl.DataFrame, dates: np.ndarray, closes: np.ndarray,
                 matrices: Mapping[dt.date, np.ndarray], setup: BookSetup,
                 spec: StrategySpec) -> list[dict[str, object]]:
-    """The backtest's quantity per day of ``span``, with the recorded one, where they differ."""
+    """The research backtest's figures per day of ``span``, with the recorded ones, where
+    they differ."""
     last = span["date"][-1]
     stop = int(np.searchsorted(dates, np.datetime64(last, "D"), side="right"))
     dates, closes = dates[:stop], closes[:stop]
     rows = {int(np.searchsorted(dates, np.datetime64(d, "D"))): matrices[d]
             for d in span["date"] if d in matrices}
     n_paths = next(iter(rows.values())).shape[0] if rows else 1
-    plan, _ = plan_days(closes, place_matrices(stop, rows, n_paths), setup, spec)
+    paths = place_matrices(stop, rows, n_paths)
+    stats = ForecastStats.from_paths(paths, closes) if spec.uses_forecast else None
+    schedule = harvest_schedule(dates, setup.harvest, setup.harvest.max_holding_days,
+                                setup.calendar)
     first = span.row(0, named=True)
-    opening = Opening(BookState(float(first["opening_inventory"]), int(first["opening_since"])),
-                      float(first["opening_cash"]))
+    book, cash = _opening(first)
     start = int(np.searchsorted(dates, np.datetime64(first["date"], "D")))
-    result = run_span(dates, closes, plan, setup, start, opening, span["next_day"][-1])
-    sold = result.daily[:, DAILY_COLUMNS.index("sold")] + result.daily[:, DAILY_COLUMNS.index(
-        "forced")]
+    _, result = simulate_strategy(dates, closes, stats, setup, spec, schedule, start, book, cash)
+    column = result.column
+    same_close = column("ordered") if setup.fill_lag == 0 else np.zeros(result.daily.shape[0])
+    decided = np.where(column("forced") > 0, column("forced"), column("ordered"))
+    filled = column("sold") - same_close
     mismatches = []
-    for recorded, engine in zip(span.iter_rows(named=True), sold, strict=True):
-        if recorded["decided_quantity"] != float(engine):
+    for recorded, engine, fill in zip(span.iter_rows(named=True), decided, filled, strict=True):
+        live_fill = recorded.get("filled_quantity")
+        if recorded["decided_quantity"] != float(engine) or (
+                live_fill is not None and live_fill != float(fill)):
             mismatches.append({"date": str(recorded["date"]),
-                               "live": recorded["decided_quantity"], "backtest": float(engine)})
+                               "live": recorded["decided_quantity"], "backtest": float(engine),
+                               "live_fill": live_fill, "backtest_fill": float(fill)})
     return mismatches
 
 
@@ -91,13 +110,13 @@ def backtest_live_parity(
         mismatches += replay_span(span, dates, closes, matrices, setup, spec)
     passed = recent.height > 0 and not mismatches
     if passed:
-        text = (f"the backtest engine reproduces all {recent.height} recent decisions exactly "
-                f"({len(parts)} span(s))")
+        text = (f"the research backtest reproduces all {recent.height} recent decisions and "
+                f"fills exactly ({len(parts)} span(s))")
     elif recent.height == 0:
         text = "no recorded day to compare: the ledger is empty"
     else:
         text = (f"{len(mismatches)} of {recent.height} recent decisions differ from the "
-                "backtest engine's: the live path no longer trades what was backtested; stop "
+                "research backtest's: the live path no longer trades what was backtested; stop "
                 "and investigate before acting (first: "
                 f"{mismatches[0]['date']} live {mismatches[0]['live']} vs backtest "
                 f"{mismatches[0]['backtest']})")

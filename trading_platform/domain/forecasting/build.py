@@ -78,12 +78,13 @@ class ForecastBuild:
 
 
 def model_factory(spec: ModelSpec, zoo: ModelZoo) -> ModelFactory:
-    """Fresh models for every refit; the tuned model is one instance so its tunings are cached."""
+    """A fresh model for every refit; the tuned model's refits share one memo of tunings, so
+    each grid point is tuned once (each refit is still its own object: see ``_fitted``)."""
     if spec.synthetic:
         raise ValueError("synthetic models are not fitted: build them with build_forecast")
     if spec.kind == "xgboost_optuna":
         tuned = TunedXGBoostModel(**spec.params)
-        return lambda: tuned
+        return tuned.sharing_tunings
     return lambda: build_model(spec, zoo)
 
 

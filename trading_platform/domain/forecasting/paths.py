@@ -4,10 +4,11 @@ A path for day t is ``close_t * exp(point_t + e)`` where e is one whole 14-horiz
 vector (realised minus forecast log returns) of a past day, drawn with replacement: drawing
 all horizons from the same day keeps their dependence (a path that is high at h=13 is high at
 h=14). Pools hold out-of-sample residuals only, from forecast days s with ``s + 14 < t`` (the
-whole target realised before t), the last ``residual_window`` such days. While fewer than
-``MIN_OOS_RESIDUALS`` (capped at ``residual_window``) exist, at the start of the data, the pool
-is the in-sample residuals of the current fit's last ``residual_window`` training rows, which
-understate the error of an overfitting model. Each day draws from its own generator seeded by
+whole target realised before t), the last ``residual_window`` such days. A day needs at least
+``MIN_OOS_RESIDUALS`` (capped at ``residual_window``) of them: the walk-forward starts its
+window late enough (``walk_forward.first_honest_row``), and a pool short of them is an error,
+never filled with in-sample residuals (which understate the error of an overfitting model).
+Each day draws from its own generator seeded by
 ``(config.seed, day_key)``, so a day's paths do not depend on which other days are computed.
 """
 
@@ -22,24 +23,30 @@ from trading_platform.domain.forecasting.protocol import HORIZONS, WalkForwardCo
 MIN_OOS_RESIDUALS = 63  # about a quarter of trading days
 
 
+def min_residuals(config: WalkForwardConfig) -> int:
+    """The out-of-sample residual vectors a day's pool needs."""
+    return min(MIN_OOS_RESIDUALS, config.residual_window)
+
+
 def residual_pools(
     residuals: np.ndarray,
     rows: np.ndarray,
     anchor: int,
-    refit_of: np.ndarray,
-    in_sample: dict[int, np.ndarray],
     config: WalkForwardConfig,
 ) -> list[np.ndarray]:
-    """Return each row's ``(m, 14)`` pool; ``residuals`` is ``(n, 14)`` realised - point."""
-    needed = min(MIN_OOS_RESIDUALS, config.residual_window)
+    """Return each row's ``(m, 14)`` pool; ``residuals`` is ``(n, 14)`` realised - point.
+
+    Raises ValueError naming the first row whose pool holds fewer than ``min_residuals``."""
+    needed = min_residuals(config)
     pools = []
     for t in rows:
         lo = max(anchor, t - HORIZONS - config.residual_window)
         window = residuals[lo : max(lo, t - HORIZONS)]
         window = window[np.isfinite(window).all(axis=1)]
         if window.shape[0] < needed:
-            window = in_sample[int(refit_of[t])]
-            window = window[np.isfinite(window).all(axis=1)]
+            raise ValueError(
+                f"row {t} has {window.shape[0]} out-of-sample residuals, {needed} needed: "
+                "start the forecast window later (no in-sample fallback)")
         pools.append(window)
     return pools
 

@@ -184,6 +184,15 @@ class TunedXGBoostModel:
         self._booster: xgb.Booster | None = None
         self._n_features = 0
 
+    def sharing_tunings(self) -> TunedXGBoostModel:
+        """A fresh, unfitted model with these settings that shares this one's tunings (by grid
+        point): every refit is its own object, so a fit cache never holds a model that a later
+        refit changes, and a grid point is still tuned only once."""
+        twin = TunedXGBoostModel(self.n_trials, self.tune_every_years, self.seed, self.n_jobs,
+                                 self.cv_folds, self.timeout_s)
+        twin._tunings = self._tunings
+        return twin
+
     @property
     def cadence_rows(self) -> int:
         return max(1, round(TRADING_DAYS_PER_YEAR * self.tune_every_years))

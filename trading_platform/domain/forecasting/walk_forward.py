@@ -16,7 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trading_platform.domain.forecasting.paths import forecast_paths, residual_pools
+from trading_platform.domain.forecasting.paths import (
+    forecast_paths,
+    min_residuals,
+    residual_pools,
+)
 from trading_platform.domain.forecasting.protocol import (
     HORIZONS,
     FitCache,
@@ -54,10 +58,17 @@ class WalkForwardResult:
 
 def oos_start(dates: np.ndarray, close: np.ndarray, config: WalkForwardConfig) -> int:
     """First row of the out-of-sample window: the last ``oos_years`` calendar years (365.25
-    days a year), and no earlier than the first refit (``min_train_rows`` training rows)."""
+    days a year), and no earlier than ``first_honest_row``."""
     dates = np.asarray(dates, dtype="datetime64[D]")
     cutoff = dates[-1] - np.timedelta64(round(365.25 * config.oos_years), "D")
-    return max(int(np.searchsorted(dates, cutoff, side="right")), _first_refit(close, config))
+    return max(int(np.searchsorted(dates, cutoff, side="right")), first_honest_row(close, config))
+
+
+def first_honest_row(close: np.ndarray, config: WalkForwardConfig) -> int:
+    """The first row with a fit (``min_train_rows`` training rows) and a full pool of
+    out-of-sample residuals (``paths.min_residuals``, from forecast days whose 14-day outcome
+    is known): the first refit + 14 + that many rows."""
+    return _first_refit(close, config) + HORIZONS + min_residuals(config)
 
 
 def walk_forward(
@@ -127,14 +138,22 @@ def training_key(X: np.ndarray, Y: np.ndarray) -> str:
 
 
 def _fitted(model_factory: ModelFactory, X: np.ndarray, Y: np.ndarray,
-            fits: FitCache | None) -> ForecastModel:
-    if fits is None:
-        return model_factory().fit(X, Y)
-    key = training_key(X, Y)
-    model = fits.get(key)
+            fits: FitCache | None, last: list[ForecastModel]) -> ForecastModel:
+    """A model fitted on (X, Y), from ``fits`` when it holds one. ``last`` holds the model the
+    factory returned before: a factory that hands out the same object again would make a
+    cached fit change under its key when the object is refitted (a tuned model keeping the
+    hyperparameters of other rows), so it is refused."""
+    key = training_key(X, Y) if fits is not None else ""
+    model = fits.get(key) if fits is not None else None
     if model is None:
-        model = model_factory().fit(X, Y)
-        fits.put(key, model)
+        fresh = model_factory()
+        if last and fresh is last[0]:
+            raise ValueError("the model factory returned the object it had already returned: "
+                             "refits must be separate objects, or cached fits alias each other")
+        last[:] = [fresh]
+        model = fresh.fit(X, Y)
+        if fits is not None:
+            fits.put(key, model)
     return model
 
 
@@ -153,28 +172,29 @@ def _forecast_window(
     Y = targets(close)
     complete = np.isfinite(Y).all(axis=1)
     anchor = _first_refit(close, config)
-    if start < anchor:
-        raise ValueError(f"walk-forward: {dates[start]} is before the first refit {dates[anchor]}")
+    honest = anchor + HORIZONS + min_residuals(config)
+    if start < honest:
+        raise ValueError(
+            f"walk-forward: {dates[start]} is before {dates[min(honest, n - 1)]}, the first day "
+            f"with a fit and {min_residuals(config)} out-of-sample residuals for its paths")
     pool_from = max(anchor, start - HORIZONS - config.residual_window)
     first = anchor + (pool_from - anchor) // config.refit_every * config.refit_every
     schedule = np.arange(first, n, config.refit_every)
     point = np.full((n, HORIZONS), np.nan)
     refit_of = np.full(n, -1)
     fit_rows: dict[int, tuple[int, int]] = {}
-    in_sample: dict[int, np.ndarray] = {}
+    last: list[ForecastModel] = []
     for done, refit in enumerate(schedule, start=1):
         train = np.flatnonzero(complete[: refit - HORIZONS])
-        model = _fitted(model_factory, X[train], Y[train], fits)
+        model = _fitted(model_factory, X[train], Y[train], fits, last)
         block = slice(refit, min(refit + config.refit_every, n))
         point[block] = model.predict(X[block])
         refit_of[block] = refit
         fit_rows[refit] = (int(train[0]), int(train[-1]) + HORIZONS)
-        recent = train[-config.residual_window :]
-        in_sample[refit] = Y[recent] - model.predict(X[recent])
         if progress is not None:
             progress(done, schedule.size)
     rows = np.arange(start, n)
-    pools = residual_pools(Y - point, rows, anchor, refit_of, in_sample, config)
+    pools = residual_pools(Y - point, rows, anchor, config)
     if getattr(model, "martingale", False):  # no drift by definition: centre its draws
         pools = [pool - pool.mean(axis=0) if pool.shape[0] else pool for pool in pools]
     refits = refit_of[rows]

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from trading_platform.config.universe import CommoditySpec, HarvestSpec
+from trading_platform.config.universe import CommoditySpec, HarvestSpec, TradingCalendarSpec
 from trading_platform.domain.forecasting.metrics import directional_hits
 from trading_platform.domain.inventory.advantage import (
     PAIR_COLUMNS,
     headline_advantage,
     twin_advantages,
 )
+from trading_platform.domain.inventory.book import BookState
 from trading_platform.domain.inventory.engine import BookResult, run_book
 from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS, REASON_FORCED
 from trading_platform.domain.inventory.forecast_stats import ForecastStats
@@ -33,12 +34,14 @@ from trading_platform.domain.inventory.strategies_forecast import (
 from trading_platform.domain.inventory.strategy_base import Plan, StrategySpec
 
 CALENDAR_TO_TRADING_DAYS = 365.0 / 252.0
+WEEKDAYS = TradingCalendarSpec()  # every weekday trades: the calendar when none is given
 ACCURACY_HORIZON = 14
 
 
 @dataclass(frozen=True)
 class BookSetup:
-    """A commodity's harvest and its costs as fractions per trading day / per sale.
+    """A commodity's harvest, its costs as fractions per trading day / per sale, and the fill
+    lag (sessions from a decision at a close to its fill: see ``engine_kernels``).
 
     The universe quotes storage per calendar day; the engine charges it on trading days, so
     each trading day carries 365/252 of the calendar-day rate and a year costs the same.
@@ -47,15 +50,22 @@ class BookSetup:
     harvest: HarvestSpec
     storage_rate: float
     tx_rate: float
+    calendar: TradingCalendarSpec = WEEKDAYS  # where a season's last trading day falls
+
+    @property
+    def fill_lag(self) -> int:
+        return self.harvest.fill_lag_days
 
     @classmethod
-    def for_commodity(cls, spec: CommoditySpec) -> BookSetup:
+    def for_commodity(cls, spec: CommoditySpec,
+                      calendar: TradingCalendarSpec | None = None) -> BookSetup:
         if spec.harvest is None:
             raise ValueError(f"{spec.name} has no harvest in the universe config: the inventory "
                              "book needs its intake window and annual volume")
         return cls(harvest=spec.harvest,
                    storage_rate=spec.storage_cost_pct_per_day / 100 * CALENDAR_TO_TRADING_DAYS,
-                   tx_rate=spec.transaction_cost_pct / 100)
+                   tx_rate=spec.transaction_cost_pct / 100,
+                   calendar=calendar or WEEKDAYS)
 
 
 @dataclass(frozen=True)
@@ -78,17 +88,32 @@ def run_backtest(
     strategies: Mapping[str, StrategySpec],
 ) -> Backtest:
     """Simulate every strategy over the same days; ``paths`` (n, p, 14) aligned to ``dates``."""
-    schedule = harvest_schedule(dates, setup.harvest, setup.harvest.max_holding_days)
+    schedule = harvest_schedule(dates, setup.harvest, setup.harvest.max_holding_days,
+                                setup.calendar)
     stats = None if paths is None else ForecastStats.from_paths(paths, price)
     plans: dict[str, Plan] = {}
     results: dict[str, BookResult] = {}
     for key, spec in strategies.items():
-        plans[key] = plan = spec.plan(price, stats, setup.storage_rate)
-        results[key] = run_book(price, schedule.intake, schedule.liquidate, plan.share,
-                                plan.cadence, setup.storage_rate, setup.tx_rate, dates,
-                                plan.hold_gain, plan.hold_threshold)
+        plans[key], results[key] = simulate_strategy(dates, price, stats, setup, spec, schedule)
     return Backtest(dates=dates, price=price, paths=paths, setup=setup, schedule=schedule,
                     strategies=strategies, plans=plans, results=results, stats=stats)
+
+
+def simulate_strategy(
+    dates: np.ndarray, price: np.ndarray, stats: ForecastStats | None, setup: BookSetup,
+    spec: StrategySpec, schedule: HarvestSchedule, first: int = 0,
+    initial: BookState | None = None, initial_cash: float = 0.0,
+) -> tuple[Plan, BookResult]:
+    """One strategy's plan over every day and the engine over days ``first .. end`` from
+    ``initial`` (default: an empty book on day 0): the research backtest's own step, which
+    backtest-live parity replays recorded days with."""
+    plan = spec.plan(price, stats, setup.storage_rate)
+    span = slice(first, price.shape[0])
+    gain = None if plan.hold_gain is None else plan.hold_gain[span]
+    return plan, run_book(price[span], schedule.intake[span], schedule.liquidate[span],
+                          plan.share[span], plan.cadence, setup.storage_rate, setup.tx_rate,
+                          dates[span], gain, plan.hold_threshold, initial=initial,
+                          initial_cash=initial_cash, lag=setup.fill_lag)
 
 
 @dataclass(frozen=True)
@@ -121,11 +146,13 @@ def _family(spec: StrategySpec) -> str:
 
 
 def _sales_frame(key: str, backtest: Backtest) -> pl.DataFrame:
+    """One row per sale: its fill date and price, and ``decided``, the close it was decided at."""
     sales = backtest.results[key].sales
     day = sales[:, 0].astype(np.int64)
     return pl.DataFrame({
-        "strategy": [key] * len(day), "date": backtest.dates[day], "quantity": sales[:, 1],
-        "price": sales[:, 2],
+        "strategy": [key] * len(day), "date": backtest.dates[day],
+        "decided": backtest.dates[np.maximum(sales[:, 4].astype(np.int64), 0)],
+        "quantity": sales[:, 1], "price": sales[:, 2],
         "reason": np.where(sales[:, 3] == REASON_FORCED, "forced", "strategy"),
         "season": backtest.schedule.season[day],
     }, schema_overrides={"reason": pl.String, "strategy": pl.String})

@@ -5,8 +5,11 @@
   closes looked up by date: every sale was priced at the close of its date; stock = previous
   stock + intake - that day's sales, never negative; cash = previous cash + sales x close x
   (1 - transaction rate) - storage rate x stock x max(close, 0); value = cash + stock x close
-  of that date. The book's stored stock, cash and value must match day by day. A backtest
-  whose prices are shifted against their dates fails it (a test plants that). Tolerance: 1e-9
+  of that date. The book's stored stock, cash and value must match day by day. Every
+  strategy sale must also follow a decision the fill lag before it: on the close
+  ``fill_lag`` trading days earlier the strategy's plan asked to sell (share > 0), so a sale
+  filled at the close it was decided on, when the rule says next session, fails. A backtest
+  whose prices are shifted against their dates fails it (tests plant both). Tolerance: 1e-9
   relative to the volumes and money involved.
 - ``every_strategy_has_finite_metrics``: every expected strategy has a row whose headline
   metrics are finite. Price capture and average prices are NaN by definition when a strategy
@@ -46,6 +49,10 @@ def _recompute_errors(backtest: Backtest, key: str, close: np.ndarray) -> dict[s
     intake = col("intake")
     day, quantity, price = (result.sales[:, 0].astype(np.int64), result.sales[:, 1],
                             result.sales[:, 2])
+    own = result.sales[:, 3] == REASON_STRATEGY
+    decided = day[own] - setup.fill_lag
+    asked = np.asarray(backtest.plans[key].share)[np.maximum(decided, 0)] > 0.0
+    undecided = int(((decided < 0) | ~asked).sum())
     sold = np.bincount(day, weights=quantity, minlength=close.size)[:close.size]
     stock = np.cumsum(intake - sold)
     proceeds = sold * close
@@ -59,6 +66,7 @@ def _recompute_errors(backtest: Backtest, key: str, close: np.ndarray) -> dict[s
         / max(float(np.abs(close).max(initial=0.0)), 1.0),
         "stock": float(np.abs(col("inventory") - stock).max(initial=0.0)) / volume_scale,
         "negative_stock": max(-float(stock.min(initial=0.0)), 0.0) / volume_scale,
+        "sale_without_decision_before": float(undecided),
         "cash": float(np.abs(col("cash") - cash).max(initial=0.0)) / money_scale,
         "value": float(np.abs(col("value") - value).max(initial=0.0)) / money_scale,
     }
@@ -126,12 +134,17 @@ def parity_windows(n: int, windows: int = PARITY_WINDOWS, length: int = PARITY_D
 
 
 def _state_before(backtest: Backtest, key: str, start: int) -> tuple[BookState, float]:
+    """The kernel's book at the close of day ``start - 1``, read from its daily columns."""
     if start == 0:
         return BookState(0.0, NEVER_SOLD), 0.0
     result = backtest.results[key]
-    own = result.sales[(result.sales[:, 3] == REASON_STRATEGY) & (result.sales[:, 0] < start)]
-    since = (start - 1 - int(own[-1, 0])) if own.shape[0] else NEVER_SOLD + start
-    return (BookState(float(result.column("inventory")[start - 1]), since),
+    ordered = result.column("ordered")[:start]
+    decisions = np.flatnonzero(ordered > 0.0)
+    since = (start - 1 - int(decisions[-1])) if decisions.size else NEVER_SOLD + start
+    pending = float(ordered[-1]) if backtest.setup.fill_lag else 0.0
+    if backtest.schedule.liquidate[start - 1]:
+        pending = 0.0
+    return (BookState(float(result.column("inventory")[start - 1]), since, pending),
             float(result.column("cash")[start - 1]))
 
 
@@ -141,7 +154,8 @@ def _window_matches(backtest: Backtest, key: str, start: int, stop: int) -> bool
     days, sales = run_book_reference(
         backtest.price, backtest.schedule.intake, backtest.schedule.liquidate, spec.decide,
         plan.cadence, backtest.setup.storage_rate, backtest.setup.tx_rate,
-        forecasts=backtest.paths, start=start, stop=stop, initial=state, initial_cash=cash)
+        forecasts=backtest.paths, start=start, stop=stop, initial=state, initial_cash=cash,
+        lag=backtest.setup.fill_lag)
     expected = np.array([[day[name] for name in DAILY_COLUMNS] for day in days])
     in_window = result.sales[(result.sales[:, 0] >= start) & (result.sales[:, 0] < stop)]
     return (np.allclose(result.daily[start:stop], expected, rtol=1e-12, atol=1e-9)

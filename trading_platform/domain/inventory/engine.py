@@ -19,9 +19,10 @@ from trading_platform.domain.inventory.engine_kernels import (
 
 @dataclass(frozen=True)
 class BookResult:
-    """``daily`` (n, 9) in ``DAILY_COLUMNS`` order and ``sales`` (k, 4): day, quantity, price,
-    reason (``engine_kernels.REASON_STRATEGY`` or ``REASON_FORCED``); ``final`` the book at the
-    last close (inventory and days since the last strategy sale) and ``final_cash``."""
+    """``daily`` (n, 10) in ``DAILY_COLUMNS`` order and ``sales`` (k, 5): day, quantity, price,
+    reason (``engine_kernels.REASON_STRATEGY`` or ``REASON_FORCED``) and the day it was decided
+    (-1: an order carried in); ``final`` the book at the last close (inventory, days since the
+    last strategy decision, the order waiting for the next session) and ``final_cash``."""
 
     daily: np.ndarray
     sales: np.ndarray
@@ -36,10 +37,11 @@ def run_book(
     price: np.ndarray, intake: np.ndarray, liquidate: np.ndarray, share: np.ndarray,
     cadence: int, storage_rate: float, tx_rate: float, dates: np.ndarray | None = None,
     hold_gain: np.ndarray | None = None, hold_threshold: float = np.inf,
-    initial: BookState | None = None, initial_cash: float = 0.0,
+    initial: BookState | None = None, initial_cash: float = 0.0, lag: int = 1,
 ) -> BookResult:
-    """Simulate the book from ``initial`` (default: empty, never sold) and ``initial_cash``;
-    raises ValueError naming the first bad day for unusable input.
+    """Simulate the book from ``initial`` (default: empty, never sold) and ``initial_cash``,
+    decisions filling ``lag`` sessions later (0 or 1); raises ValueError naming the first bad
+    day for unusable input.
 
     Prices must be finite (a missing price is an error: fill or drop the day upstream); a zero
     or negative price is allowed and the strategy does not sell on it (forced sales still do).
@@ -63,15 +65,18 @@ def run_book(
                              f"rule: {name} must be {rule}")
     if cadence < 0 or not 0.0 <= storage_rate < 1.0 or not 0.0 <= tx_rate < 1.0:
         raise ValueError(f"invalid cadence {cadence} or cost rates {storage_rate}, {tx_rate}")
+    if lag not in (0, 1):
+        raise ValueError(f"fill lag must be 0 (same close) or 1 (next session), got {lag}")
     daily = np.empty((n, len(DAILY_COLUMNS)))
-    sales = np.empty((n, 4))
+    sales = np.empty((n, 5))
     gain = np.full(n, -np.inf) if hold_gain is None else np.ascontiguousarray(
         hold_gain, dtype=np.float64)
     start = initial or BookState(inventory=0.0, days_since_sale=NEVER_SOLD)
-    state = np.array([start.inventory, initial_cash, start.days_since_sale], dtype=np.float64)
+    state = np.array([start.inventory, initial_cash, start.days_since_sale, start.pending],
+                     dtype=np.float64)
     count = simulate_kernel(price, intake, np.ascontiguousarray(liquidate, dtype=np.bool_),
-                            share, gain, float(hold_threshold), int(cadence),
+                            share, gain, float(hold_threshold), int(cadence), int(lag),
                             float(storage_rate), float(tx_rate), daily, sales, state)
     return BookResult(daily=daily, sales=sales[:count].copy(),
-                      final=BookState(float(state[0]), int(state[2])),
+                      final=BookState(float(state[0]), int(state[2]), float(state[3])),
                       final_cash=float(state[1]))

@@ -14,12 +14,14 @@ Conventions:
   data begin has unknown stock, so the days before the first full season carry no intake.
 - A season whose intake window holds no weekday has no intake (nothing to sell); its
   forced-liquidation day still exists, with nothing to liquidate.
-- Forced liquidation: whatever is left is sold on the last trading day of the season, or earlier
+- Forced liquidation: whatever is left is sold on the season's last trading day, or earlier
   on the first trading day at least ``max_holding_days`` calendar days after the season's intake
-  start. The season still open at the end of the data is not liquidated (its stock is the
-  ending inventory) unless ``next_day``, the trading day after the last date (known from the
-  calendar on a live day), already belongs to the next season: then the last date is the
-  season's last trading day.
+  start. The season's last trading day comes from the commodity's trading **calendar** (the
+  last trading day before the next intake start), not from where the data happen to end: a
+  history ending on that day liquidates it, exactly as the live desk does on the day, and the
+  season still open at the end of the data (its last trading day not reached) is not
+  liquidated (its stock is the ending inventory). Within the data, the sale falls on the
+  season's last priced date (a missing close cannot be sold at).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trading_platform.config.universe import HarvestSpec
+from trading_platform.config.universe import HarvestSpec, TradingCalendarSpec
+from trading_platform.domain.market.calendar import last_trading_day_on_or_before
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,11 @@ def _accrued_weekdays(dates: np.ndarray, start: np.datetime64,
 
 def harvest_schedule(
     dates: np.ndarray, harvest: HarvestSpec, max_holding_days: int | None = None,
-    next_day: np.datetime64 | None = None,
+    calendar: TradingCalendarSpec | None = None,
 ) -> HarvestSchedule:
-    """Build the schedule for ``dates`` (strictly increasing ``datetime64[D]`` trading days)."""
+    """Build the schedule for ``dates`` (strictly increasing ``datetime64[D]`` trading days)
+    on ``calendar`` (default: every weekday trades)."""
+    calendar = calendar or TradingCalendarSpec()
     dates = np.asarray(dates, dtype="datetime64[D]")
     if dates.size and not (np.diff(dates) > np.timedelta64(0, "D")).all():
         raise ValueError("harvest_schedule: dates must be strictly increasing trading days")
@@ -95,8 +100,8 @@ def harvest_schedule(
             intake[in_season] = harvest.annual_volume / weekdays * _accrued_weekdays(
                 dates[in_season], start, window_end)
         days = np.flatnonzero(in_season)
-        complete = dates[-1] >= next_start - 1 or (
-            next_day is not None and np.datetime64(next_day, "D") >= next_start)
+        season_end = last_trading_day_on_or_before((next_start - 1).astype(object), calendar)
+        complete = dates[-1] >= np.datetime64(season_end, "D")
         if days.size == 0 or (not complete and max_holding_days is None):
             continue  # the open season at the end of the data is not liquidated
         last = days[-1] if complete else None

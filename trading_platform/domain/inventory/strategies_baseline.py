@@ -18,7 +18,8 @@ from trading_platform.domain.inventory.strategy_base import (
 
 
 class ImmediateSale(StrategySpec):
-    """Sell everything the day it arrives: no storage cost, no price risk, no upside."""
+    """Sell everything on hand at every close (filled at the next session): almost no storage
+    cost, no price risk, no upside."""
 
     kind: Literal["immediate_sale"] = "immediate_sale"
 

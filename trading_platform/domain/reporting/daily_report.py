@@ -37,7 +37,8 @@ from trading_platform.domain.statuses import RecommendationStatus
 _TRADE_SCHEMA = {
     "date": pl.Date, "commodity": pl.String, "status": pl.String,
     "published_action": pl.String, "quantity": pl.Float64, "share_of_inventory": pl.Float64,
-    "reference_price": pl.Float64, "units": pl.String, "expected_proceeds": pl.Float64,
+    "fills_on": pl.Date, "reference_price": pl.Float64, "units": pl.String,
+    "expected_proceeds": pl.Float64,
     "transaction_cost": pl.Float64, "net_proceeds": pl.Float64, "tier": pl.String,
     "model": pl.String, "model_version": pl.String, "strategy": pl.String,
     "strategy_hash": pl.String, "run_id": pl.String, "reason": pl.String,
@@ -154,6 +155,7 @@ def _trade_row(commodity: str, entry: CommodityDay) -> dict[str, object]:
             "reference_price": _float(recommendation["reference_price"])}
     for column in _TRADE_AMOUNTS:
         row[column] = _float(recommendation[column]) if actionable else None
+    row["fills_on"] = recommendation.get("fills_on") if actionable else None
     return row
 
 

@@ -154,9 +154,12 @@ def _recommendation_line(row: Mapping[str, object], rec: Mapping[str, object]) -
     if action == Action.HOLD:
         return (f"HOLD: keep {format_quantity(rec['available_inventory'])} {unit} in storage "
                 f"(reference {price}, storage cost {format_number(rec['storage_cost'])})")
+    fills = rec.get("fills_on")
+    when = (f"to fill at the next session ({fills}, priced at its close); reference today's "
+            f"close {price}" if fills and str(fills) != str(rec.get("date")) else f"at {price}")
     return (f"{action} {format_quantity(rec['quantity'])} {unit} "
             f"({format_percent(rec['share_of_inventory'])} of "
-            f"{format_quantity(rec['available_inventory'])} available) at {price}: expected "
+            f"{format_quantity(rec['available_inventory'])} available) {when}: expected "
             f"proceeds {format_number(rec['expected_proceeds'])}, net "
             f"{format_number(rec['net_proceeds'])} after transaction cost "
             f"{format_number(rec['transaction_cost'])} and storage cost "

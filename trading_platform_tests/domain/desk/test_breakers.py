@@ -50,6 +50,24 @@ def test_read_breakers_given_rise_fall_recover_derives_index_week_and_drawdown()
     assert short.one_week_return == pytest.approx(0.045)
 
 
+def test_read_breakers_given_capital_base_measures_pnl_against_it():
+    # A book of stock only (no cash): 100 -> 96.75 is -3.25 % of its value, but against a
+    # capital of 300 (a season's intake at the first close) the day's P&L is -3.25 / 300.
+    # Values 100, 110, 96.75, 104.5: r = [0, 10, -13.25, 7.75] / 300; I = 1 + cumsum(r) =
+    # [1, 1.0333, 0.9892, 1.015]; week of 2: I_3 - I_1 = -5.5 / 300; drawdown 1.0333 - 1.015.
+    value, flow = np.array([100.0, 110.0, 96.75, 104.5]), np.zeros(4)
+    reading = read_breakers(value, flow, week_days=2, capital=300.0)
+    assert reading.one_day_return == pytest.approx(7.75 / 300)
+    assert reading.one_week_return == pytest.approx(-5.5 / 300)
+    assert reading.drawdown == pytest.approx(5.5 / 300)
+    on_value = read_breakers(value[:3], flow[:3], week_days=2)
+    on_capital = read_breakers(value[:3], flow[:3], week_days=2, capital=300.0)
+    assert on_value.one_day_return < -LIMITS.one_day_loss  # the stock's own move trips
+    assert on_capital.one_day_return == pytest.approx(-13.25 / 300)  # -4.4 % of capital
+    with pytest.raises(ValueError, match="breaker_capital"):
+        read_breakers(value, flow, week_days=2, capital=0.0)
+
+
 def test_read_breakers_given_single_day_reads_flat():
     reading = read_breakers(np.array([100.0]), np.array([100.0]), week_days=5)
     assert reading == BreakerReading(0.0, 0.0, 0.0, 1)

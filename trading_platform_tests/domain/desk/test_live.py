@@ -3,6 +3,7 @@ parity check replays them exactly (and fails when a decision is tampered with)."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -10,6 +11,7 @@ import polars as pl
 import pytest
 
 from trading_platform.config.universe import HarvestSpec
+from trading_platform.domain.desk import live
 from trading_platform.domain.desk.ledger import (
     PendingFillError,
     opening_from_backtest,
@@ -19,7 +21,8 @@ from trading_platform.domain.desk.ledger import (
 from trading_platform.domain.desk.live import Opening, decide_day
 from trading_platform.domain.desk.parity import backtest_live_parity
 from trading_platform.domain.inventory.backtest import BookSetup, run_backtest
-from trading_platform.domain.inventory.engine_kernels import DAILY_COLUMNS
+from trading_platform.domain.inventory.backtest_checks import _state_before
+from trading_platform.domain.inventory.book import BookState
 from trading_platform.domain.inventory.strategies import default_strategies
 
 SETUP = BookSetup(HarvestSpec(intake_start="09-15", intake_end="11-30", annual_volume=20000),
@@ -39,36 +42,40 @@ def market():
     return dates, closes, paths
 
 
-def _live_ledger(market, key: str) -> tuple[pl.DataFrame, dict, object]:
+def _live_ledger(market, key: str, decide=decide_day) -> tuple[pl.DataFrame, dict, object]:
+    """Chain LIVE_DAYS live days (``decide``: the live path) from the backtest's own book the
+    evening before, executing every order as decided."""
     dates, closes, paths = market
     spec = default_strategies()[key]
     full = run_backtest(dates, closes, paths, SETUP, {key: spec})
     first = dates.size - LIVE_DAYS
-    daily = pl.DataFrame({"date": dates[:first],
-                          **{c: full.results[key].daily[:first, i]
-                             for i, c in enumerate(DAILY_COLUMNS)}})
-    sales = full.results[key].sales
-    sales_frame = pl.DataFrame({"date": dates[sales[:, 0].astype(int)],
-                                "reason": np.where(sales[:, 3] == 1, "forced", "strategy")})
-    opening = opening_from_backtest(daily, sales_frame, dates[first].astype(object))
+    book, cash = _state_before(full, key, first)
+    opening = Opening(book, cash)
+    column = full.results[key].column
     rows, matrices = [], {}
     for t in range(first, dates.size):
         day = dates[t].astype(object)
         following = dates[t + 1].astype(object) if t + 1 < dates.size else None
-        decision = decide_day(dates[: t + 1], closes[: t + 1], paths[t], SETUP, spec, opening,
-                              following)
+        decision = decide(dates[: t + 1], closes[: t + 1], paths[t], SETUP, spec, opening,
+                          following)
         settled = settle(opening, decision.intake, decision.price, decision.quantity,
-                         decision.action == "SELL", SETUP)
+                         decision.action == "FORCED_SALE", SETUP)
+        forced = float(column("forced")[t])
         rows.append({"date": day, "model": "m", "strategy_hash": spec.content_hash,
                      "opening_inventory": opening.book.inventory,
                      "opening_since": opening.book.days_since_sale,
+                     "opening_pending": opening.book.pending,
                      "opening_cash": opening.cash, "decided_quantity": decision.quantity,
+                     "filled_quantity": settled.filled,
                      "executed_quantity": decision.quantity, "next_day": following,
                      "closing_inventory": settled.closing.inventory,
                      "closing_since": settled.closing.days_since_sale,
-                     "closing_cash": settled.closing_cash, "state": "executed",
-                     "commodity": "corn", "backtest": float(
-                         full.results[key].daily[t, 2] + full.results[key].daily[t, 3])})
+                     "closing_pending": settled.closing.pending,
+                     "closing_cash": settled.closing_cash, "value": settled.value,
+                     "state": "executed", "commodity": "corn",
+                     "backtest": forced if forced > 0 else float(column("ordered")[t]),
+                     "backtest_fill": float(column("sold")[t]),
+                     "backtest_value": float(column("value")[t])})
         matrices[day] = paths[t]
         opening = Opening(settled.closing, settled.closing_cash)
     return pl.DataFrame(rows), matrices, spec
@@ -78,14 +85,19 @@ def _live_ledger(market, key: str) -> tuple[pl.DataFrame, dict, object]:
                                  "price_threshold_forecast", "equal_batch"])
 def test_decide_day_given_chained_days_reproduces_the_backtest_exactly(market, key):
     ledger, _, _ = _live_ledger(market, key)
-    # Live days opened from the backtest's own book: every decision equals the backtest's.
+    # Live days opened from the backtest's own book: every order, fill and value equals the
+    # backtest's, bit for bit, with next-session fills (SETUP's fill lag is the default, 1).
+    assert SETUP.fill_lag == 1
     assert ledger["decided_quantity"].to_list() == ledger["backtest"].to_list()
+    assert ledger["filled_quantity"].to_list() == ledger["backtest_fill"].to_list()
+    assert ledger["value"].to_list() == ledger["backtest_value"].to_list()
     assert (ledger["decided_quantity"] > 0).any()
 
 
 def test_backtest_live_parity_given_recorded_days_passes_and_fails_when_tampered(market):
     dates, closes, _ = market
     ledger, matrices, spec = _live_ledger(market, "consensus")
+    assert (ledger["filled_quantity"] > 0).any()  # orders carried into the next session
     specs = {spec.content_hash: spec}
     outcome = backtest_live_parity(ledger, dates, closes, matrices, SETUP, specs, days=20)
     assert outcome.passed and outcome.metadata["days_compared"] == 20, outcome.description
@@ -95,6 +107,26 @@ def test_backtest_live_parity_given_recorded_days_passes_and_fails_when_tampered
                                    .otherwise(pl.col("decided_quantity")))
     failed = backtest_live_parity(tampered, dates, closes, matrices, SETUP, specs, days=40)
     assert not failed.passed and failed.metadata["observed"] >= 1
+
+
+def test_backtest_live_parity_given_a_live_only_rule_change_fails(market, monkeypatch):
+    # Planted: the live path alone sells 10 % less than its strategy's plan says (a rule
+    # change made in live.py and nowhere in research). Parity replays the research backtest,
+    # so the recorded days no longer match it.
+    dates, closes, _ = market
+    original = live.run_span
+
+    def smaller_sales(dates, closes, plan, setup, first, opening):
+        tweaked = dataclasses.replace(plan, share=plan.share * 0.9)
+        return original(dates, closes, tweaked, setup, first, opening)
+
+    monkeypatch.setattr(live, "run_span", smaller_sales)
+    ledger, matrices, spec = _live_ledger(market, "consensus", live.decide_day)
+    outcome = backtest_live_parity(ledger, dates, closes, matrices, SETUP,
+                                   {spec.content_hash: spec}, days=40)
+    assert not outcome.passed and outcome.metadata["observed"] >= 1, outcome.description
+    first = outcome.metadata["mismatches"][0]
+    assert first["live"] == pytest.approx(0.9 * first["backtest"])
 
 
 def test_backtest_live_parity_given_a_strategy_change_replays_each_segment_with_its_spec(market):
@@ -128,13 +160,43 @@ def test_opening_from_ledger_given_pending_manual_day_refuses_naming_the_command
 
 
 def test_settle_given_more_than_stock_refuses():
-    opening = Opening(default_book := __import__(
-        "trading_platform.domain.inventory.reference", fromlist=["BookState"]).BookState(10.0, 5),
-        0.0)
-    assert default_book.inventory == 10.0
+    opening = Opening(BookState(10.0, 5), 0.0)
     with pytest.raises(ValueError, match="cannot settle"):
-        settle(opening, 0.0, 100.0, 11.0, True, SETUP)
-    settled = settle(opening, 2.0, 100.0, 6.0, True, SETUP)
+        settle(opening, 0.0, 100.0, 11.0, False, SETUP)
+
+
+def test_settle_given_next_session_fills_carries_the_order_and_fills_it_next_day():
+    # Day 1: 10 held + 2 arrive; an order of 6 waits: nothing sold, storage 0.00007 x 12 x 100
+    # = 0.084. Day 2 at 110: the 6 fill: proceeds 660, cost 0.066, storage 0.00007 x 6 x 110.
+    day1 = settle(Opening(BookState(10.0, 5), 0.0), 2.0, 100.0, 6.0, False, SETUP)
+    assert day1.closing == BookState(12.0, 0, 6.0) and day1.filled == 0.0
+    assert day1.closing_cash == pytest.approx(-0.084)
+    day2 = settle(Opening(day1.closing, day1.closing_cash), 0.0, 110.0, 0.0, False, SETUP)
+    assert day2.filled == 6.0 and day2.fill_price == 110.0
+    assert day2.closing == BookState(6.0, 1, 0.0)
+    assert day2.closing_cash == pytest.approx(-0.084 + 660 - 0.066 - 0.00007 * 6 * 110)
+
+
+def test_settle_given_a_recorded_fill_price_uses_it_for_the_carried_order():
+    opening = Opening(BookState(12.0, 0, 6.0), 0.0, pending_price=104.0)
+    settled = settle(opening, 0.0, 110.0, 0.0, False, SETUP)
+    assert settled.fill_price == 104.0 and settled.proceeds == pytest.approx(624.0)
+
+
+def test_settle_given_same_close_fills_sells_at_once():
+    same = BookSetup(HarvestSpec(intake_start="09-15", intake_end="11-30", annual_volume=20000,
+                                 fill_lag_days=0), storage_rate=0.00007, tx_rate=0.0001)
+    settled = settle(Opening(BookState(10.0, 5), 0.0), 2.0, 100.0, 6.0, False, same)
     # 10 + 2 - 6 = 6 left; proceeds 600; cost 0.0001 x 600 = 0.06; storage 0.00007 x 6 x 100.
-    assert settled.closing.inventory == 6.0 and settled.closing.days_since_sale == 0
+    assert settled.closing == BookState(6.0, 0, 0.0)
     assert settled.closing_cash == pytest.approx(600 - 0.06 - 0.042)
+
+
+def test_opening_from_backtest_takes_the_stock_but_not_the_cash_nor_a_waiting_order():
+    daily = pl.DataFrame({"date": [dt.date(2024, 1, d) for d in (2, 3, 4, 5)],
+                          "inventory": [10.0, 10.0, 6.0, 6.0], "cash": [0.0, 5.0, 400.0, 399.0],
+                          "ordered": [0.0, 4.0, 0.0, 3.0], "sold": [0.0, 0.0, 4.0, 0.0]})
+    opening = opening_from_backtest(daily, dt.date(2024, 1, 8))
+    # last decision on the 5th (the day before the live day): 0 days since; cash starts at 0
+    assert opening == Opening(BookState(6.0, 0, 0.0), 0.0)
+    assert opening_from_backtest(daily, dt.date(2024, 1, 2)) is None

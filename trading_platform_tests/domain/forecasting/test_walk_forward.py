@@ -8,11 +8,17 @@ import math
 import numpy as np
 import pytest
 
+from trading_platform.config.models import load_model_zoo
 from trading_platform.domain.features.build import build_features
+from trading_platform.domain.forecasting.build import model_factory
 from trading_platform.domain.forecasting.models import RandomWalkModel, XGBoostModel
 from trading_platform.domain.forecasting.protocol import HORIZONS, WalkForwardConfig
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS, feature_matrix, targets
-from trading_platform.domain.forecasting.walk_forward import daily_forecast, walk_forward
+from trading_platform.domain.forecasting.walk_forward import (
+    daily_forecast,
+    first_honest_row,
+    walk_forward,
+)
 from trading_platform.domain.market.synthetic import generate_universe_market
 
 CONFIG = WalkForwardConfig(
@@ -70,13 +76,25 @@ def test_walk_forward_given_any_day_no_label_leakage():
 
 
 def test_walk_forward_given_refit_every_schedule_has_cadence():
-    dates, X, close = _series()
+    dates, X, close = _series(n=400)
     result = walk_forward(dates, X, close, RandomWalkModel, CONFIG)
     rows = np.searchsorted(dates, result.schedule)
     assert (np.diff(rows) == CONFIG.refit_every).all()
     assert set(result.refit_date) <= set(result.schedule)
     # the window is the last half year: 183 calendar days of daily dates
     assert result.dates[0] == dates[-1] - np.timedelta64(182, "D")
+
+
+def test_walk_forward_given_short_history_starts_where_out_of_sample_residuals_suffice():
+    # 260 days: the first refit is row 74 (it trains on rows t with t + 14 < 74: the 60
+    # rows 0..59); its paths need 40 residuals of days whose outcome is known before the
+    # day: 74 + 14 + 40 = row 128, later than the half-year cut (row 77).
+    dates, X, close = _series()
+    assert first_honest_row(close, CONFIG) == 128
+    result = walk_forward(dates, X, close, RandomWalkModel, CONFIG)
+    assert result.dates[0] == dates[128]
+    with pytest.raises(ValueError, match="out-of-sample residuals for its paths"):
+        daily_forecast(dates, X, close, RandomWalkModel, CONFIG, dates[127])
 
 
 def test_walk_forward_given_progress_reports_every_refit_in_order():
@@ -149,6 +167,24 @@ def test_daily_forecast_given_fit_cache_refits_only_new_grid_rows_and_equals_unc
     assert fits_per_day[0] >= 5
     assert sorted(set(fits_per_day[1:])) == [0, 1]
     assert sum(fits_per_day[1:]) in (1, 2)  # 11 more days span one or two refit rows
+
+
+def test_daily_forecast_given_factory_sharing_one_model_refuses_instead_of_aliasing_fits():
+    # Planted: a factory that hands out one model object for every refit (as the tuned model's
+    # factory once did). With an in-memory fit cache, each key would hold that same object,
+    # refitted on later rows by the time it is read back.
+    dates, X, close = _series()
+    shared = _small_xgb()
+    cache = _Counted()
+    with pytest.raises(ValueError, match="refits must be separate objects"):
+        daily_forecast(dates, X, close, lambda: shared, CONFIG, dates[-1], fits=cache)
+
+
+def test_tuned_model_factory_given_refits_makes_separate_objects_sharing_tunings():
+    zoo = load_model_zoo()
+    factory = model_factory(zoo.models["xgboost_tuned"], zoo)
+    first, second = factory(), factory()
+    assert first is not second and first._tunings is second._tunings
 
 
 def test_forecast_paths_given_bootstrap_keep_cross_horizon_dependence():

@@ -380,6 +380,36 @@ def test_inventory_accounting_holds_given_prices_shifted_by_one_day_fails(setup)
     assert inventory_accounting_holds(honest, dates, price).passed
 
 
+def test_backtest_guards_given_fills_at_the_deciding_close_fail(setup):
+    # Planted: the engine fills every decision at the close it was decided on although the
+    # house rule says next session. Stock, cash and value still add up. The accounting check
+    # sees sales on days whose previous close did not ask for one (the price-driven rules);
+    # a calendar rule (equal batch) asks every day, so only the reference twin, run under the
+    # claimed rule, sees that its sales come a session early: every strategy fails there.
+    dates, price, paths = _random_market(n=300)
+    same_close = dataclasses.replace(setup, harvest=setup.harvest.model_copy(
+        update={"fill_lag_days": 0}))
+    early = run_backtest(dates, price, paths, same_close, default_strategies())
+    claimed = dataclasses.replace(early, setup=setup)  # reported under the next-session rule
+    outcome = inventory_accounting_holds(claimed, dates, price)
+    assert not outcome.passed
+    assert all(set(rules) == {"sale_without_decision_before"}
+               for rules in outcome.metadata["broken"].values())
+    assert {"consensus", "price_threshold", "moving_average"} <= set(outcome.metadata["broken"])
+    twin = kernel_matches_reference(claimed)
+    assert not twin.passed
+    assert {m.split()[0] for m in twin.metadata["mismatches"]} == set(default_strategies())
+    assert inventory_accounting_holds(early, dates, price).passed  # honest about its own rule
+    assert kernel_matches_reference(early).passed
+
+
+def test_backtest_sales_given_next_session_fills_record_the_close_they_were_decided_at(frames):
+    strategy = frames.sales.filter(pl.col("reason") == "strategy")
+    forced = frames.sales.filter(pl.col("reason") == "forced")
+    assert strategy.height and (strategy["decided"] < strategy["date"]).all()
+    assert (forced["decided"] == forced["date"]).all()
+
+
 def test_every_strategy_has_finite_metrics_given_missing_row_fails_naming_it(frames):
     metrics = frames.metrics.filter(pl.col("strategy") != "consensus")
     outcome = every_strategy_has_finite_metrics(metrics, default_strategies())
@@ -618,7 +648,10 @@ def test_harvest_spec_given_small_window_drives_backtest_intake(setup):
     arrivals = backtest.schedule.intake[backtest.schedule.intake > 0]
     np.testing.assert_allclose(arrivals, 20.0)
     assert arrivals.size == 10
-    assert metrics["n_sales"] == 10 and metrics["turnover"] == 1.0
+    # Next-session fills: each intake is ordered at its close and filled the next day, so a
+    # season's days hold 20, 40, 40, 40, 40, 20 and sell 0, 20, 20, 20, 20, 20:
+    # turnover (0 + 4 x 0.5 + 1) / 6 = 0.5.
+    assert metrics["n_sales"] == 10 and metrics["turnover"] == 0.5
     assert metrics["forced_volume"] == 0.0
 
 

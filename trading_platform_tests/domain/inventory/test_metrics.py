@@ -129,7 +129,7 @@ def _five_day_book():
     intake = np.array([100.0, 0.0, 100.0, 0.0, 40.0])
     liquidate = np.array([False, False, False, True, False])
     share = np.array([0.5, 0.0, 0.4, 0.0, 0.0])
-    result = run_book(price, intake, liquidate, share, 1, 0.001, 0.01)
+    result = run_book(price, intake, liquidate, share, 1, 0.001, 0.01, lag=0)
     return result, price
 
 
@@ -190,7 +190,7 @@ def test_daily_pnl_and_turnover_given_random_book_equal_plain_python_loops(seed)
     price = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, n)))
     intake = np.where(rng.random(n) < 0.2, rng.uniform(0, 50, n), 0.0)
     share = np.where(rng.random(n) < 0.3, rng.uniform(0, 1, n), 0.0)
-    result = run_book(price, intake, rng.random(n) < 0.02, share, 2, 0.0001, 0.001)
+    result = run_book(price, intake, rng.random(n) < 0.02, share, 2, 0.0001, 0.001, lag=0)
     value, inventory = result.column("value"), result.column("inventory")
     np.testing.assert_allclose(daily_pnl(value, intake, price),
                                _daily_pnl_loop(value, intake, price), rtol=1e-12, atol=1e-9)
@@ -210,7 +210,7 @@ def test_daily_pnl_given_book_ending_empty_sums_to_net_earnings_minus_intake_val
     liquidate = np.zeros(n, bool)
     liquidate[[99, n - 1]] = True
     share = np.where(rng.random(n) < 0.2, 0.3, 0.0)
-    result = run_book(price, intake, liquidate, share, 2, 0.0001, 0.001)
+    result = run_book(price, intake, liquidate, share, 2, 0.0001, 0.001, lag=0)
     metrics = book_metrics(result, price, np.zeros(n, np.int64), 0.001, 1000.0)
     pnl = daily_pnl(result.column("value"), intake, price)
     assert metrics["ending_inventory"] == 0.0
@@ -251,7 +251,7 @@ def test_book_metrics_given_flat_book_has_no_drawdown_and_zero_calmar():
     # daily P&L is 0 every day: Sharpe, Sortino, drawdown, annual return and Calmar are all 0.
     price = np.array([10.0, 11.0, 9.0, 12.0])
     intake = np.array([5.0, 5.0, 0.0, 5.0])
-    result = run_book(price, intake, np.zeros(4, bool), np.ones(4), 0, 0.0, 0.0)
+    result = run_book(price, intake, np.zeros(4, bool), np.ones(4), 0, 0.0, 0.0, lag=0)
     metrics = book_metrics(result, price, np.zeros(4, np.int64), tx_rate=0.0, notional=100.0)
     for name in ("sharpe", "sortino", "max_drawdown", "annual_return", "calmar"):
         assert metrics[name] == 0.0, name
@@ -261,7 +261,7 @@ def test_book_metrics_given_flat_book_has_no_drawdown_and_zero_calmar():
 
 def test_book_metrics_given_book_that_never_holds_stock_has_zero_turnover_and_nan_capture():
     price = np.array([10.0, 11.0, 9.0])
-    result = run_book(price, np.zeros(3), np.zeros(3, bool), np.ones(3), 0, 0.001, 0.01)
+    result = run_book(price, np.zeros(3), np.zeros(3, bool), np.ones(3), 0, 0.001, 0.01, lag=0)
     metrics = book_metrics(result, price, np.zeros(3, np.int64), tx_rate=0.01, notional=100.0)
     assert metrics["turnover"] == 0.0
     assert metrics["n_sales"] == 0.0 and metrics["net_earnings"] == 0.0
@@ -284,7 +284,7 @@ def _two_season_book():
     share = np.array([0.0, 0.5, 0.5, 0.0, 0.0, 0.2])
     season = np.array([-1, 0, 0, 0, 1, 1])
     starts = np.array(["2021-05-01", "2022-05-01"], dtype="datetime64[D]")
-    return run_book(price, intake, liquidate, share, 1, 0.001, 0.01), price, season, starts
+    return run_book(price, intake, liquidate, share, 1, 0.001, 0.01, lag=0), price, season, starts
 
 
 def test_season_metrics_given_two_seasons_matches_hand_derived_rows():
@@ -311,7 +311,7 @@ def test_season_metrics_given_two_seasons_matches_hand_derived_rows():
 def test_season_metrics_given_season_without_sales_has_nan_realised_price():
     price = np.array([10.0, 12.0, 14.0])
     result = run_book(price, np.array([10.0, 0.0, 0.0]), np.zeros(3, bool), np.zeros(3), 0,
-                      0.0, 0.0)
+                      0.0, 0.0, lag=0)
     frame = season_metrics(result, price, np.array([0, 0, 1]),
                            np.array(["2021-05-01", "2022-05-01"], dtype="datetime64[D]"))
     assert frame["n_sales"].to_list() == [0, 0]
@@ -330,7 +330,7 @@ def test_season_metrics_given_random_multi_season_run_sums_to_window_totals(seed
                                                    annual_volume=1000))
     assert len(schedule.season_starts) == 4
     share = np.where(rng.random(n) < 0.2, rng.uniform(0.05, 0.5, n), 0.0)
-    result = run_book(price, schedule.intake, schedule.liquidate, share, 3, 0.0001, 0.001)
+    result = run_book(price, schedule.intake, schedule.liquidate, share, 3, 0.0001, 0.001, lag=0)
     frame = season_metrics(result, price, schedule.season, schedule.season_starts)
     whole = book_metrics(result, price, schedule.season, 0.001, 1000 * price.mean())
     sums = {name: float(frame[name].sum()) for name in frame.columns

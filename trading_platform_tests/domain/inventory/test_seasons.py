@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
-from trading_platform.config.universe import HarvestSpec
+from trading_platform.config.universe import HarvestSpec, TradingCalendarSpec
 from trading_platform.domain.inventory.seasons import harvest_schedule
 
 
@@ -81,13 +83,25 @@ def test_harvest_schedule_given_truncated_history_gives_the_same_intake_prefix()
         np.testing.assert_array_equal(part.intake, full.intake[: stop + 1])
 
 
-def test_harvest_schedule_given_next_day_in_next_season_liquidates_the_last_date():
-    dates = _weekdays("2021-04-01", "2022-04-29")  # Friday before the 2022-05-01 season
+def test_harvest_schedule_given_history_ending_on_the_calendars_last_day_liquidates_it():
+    # The season starting 2022-05-01 (a Sunday): its predecessor's last trading day is Friday
+    # 2022-04-29 by the calendar, whether or not later data exist.
+    dates = _weekdays("2021-04-01", "2022-04-29")
     spec = HarvestSpec(intake_start="05-01", intake_end="06-30", annual_volume=100)
     early = harvest_schedule(dates[:-1], spec)  # data end on Thursday: season still open
-    live = harvest_schedule(dates[:-1], spec, next_day=np.datetime64("2022-04-29"))
-    last_day = harvest_schedule(dates, spec, next_day=np.datetime64("2022-05-02"))
-    assert not early.liquidate.any() and not live.liquidate.any()
-    # Without next_day a Friday end of data is not known to be the season's last trading day.
-    assert not harvest_schedule(dates, spec).liquidate.any()
+    last_day = harvest_schedule(dates, spec)
+    assert not early.liquidate.any()
     assert last_day.liquidate[-1] and last_day.liquidate.sum() == 1
+    longer = harvest_schedule(_weekdays("2021-04-01", "2022-05-20"), spec)
+    assert longer.liquidate[dates.size - 1] and longer.liquidate.sum() == 1
+
+
+def test_harvest_schedule_given_a_holiday_on_the_last_weekday_ends_the_season_the_day_before():
+    # Friday 2022-04-29 is a holiday on this calendar: Thursday the 28th is the season's last
+    # trading day, so history ending on Thursday already liquidates (data availability alone
+    # could not tell: the next close would have come on Monday).
+    calendar = TradingCalendarSpec(holidays=(dt.date(2022, 4, 29),))
+    dates = _weekdays("2021-04-01", "2022-04-28")
+    spec = HarvestSpec(intake_start="05-01", intake_end="06-30", annual_volume=100)
+    assert harvest_schedule(dates, spec, calendar=calendar).liquidate[-1]
+    assert not harvest_schedule(dates, spec).liquidate.any()  # every weekday trades
