@@ -99,13 +99,15 @@ def recommendations_table(day: dt.date) -> str:
     recs = warehouse().read_where(RECOMMENDATIONS, date=day)
     if recs.is_empty():
         return f"no recommendations stored for {day}"
-    lines = [f"{'commodity':<10}{'status':<12}{'action':<13}{'quantity':>12}{'price':>11}"
-             f"{'net proceeds':>15}  traded (basis; selected champion)"]
+    lines = [f"{'commodity':<10}{'status':<12}{'action':<13}{'fills on':<12}{'quantity':>12}"
+             f"{'price':>11}{'net proceeds':>15}  traded (basis; selected champion)"]
     for r in recs.sort("commodity").iter_rows(named=True):
         action = r["action"] if r["status"] == RecommendationStatus.ACTIONABLE else "NONE"
+        fills = str(r.get("fills_on") or "") if action in ("SELL", "FORCED_SALE") else ""
         selected = (f"{r.get('selected_model')} x {r.get('selected_strategy')} "
                     f"{r['champion_status']}" if r.get("selected_model") else r["champion_status"])
-        lines.append(f"{r['commodity']:<10}{r['status']:<12}{action:<13}{r['quantity']:>12,.1f}"
+        lines.append(f"{r['commodity']:<10}{r['status']:<12}{action:<13}{fills:<12}"
+                     f"{r['quantity']:>12,.1f}"
                      f"{r['reference_price']:>11,.2f}{r['net_proceeds']:>15,.0f}  "
                      f"{r['model']} x {r['strategy']} ({r.get('basis') or 'no basis'}; "
                      f"{selected})")

@@ -42,6 +42,22 @@ def block_indices(n: int, block: int, resamples: int, seed: int) -> np.ndarray:
     return ((starts[:, :, None] + offsets) % n).reshape(resamples, blocks * block)[:, :n]
 
 
+def resampled_means(values: np.ndarray, block: int, resamples: int, seed: int) -> np.ndarray:
+    """(resamples,) means of the circular moving-block resamples that ``block_indices`` draws
+    (same seed, same blocks), from prefix sums of the circular series: each block's sum is a
+    difference of two prefix sums, so no (resamples, n) array is built. Equal to
+    ``values[block_indices(...)].mean(axis=1)`` up to rounding (tested)."""
+    n = values.size
+    block = min(block, n)
+    blocks = -(-n // block)
+    starts = np.random.default_rng(seed).integers(0, n, size=(resamples, blocks))
+    prefix = np.concatenate(([0.0], np.cumsum(np.concatenate((values, values[:block])))))
+    lengths = np.full(blocks, block)
+    lengths[-1] = n - (blocks - 1) * block  # the last block is cut at n days
+    sums = prefix[starts + lengths] - prefix[starts]
+    return sums.sum(axis=1) / n
+
+
 def _sharpe_rows(samples: np.ndarray, periods: int) -> np.ndarray:
     spread = samples.std(axis=1, ddof=1)
     flat = np.ptp(samples, axis=1) == 0
@@ -79,5 +95,5 @@ def mean_difference_interval(first: np.ndarray, second: np.ndarray, block: int =
     if a.size < 2:
         return Interval(float("nan"), float("nan"), float("nan"), level)
     difference = a - b
-    samples = difference[block_indices(difference.size, block, resamples, seed)]
-    return _interval(float(difference.mean()), samples.mean(axis=1), level)
+    means = resampled_means(difference, block, resamples, seed)
+    return _interval(float(difference.mean()), means, level)

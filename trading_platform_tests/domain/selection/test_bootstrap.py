@@ -7,6 +7,7 @@ from trading_platform.domain.inventory.metrics import sharpe_ratio
 from trading_platform.domain.selection.bootstrap import (
     block_indices,
     mean_difference_interval,
+    resampled_means,
     sharpe_interval,
 )
 
@@ -19,6 +20,25 @@ def test_block_indices_given_block_of_three_draws_consecutive_wrapping_days():
         for start in range(0, 6, 3):
             block = row[start:start + 3]
             assert list(np.diff(block) % 7) == [1, 1][:len(block) - 1]
+
+
+def test_resampled_means_given_tiny_series_matches_hand_derived_blocks():
+    # 5 days [1, 2, 3, 4, 5], blocks of 2 -> 3 blocks, the last cut to 1 day. Starts drawn by
+    # the seed; a start of 4 wraps: days 4, 0 -> 5 + 1.
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    starts = np.random.default_rng(9).integers(0, 5, size=(1, 3))[0]
+    expected = sum(values[(s + k) % 5] for s, n in zip(starts, (2, 2, 1), strict=True)
+                   for k in range(n)) / 5
+    assert resampled_means(values, 2, 1, seed=9)[0] == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize(("n", "block"), [(250, 20), (1301, 20), (37, 5), (10, 40), (1, 3)])
+def test_resampled_means_given_random_series_equal_the_materialised_resamples(n, block):
+    # The fast path and its reference: indices materialised by block_indices, then averaged.
+    values = np.random.default_rng(n).normal(0, 1, n)
+    reference = values[block_indices(n, block, 400, seed=5)].mean(axis=1)
+    np.testing.assert_allclose(resampled_means(values, block, 400, seed=5), reference,
+                               rtol=1e-12, atol=1e-12)
 
 
 def test_sharpe_interval_given_same_seed_is_deterministic_and_brackets_estimate():
