@@ -136,15 +136,15 @@ def decide_day(
     result = run_span(dates, closes, plan, setup, n - 1, opening)
     day = dict(zip(DAILY_COLUMNS, map(float, result.daily[0]), strict=True))
     ordered, forced = day["ordered"], day["forced"]
-    same_close = ordered if setup.fill_lag == 0 else 0.0
+    filled = float(result.carried_fills()[0])
     action = str(Action.FORCED_SALE if forced > 0 else (
         Action.SELL if ordered > 0 else Action.HOLD))
     tier = "" if plan.tier is None else TIER_NAMES[int(plan.tier[-1])]
     figures = day_statistics(stats, spec, n - 1)
-    available = opening.book.inventory + day["intake"] - (day["sold"] - same_close)
+    available = opening.book.inventory + day["intake"] - filled
     return DayDecision(
-        action=action, quantity=forced if forced > 0 else ordered, ordered=ordered,
-        filled=day["sold"] - same_close, forced=forced,
+        action=action, quantity=float(result.decided()[0]), ordered=ordered, filled=filled,
+        forced=forced,
         fills_on=None if not ordered else (dates[-1].astype(object) if setup.fill_lag == 0
                                            else next_day),
         intake=day["intake"], available=available, price=float(closes[-1]),

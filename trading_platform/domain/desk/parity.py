@@ -75,10 +75,7 @@ def replay_span(span: pl.DataFrame, dates: np.ndarray, closes: np.ndarray,
     book, cash = _opening(first)
     start = int(np.searchsorted(dates, np.datetime64(first["date"], "D")))
     _, result = simulate_strategy(dates, closes, stats, setup, spec, schedule, start, book, cash)
-    column = result.column
-    same_close = column("ordered") if setup.fill_lag == 0 else np.zeros(result.daily.shape[0])
-    decided = np.where(column("forced") > 0, column("forced"), column("ordered"))
-    filled = column("sold") - same_close
+    decided, filled = result.decided(), result.carried_fills()
     mismatches = []
     for recorded, engine, fill in zip(span.iter_rows(named=True), decided, filled, strict=True):
         live_fill = recorded.get("filled_quantity")

@@ -68,7 +68,12 @@ def first_honest_row(close: np.ndarray, config: WalkForwardConfig) -> int:
     """The first row with a fit (``min_train_rows`` training rows) and a full pool of
     out-of-sample residuals (``paths.min_residuals``, from forecast days whose 14-day outcome
     is known): the first refit + 14 + that many rows."""
-    return _first_refit(close, config) + HORIZONS + min_residuals(config)
+    return _honest_after(_first_refit(close, config), config)
+
+
+def _honest_after(anchor: int, config: WalkForwardConfig) -> int:
+    """``first_honest_row`` given the first refit row ``anchor``."""
+    return anchor + HORIZONS + min_residuals(config)
 
 
 def walk_forward(
@@ -172,7 +177,7 @@ def _forecast_window(
     Y = targets(close)
     complete = np.isfinite(Y).all(axis=1)
     anchor = _first_refit(close, config)
-    honest = anchor + HORIZONS + min_residuals(config)
+    honest = _honest_after(anchor, config)
     if start < honest:
         raise ValueError(
             f"walk-forward: {dates[start]} is before {dates[min(honest, n - 1)]}, the first day "

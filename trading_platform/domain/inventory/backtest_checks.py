@@ -141,9 +141,8 @@ def _state_before(backtest: Backtest, key: str, start: int) -> tuple[BookState, 
     ordered = result.column("ordered")[:start]
     decisions = np.flatnonzero(ordered > 0.0)
     since = (start - 1 - int(decisions[-1])) if decisions.size else NEVER_SOLD + start
+    # an order waits overnight only with fill lag 1, and is then exactly that close's order
     pending = float(ordered[-1]) if backtest.setup.fill_lag else 0.0
-    if backtest.schedule.liquidate[start - 1]:
-        pending = 0.0
     return (BookState(float(result.column("inventory")[start - 1]), since, pending),
             float(result.column("cash")[start - 1]))
 

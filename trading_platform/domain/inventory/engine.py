@@ -28,9 +28,21 @@ class BookResult:
     sales: np.ndarray
     final: BookState
     final_cash: float
+    lag: int = 1
 
     def column(self, name: str) -> np.ndarray:
         return self.daily[:, DAILY_COLUMNS.index(name)]
+
+    def decided(self) -> np.ndarray:
+        """Per day, what the day's decision concerns: the forced sale, else the order."""
+        forced = self.column("forced")
+        return np.where(forced > 0, forced, self.column("ordered"))
+
+    def carried_fills(self) -> np.ndarray:
+        """Per day, the fill of the order decided at the previous close (lag 1; with lag 0
+        every strategy sale is the day's own order, so none is carried)."""
+        sold = self.column("sold")
+        return sold - self.column("ordered") if self.lag == 0 else sold
 
 
 def run_book(
@@ -79,4 +91,4 @@ def run_book(
                             float(storage_rate), float(tx_rate), daily, sales, state)
     return BookResult(daily=daily, sales=sales[:count].copy(),
                       final=BookState(float(state[0]), int(state[2]), float(state[3])),
-                      final_cash=float(state[1]))
+                      final_cash=float(state[1]), lag=int(lag))

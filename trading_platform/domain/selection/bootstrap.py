@@ -33,13 +33,18 @@ class Interval:
 
 def block_indices(n: int, block: int, resamples: int, seed: int) -> np.ndarray:
     """(resamples, n) day indices of circular moving-block resamples of ``n`` days."""
+    block, starts = _block_starts(n, block, resamples, seed)
+    offsets = np.arange(block)
+    return ((starts[:, :, None] + offsets) % n).reshape(resamples, -1)[:, :n]
+
+
+def _block_starts(n: int, block: int, resamples: int, seed: int) -> tuple[int, np.ndarray]:
+    """The block length used (at most ``n``) and (resamples, ceil(n / block)) start days."""
     if n < 1 or block < 1 or resamples < 1:
         raise ValueError(f"need n, block and resamples >= 1, got {n}, {block}, {resamples}")
     block = min(block, n)
     blocks = -(-n // block)
-    starts = np.random.default_rng(seed).integers(0, n, size=(resamples, blocks))
-    offsets = np.arange(block)
-    return ((starts[:, :, None] + offsets) % n).reshape(resamples, blocks * block)[:, :n]
+    return block, np.random.default_rng(seed).integers(0, n, size=(resamples, blocks))
 
 
 def resampled_means(values: np.ndarray, block: int, resamples: int, seed: int) -> np.ndarray:
@@ -48,9 +53,8 @@ def resampled_means(values: np.ndarray, block: int, resamples: int, seed: int) -
     difference of two prefix sums, so no (resamples, n) array is built. Equal to
     ``values[block_indices(...)].mean(axis=1)`` up to rounding (tested)."""
     n = values.size
-    block = min(block, n)
-    blocks = -(-n // block)
-    starts = np.random.default_rng(seed).integers(0, n, size=(resamples, blocks))
+    block, starts = _block_starts(n, block, resamples, seed)
+    blocks = starts.shape[1]
     prefix = np.concatenate(([0.0], np.cumsum(np.concatenate((values, values[:block])))))
     lengths = np.full(blocks, block)
     lengths[-1] = n - (blocks - 1) * block  # the last block is cut at n days
