@@ -66,7 +66,7 @@ def daily_forecast() -> dict[str, object]:
     from trading_platform.domain.forecasting.build import daily_prediction_matrix
     from trading_platform.domain.forecasting.protocol import WalkForwardConfig
     from trading_platform.domain.market.synthetic import generate_universe_market
-    from trading_platform.resources.forecast_store import ForecastStore
+    from trading_platform.resources.forecast_store import ForecastStore, fit_identity
 
     universe, zoo, walk = load_universe(), load_model_zoo(), WalkForwardConfig()
     end = dt.date.fromisoformat(DAY)
@@ -75,9 +75,10 @@ def daily_forecast() -> dict[str, object]:
     first, second = features["date"].tail(2).to_list()
     timings: dict[str, list[float]] = {"first_day_s": [], "next_day_s": [], "rerun_s": []}
     new_fits: list[int] = []
+    identity = fit_identity(zoo, "ensemble")
     for _ in range(RUNS):
         root = Path(tempfile.mkdtemp(prefix="bench_fits_"))
-        fits = ForecastStore(root=str(root)).fits("coffee", "ensemble", zoo.spec_hash("ensemble"))
+        fits = ForecastStore(root=str(root)).fits("coffee", "ensemble", identity)
         for name, day in (("first_day_s", first), ("next_day_s", second), ("rerun_s", second)):
             before = len(list(fits.folder.glob("*.pkl"))) if fits.folder.exists() else 0
             started = time.perf_counter()

@@ -144,10 +144,13 @@ def file_hash(path: Path, data_dir: Path) -> str:
 
 
 def summarise_files(folder: Path, data_dir: Path) -> dict[str, str]:
+    """Every file's hash by relative path, except kept model fits (``<commodity>/fits/``): a
+    cache of fitted models, named by code and library versions, not a result."""
     if not folder.exists():
         return {}
     return {str(path.relative_to(folder)): file_hash(path, data_dir)
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and "fits" not in path.relative_to(folder).parts[1:2]}
 
 
 def summarise(data_dir: Path) -> dict:

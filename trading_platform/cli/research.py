@@ -20,7 +20,10 @@ from trading_platform.settings import paths
 DEMO_FORECASTS = {"refit_every": 63, "oos_years": 3.0, "n_paths": 200, "recompute_days": 1}
 
 def run_forecasts(commodities: Sequence[str], models: Sequence[str], config: dict) -> bool:
-    keys = [commodity_model_key(c, m) for c in commodities for m in models]
+    """One run per (commodity, model); a commodity's ensembles come after their members, whose
+    kept fits they reuse instead of fitting the members again."""
+    ordered = sorted(models, key=lambda m: bool(ZOO.models[m].params.get("members")))
+    keys = [commodity_model_key(c, m) for c in commodities for m in ordered]
     ok = run_partitions("research_forecasts", keys, {"ops": {"forecasts": {"config": config}}},
                         "forecasts")
     print(f"prediction matrices: {paths().forecasts}\nMLflow runs: `make mlflow-ui`, then "

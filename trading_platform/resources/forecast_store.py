@@ -7,13 +7,20 @@ resource (e.g. for object storage) moves the matrices without touching the asset
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import inspect
 import io
 import pickle
 from pathlib import Path
 
 import dagster as dg
+import lightgbm
 import numpy as np
+import sklearn
+import xgboost
 
+from trading_platform.config.models import ModelZoo
+from trading_platform.domain.forecasting import models, tuned
 from trading_platform.domain.forecasting.matrices import MatrixStore
 from trading_platform.domain.forecasting.protocol import ForecastModel
 from trading_platform.domain.partition_keys import commodity_model_key
@@ -21,6 +28,18 @@ from trading_platform.resources.atomic_files import write_atomically
 from trading_platform.resources.forecast_files import open_matrices
 
 FITS_KEPT = 32  # a daily window needs (14 + residual_window) / refit_every + 1 fits (14 by default)
+
+
+def fit_identity(zoo: ModelZoo, model: str) -> str:
+    """What a kept fit of ``model`` depends on besides its training rows: the model's spec
+    (with its members'), the code of the model classes and the versions of the libraries that
+    fit them. A change to any of them names a new folder, so a kept fit is never stale."""
+    digest = hashlib.sha256(zoo.spec_hash(model).encode())
+    for module in (models, tuned):
+        digest.update(inspect.getsource(module).encode())
+    for library in (np, sklearn, xgboost, lightgbm):
+        digest.update(f"{library.__name__}={library.__version__};".encode())
+    return digest.hexdigest()[:16]
 
 
 class FitFolder:
@@ -70,9 +89,15 @@ class ForecastStore(dg.ConfigurableResource):
             )
         return open_matrices(folder)
 
-    def fits(self, commodity: str, model: str, spec_digest: str) -> FitFolder:
-        """The daily path's fitted models of ``model`` (as defined by ``spec_digest``)."""
-        return FitFolder(Path(self.root) / commodity / "fits" / model / spec_digest)
+    def fits(self, commodity: str, model: str, identity: str) -> FitFolder:
+        """The kept fits of ``model`` (as ``fit_identity`` names its definition): written by
+        its forecasts partition and the daily path, read by the daily path and ensembles."""
+        return FitFolder(Path(self.root) / commodity / "fits" / model / identity)
+
+    def member_fits(self, commodity: str, zoo: ModelZoo, model: str) -> dict[str, FitFolder]:
+        """An ensemble's members' kept fits by member key (empty for any other model)."""
+        return {key: self.fits(commodity, key, fit_identity(zoo, key))
+                for key in zoo.models[model].params.get("members", [])}
 
     def live_file(self, commodity: str, model: str, day: dt.date) -> Path:
         return Path(self.root) / commodity / "live" / model / f"{day.isoformat()}.npy"

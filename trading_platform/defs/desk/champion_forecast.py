@@ -15,20 +15,23 @@ from trading_platform.domain.forecasting.build import daily_prediction_matrix
 from trading_platform.domain.forecasting.matrices import MatrixStore
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
 from trading_platform.domain.partition_keys import commodity_model_key
-from trading_platform.resources.forecast_store import FitFolder, ForecastStore
+from trading_platform.resources.forecast_store import FitFolder, ForecastStore, fit_identity
 from trading_platform.resources.warehouse import Warehouse
 
 CHAMPION_FORECAST_KEY = dg.AssetKey("champion_forecast")
 
 
 def todays_matrix(warehouse: Warehouse, store: MatrixStore, fits: FitFolder, commodity: str,
-                  model: str, day: dt.date) -> tuple[np.ndarray | None, str]:
+                  model: str, day: dt.date,
+                  member_fits: dict[str, FitFolder] | None = None,
+                  ) -> tuple[np.ndarray | None, str]:
     """(the champion's matrix for ``day`` or None without today's features, where it came from).
 
     A day the research store already holds is read from it: the store's row is the daily
     path's result bit for bit (same refit grid and leakage rule; tested with the forecasts).
     A later day runs the daily path: the model refitted only on closes before ``day``, where
-    a refit on the same rows as an earlier day's is read from ``fits`` instead of refitted.
+    a refit on the same rows as an earlier day's (or the forecasts partition's) is read from
+    ``fits`` instead of refitted, and an ensemble's members from ``member_fits``.
     """
     day64 = np.datetime64(day, "D")
     if (store.dates == day64).any():
@@ -40,7 +43,7 @@ def todays_matrix(warehouse: Warehouse, store: MatrixStore, fits: FitFolder, com
     walk = WalkForwardConfig(**store_meta.get("walk_forward", {}))
     try:
         matrix = daily_prediction_matrix(features.filter(pl.col("date") <= day), model, ZOO,
-                                         walk, day64, fits)
+                                         walk, day64, fits, member_fits)
     except ValueError as error:
         raise dg.Failure(f"daily forecast {commodity_model_key(commodity, model)} on {day}: "
                          f"{error}") from error
@@ -59,8 +62,10 @@ def champion_forecast_result(context: dg.AssetExecutionContext, warehouse: Wareh
         return dg.MaterializeResult(asset_key=CHAMPION_FORECAST_KEY, metadata={
             "model": champion.model, "source": "none needed", "basis": champion.basis})
     store = forecast_store.open(commodity, champion.model)
-    fits = forecast_store.fits(commodity, champion.model, ZOO.spec_hash(champion.model))
-    matrix, source = todays_matrix(warehouse, store, fits, commodity, champion.model, day)
+    fits = forecast_store.fits(commodity, champion.model, fit_identity(ZOO, champion.model))
+    members = forecast_store.member_fits(commodity, ZOO, champion.model)
+    matrix, source = todays_matrix(warehouse, store, fits, commodity, champion.model, day,
+                                   members)
     metadata: dict[str, object] = {"model": champion.model, "source": source}
     if matrix is None:
         forecast_store.remove_live(commodity, champion.model, day)  # never a stale day's matrix

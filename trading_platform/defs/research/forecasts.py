@@ -32,9 +32,10 @@ from trading_platform.domain.forecasting.checks import (
 from trading_platform.domain.forecasting.matrices import MatrixStore
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
 from trading_platform.domain.forecasting.targets import feature_definitions_hash
+from trading_platform.domain.forecasting.walk_forward import KeptFits
 from trading_platform.domain.partition_keys import commodity_model_key
 from trading_platform.resources.forecast_files import record_checks, write_matrices
-from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.forecast_store import FitFolder, ForecastStore, fit_identity
 from trading_platform.resources.tracker import MlflowTracker
 from trading_platform.resources.warehouse import Warehouse
 
@@ -83,19 +84,34 @@ class ForecastsConfig(dg.Config):
 
 
 def _recompute_outcome(store: MatrixStore, table: pl.DataFrame, model: str,
-                       walk: WalkForwardConfig, uses_future: bool, count: int) -> CheckOutcome:
-    """forecasts_match_truncated_recompute on ``count`` stored days (seeded by the store)."""
+                       walk: WalkForwardConfig, uses_future: bool, count: int,
+                       fits: KeptFits) -> CheckOutcome:
+    """forecasts_match_truncated_recompute on ``count`` stored days (seeded by the store),
+    reusing the build's fits whose training rows the truncated history reproduces exactly."""
     days = recompute_days(store.dates, count, seed=store.dates.size)
     made: list[np.ndarray | str] = []
     for day in [] if uses_future else days:
         try:
             made.append(daily_prediction_matrix(
-                table.filter(pl.col("date") <= day.astype(object)), model, ZOO, walk, day))
+                table.filter(pl.col("date") <= day.astype(object)), model, ZOO, walk, day, fits))
         except ValueError as error:
             made.append(str(error))
     kept = [] if uses_future else [np.asarray(store.matrix(day)) for day in days]
     return forecasts_match_truncated_recompute([] if uses_future else days, kept, made,
-                                               uses_future)
+                                               uses_future, fits.hits)
+
+
+def _fit_caches(store: ForecastStore, commodity: str,
+                model: str) -> tuple[KeptFits, dict[str, FitFolder]]:
+    """The build's fits, kept in memory for the recompute check (which reuses those its
+    truncated history reproduces) and, for a fitted model, in its fit folder for the daily
+    path and the ensembles; for an ensemble, its members' folders, which their partitions
+    filled (its own fits are not kept on disk: they are its members')."""
+    spec = ZOO.models[model]
+    members = store.member_fits(commodity, ZOO, model)
+    if spec.synthetic or members:
+        return KeptFits(), members
+    return KeptFits(also=store.fits(commodity, model, fit_identity(ZOO, model))), members
 
 
 @dg.asset(
@@ -125,8 +141,10 @@ def forecasts(
                          f"features for {commodity} first (e.g. `make demo`)")
     walk = config.walk_forward()
     context.log.info(f"{commodity} x {model}: walk-forward over {table.height} feature rows")
+    fits, member_fits = _fit_caches(forecast_store, commodity, model)
     try:
-        build = build_forecast(table, model, ZOO, walk, progress=_refit_logger(context))
+        build = build_forecast(table, model, ZOO, walk, progress=_refit_logger(context),
+                               fits=fits, member_fits=member_fits)
     except ValueError as error:  # too little history, unknown model: name the partition
         raise dg.Failure(f"forecasts {commodity_model_key(commodity, model)}: {error}") from error
     context.log.info(f"fitted {build.schedule.size} refits in {build.timings['fit_s']:.1f} s")
@@ -146,7 +164,7 @@ def forecasts(
         outcomes = evaluate_forecast_checks(stored, build.close_today, build.future_closes, spec,
                                             walk.n_paths)
         outcomes.insert(2, _recompute_outcome(stored, table, model, walk, build.uses_future,
-                                              config.recompute_days))
+                                              config.recompute_days, fits))
         record_checks(folder, {o.name: {"passed": o.passed, "severity": o.severity,
                                         "description": o.description} for o in outcomes})
         track_forecast(run, build, spec, walk, charts, outcomes)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,15 +78,17 @@ class ForecastBuild:
     timings: dict[str, float]
 
 
-def model_factory(spec: ModelSpec, zoo: ModelZoo) -> ModelFactory:
+def model_factory(spec: ModelSpec, zoo: ModelZoo,
+                  member_fits: Mapping[str, FitCache] | None = None) -> ModelFactory:
     """A fresh model for every refit; the tuned model's refits share one memo of tunings, so
-    each grid point is tuned once (each refit is still its own object: see ``_fitted``)."""
+    each grid point is tuned once (each refit is still its own object: see ``_fitted``).
+    An ensemble's members are fitted through ``member_fits`` (see ``EnsembleModel``)."""
     if spec.synthetic:
         raise ValueError("synthetic models are not fitted: build them with build_forecast")
     if spec.kind == "xgboost_optuna":
         tuned = TunedXGBoostModel(**spec.params)
         return tuned.sharing_tunings
-    return lambda: build_model(spec, zoo)
+    return lambda: build_model(spec, zoo, member_fits)
 
 
 def future_closes(close: np.ndarray) -> np.ndarray:
@@ -99,11 +102,13 @@ def future_closes(close: np.ndarray) -> np.ndarray:
 
 def build_forecast(
     features: pl.DataFrame, model_key: str, zoo: ModelZoo, config: WalkForwardConfig,
-    progress: Progress | None = None,
+    progress: Progress | None = None, fits: FitCache | None = None,
+    member_fits: Mapping[str, FitCache] | None = None,
 ) -> ForecastBuild:
     """Build ``model_key``'s out-of-sample forecasts from one commodity's feature table.
 
-    ``progress(done, total)`` is called after every refit of a real model.
+    ``progress(done, total)`` is called after every refit of a real model; ``fits`` keeps
+    every fit (see ``walk_forward``); an ensemble reads its members' fits from ``member_fits``.
     """
     if model_key not in zoo.models:
         raise ValueError(f"model {model_key!r} is not in the model zoo ({', '.join(zoo.keys)})")
@@ -115,7 +120,8 @@ def build_forecast(
         rows, paths, fit_start, fit_end = _synthetic(dates, close, spec, model_key, config)
         schedule, model, uses_future = dates[:0], None, True  # built from the realised future
     else:
-        result = walk_forward(dates, X, close, model_factory(spec, zoo), config, progress)
+        factory = model_factory(spec, zoo, member_fits)
+        result = walk_forward(dates, X, close, factory, config, progress, fits)
         rows = np.searchsorted(dates, result.dates)
         paths, fit_start, fit_end = result.paths, result.fit_start, result.fit_end
         schedule, model = result.schedule, result.final_model
@@ -143,6 +149,7 @@ def model_inputs(features: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.nda
 def daily_prediction_matrix(
     features: pl.DataFrame, model_key: str, zoo: ModelZoo, config: WalkForwardConfig,
     day: np.datetime64 | str, fits: FitCache | None = None,
+    member_fits: Mapping[str, FitCache] | None = None,
 ) -> np.ndarray:
     """``day``'s ``(n_paths, 14)`` float32 matrix, issued at ``day``'s close.
 
@@ -150,15 +157,16 @@ def daily_prediction_matrix(
     and the forecast reads ``day``'s own features; the result equals the walk-forward row of
     ``day`` bit for bit, because both run ``walk_forward._forecast_window``. Rows after ``day``
     in ``features`` are ignored. Synthetic models have no daily path: they need the future.
-    ``fits`` keeps fitted models between days (see ``FitCache``).
+    ``fits`` keeps fitted models between days (see ``FitCache``); an ensemble reads its
+    members' fits from ``member_fits``.
     """
     spec = zoo.models[model_key]
     if spec.synthetic:
         raise ValueError(f"{model_key} is a synthetic research instrument: it is built from the "
                          "realised future, so it has no daily forecast")
     dates, X, close = model_inputs(features)
-    return daily_forecast(dates, X, close, model_factory(spec, zoo), config, np.datetime64(day),
-                          fits)
+    return daily_forecast(dates, X, close, model_factory(spec, zoo, member_fits), config,
+                          np.datetime64(day), fits)
 
 
 def _synthetic(

@@ -135,12 +135,17 @@ def recompute_days(dates: np.ndarray, count: int, seed: int) -> list[np.datetime
 
 def forecasts_match_truncated_recompute(
     days: list[np.datetime64], stored: list[np.ndarray], recomputed: list[np.ndarray | str],
-    uses_future: bool,
+    uses_future: bool, fits_reused: int = 0,
 ) -> CheckOutcome:
     """Each sampled stored matrix equals, bit for bit, the matrix the honest daily path makes
     from history truncated at its day (a string in ``recomputed`` is why it could not be
     made). A model built from the future (``uses_future``) passes with that said: it is a
-    research instrument, kept out of selection and trading by its mark."""
+    research instrument, kept out of selection and trading by its mark.
+
+    ``fits_reused`` is how many of the recompute's refits were handed back by the build's
+    ``KeptFits`` because their training rows were byte-identical to a build fit; training rows
+    that reached past the day differ from the truncated ones, so a leak there misses the cache
+    and is refitted. Predictions, residual pools and paths are always recomputed."""
     name = "forecasts_match_truncated_recompute"
     if uses_future:
         return CheckOutcome(name, True, "ERROR", "not applicable: the matrices are built from "
@@ -162,4 +167,4 @@ def forecasts_match_truncated_recompute(
         f"history truncated at the day (first: {differing[0]}): the stored forecasts used "
         "information from after their day; rebuild them and find the leak before backtesting",
         {"observed": len(differing), "threshold": 0, "days_checked": [str(d) for d in days],
-         "differing": differing[:_EVIDENCE_ROWS]})
+         "fits_reused": fits_reused, "differing": differing[:_EVIDENCE_ROWS]})

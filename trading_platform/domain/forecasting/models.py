@@ -9,6 +9,7 @@ predictions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import lightgbm as lgb
@@ -17,7 +18,12 @@ import xgboost as xgb
 from sklearn.ensemble import RandomForestRegressor
 
 from trading_platform.config.models import ModelSpec, ModelZoo
-from trading_platform.domain.forecasting.protocol import HORIZONS, ForecastModel
+from trading_platform.domain.forecasting.protocol import (
+    HORIZONS,
+    FitCache,
+    ForecastModel,
+    training_key,
+)
 
 N_JOBS = 2
 SEED = 7
@@ -139,18 +145,35 @@ class EnsembleModel:
     """The equal-weight mean of its members' point forecasts.
 
     Members are fitted on the same rows; averaging models with different biases (boosting,
-    bagging) usually lowers the variance of the forecast error.
+    bagging) usually lowers the variance of the forecast error. ``member_fits`` (one cache or
+    None per member) hands back a member already fitted on the same rows by the same member
+    definition, e.g. by that model's own forecasts partition, instead of fitting it again.
     """
 
-    def __init__(self, members: list[ForecastModel]) -> None:
+    def __init__(self, members: list[ForecastModel],
+                 member_fits: Sequence[FitCache | None] | None = None) -> None:
         if not members:
             raise ValueError("EnsembleModel needs at least one member model")
+        fits = list(member_fits) if member_fits is not None else [None] * len(members)
+        if len(fits) != len(members):
+            raise ValueError(f"EnsembleModel: {len(fits)} member caches for {len(members)} "
+                             "members")
         self.members = members
+        self.member_fits = fits
+        self.reused = 0  # members handed back by member_fits in the last fit
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> EnsembleModel:
-        for member in self.members:
-            member.fit(X, Y)
+        key = training_key(X, Y) if any(f is not None for f in self.member_fits) else ""
+        self.reused = 0
+        for i, (member, fits) in enumerate(zip(self.members, self.member_fits, strict=True)):
+            found = fits.get(key) if fits is not None else None
+            self.reused += found is not None
+            self.members[i] = found if found is not None else member.fit(X, Y)
         return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A kept ensemble carries its fitted members, not the caches they came from."""
+        return self.__dict__ | {"member_fits": [None] * len(self.members)}
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.mean([member.predict(X) for member in self.members], axis=0)
@@ -174,8 +197,10 @@ _ELSEWHERE = {
 }
 
 
-def build_model(spec: ModelSpec, zoo: ModelZoo) -> ForecastModel:
-    """Return a fresh, unfitted model for ``spec``; ensemble members are looked up in ``zoo``.
+def build_model(spec: ModelSpec, zoo: ModelZoo,
+                member_fits: Mapping[str, FitCache] | None = None) -> ForecastModel:
+    """Return a fresh, unfitted model for ``spec``; ensemble members are looked up in ``zoo``
+    and fitted through ``member_fits`` (by member key) where it has their cache.
 
     Raises ValueError for kinds built elsewhere (``xgboost_optuna``, ``synthetic``).
     """
@@ -185,8 +210,9 @@ def build_model(spec: ModelSpec, zoo: ModelZoo) -> ForecastModel:
             f"{_ELSEWHERE[spec.kind]} for it"
         )
     if spec.kind == "ensemble":
-        members = [build_model(zoo.models[key], zoo) for key in spec.params["members"]]
-        return EnsembleModel(members)
+        keys = spec.params["members"]
+        members = [build_model(zoo.models[key], zoo) for key in keys]
+        return EnsembleModel(members, [(member_fits or {}).get(key) for key in keys])
     if spec.kind == "random_walk":
         return RandomWalkModel()
     return _CLASSES[spec.kind](**spec.params)

@@ -9,6 +9,7 @@ closes.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -39,6 +40,16 @@ class FitCache(Protocol):
     def get(self, key: str) -> ForecastModel | None: ...
 
     def put(self, key: str, model: ForecastModel) -> None: ...
+
+
+def training_key(X: np.ndarray, Y: np.ndarray) -> str:
+    """A digest of a fit's training rows: equal rows, equal key (shapes included)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (X, Y):
+        contiguous = np.ascontiguousarray(array, dtype=np.float64)
+        digest.update(repr(contiguous.shape).encode())
+        digest.update(contiguous.tobytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

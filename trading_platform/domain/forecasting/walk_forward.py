@@ -10,7 +10,6 @@ or years later. ``daily_forecast`` and ``walk_forward`` share ``_forecast_window
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ from trading_platform.domain.forecasting.protocol import (
     FitCache,
     ForecastModel,
     WalkForwardConfig,
+    training_key,
 )
 from trading_platform.domain.forecasting.targets import targets
 
@@ -56,6 +56,33 @@ class WalkForwardResult:
     final_model: ForecastModel
 
 
+class KeptFits:
+    """A ``FitCache`` in memory: one build's fits, for the checks that re-derive its days.
+
+    ``hits`` counts the fits handed back instead of refitted, so a check can say how many it
+    reused. ``also`` receives every fit too (e.g. a folder the ensemble and the daily path read
+    from), but is never read here: the build itself fits every refit.
+    """
+
+    def __init__(self, also: FitCache | None = None) -> None:
+        self._fits: dict[str, ForecastModel] = {}
+        self._also = also
+        self.hits = 0
+
+    def get(self, key: str) -> ForecastModel | None:
+        model = self._fits.get(key)
+        self.hits += model is not None
+        return model
+
+    def put(self, key: str, model: ForecastModel) -> None:
+        self._fits[key] = model
+        if self._also is not None:
+            self._also.put(key, model)
+
+    def __len__(self) -> int:
+        return len(self._fits)
+
+
 def oos_start(dates: np.ndarray, close: np.ndarray, config: WalkForwardConfig) -> int:
     """First row of the out-of-sample window: the last ``oos_years`` calendar years (365.25
     days a year), and no earlier than ``first_honest_row``."""
@@ -83,14 +110,16 @@ def walk_forward(
     model_factory: ModelFactory,
     config: WalkForwardConfig,
     progress: Progress | None = None,
+    fits: FitCache | None = None,
 ) -> WalkForwardResult:
-    """Forecast every day of the window that ``oos_start`` opens.
+    """Forecast every day of the window that ``oos_start`` opens; ``fits``, when given,
+    receives every fit (and hands back any it already holds for the same training rows).
 
     Raises ValueError when the data never reach ``min_train_rows`` training rows.
     """
     dates = np.asarray(dates, dtype="datetime64[D]")
     start = oos_start(dates, close, config)
-    return _forecast_window(dates, X, close, model_factory, config, start, progress)
+    return _forecast_window(dates, X, close, model_factory, config, start, progress, fits)
 
 
 def daily_forecast(
@@ -132,14 +161,10 @@ def _first_refit(close: np.ndarray, config: WalkForwardConfig) -> int:
     return int(reached[0]) + HORIZONS + 1
 
 
-def training_key(X: np.ndarray, Y: np.ndarray) -> str:
-    """A digest of a fit's training rows: equal rows, equal key (shapes included)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for array in (X, Y):
-        contiguous = np.ascontiguousarray(array, dtype=np.float64)
-        digest.update(repr(contiguous.shape).encode())
-        digest.update(contiguous.tobytes())
-    return digest.hexdigest()
+def training_rows(complete: np.ndarray, refit: int) -> np.ndarray:
+    """The rows a refit at row ``refit`` trains on: complete rows t with ``t + HORIZONS < refit``,
+    so every close in their targets is dated before the refit day (the leakage rule)."""
+    return np.flatnonzero(complete[: refit - HORIZONS])
 
 
 def _fitted(model_factory: ModelFactory, X: np.ndarray, Y: np.ndarray,
@@ -190,7 +215,7 @@ def _forecast_window(
     fit_rows: dict[int, tuple[int, int]] = {}
     last: list[ForecastModel] = []
     for done, refit in enumerate(schedule, start=1):
-        train = np.flatnonzero(complete[: refit - HORIZONS])
+        train = training_rows(complete, refit)
         model = _fitted(model_factory, X[train], Y[train], fits, last)
         block = slice(refit, min(refit + config.refit_every, n))
         point[block] = model.predict(X[block])

@@ -69,7 +69,7 @@ def trading_timeline_chart(daily: pl.DataFrame, sales: pl.DataFrame, strategies:
     sales = sales if sales.height else pl.DataFrame(schema=_SALES_SCHEMA)
     largest = _finite(sales.filter(pl.col("reason") != "forced")["quantity"].max())
     for ax, name in zip(axes, names, strict=True):
-        ax.plot(thinned["date"].to_list(), thinned["price"].to_numpy(), color="black",
+        ax.plot(thinned["date"].to_numpy(), thinned["price"].to_numpy(), color="black",
                 linewidth=0.7, label="price")
         for start, end in spans:
             ax.axvspan(start, end, color="tab:green", alpha=0.12, linewidth=0)
@@ -206,7 +206,7 @@ def _strategy_lines(daily: pl.DataFrame, column: str, title: str, ylabel: str,
     for i, name in enumerate(daily["strategy"].unique(maintain_order=True).to_list()):
         rows = _thin(daily.filter(pl.col("strategy") == name).sort("date"))
         dashed = (families or {}).get(name) == "baseline"
-        ax.plot(rows["date"].to_list(), rows[column].to_numpy(), color=f"C{i % 10}",
+        ax.plot(rows["date"].to_numpy(), rows[column].to_numpy(), color=f"C{i % 10}",
                 linestyle="--" if dashed else "-", linewidth=0.9, label=name,
                 drawstyle="steps-post" if step else "default")
     ax.set_ylabel(ylabel, fontsize=8)
@@ -222,10 +222,10 @@ def _sale_markers(ax: Axes, sales: pl.DataFrame, largest: float) -> None:
     if chosen.height:
         scale = largest if largest > 0 else 1.0
         sizes = 6 + 60 * np.nan_to_num(chosen["quantity"].to_numpy() / scale, nan=0.0)
-        ax.scatter(chosen["date"].to_list(), chosen["price"].to_numpy(), s=sizes,
+        ax.scatter(chosen["date"].to_numpy(), chosen["price"].to_numpy(), s=sizes,
                    color="tab:blue", alpha=0.6, label=f"sales ({chosen.height})", zorder=3)
     if forced.height:
-        ax.scatter(forced["date"].to_list(), forced["price"].to_numpy(), s=18, marker="x",
+        ax.scatter(forced["date"].to_numpy(), forced["price"].to_numpy(), s=18, marker="x",
                    color="red", label=f"forced ({forced.height})", zorder=4)
     if not sales.height:
         ax.text(0.99, 0.9, "no sales", transform=ax.transAxes, ha="right", fontsize=7)

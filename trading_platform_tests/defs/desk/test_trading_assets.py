@@ -23,7 +23,7 @@ from trading_platform.domain.desk.day import VALIDATORS
 from trading_platform.domain.forecasting.build import daily_prediction_matrix
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
 from trading_platform.resources.forecast_files import record_checks, write_matrices
-from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.forecast_store import ForecastStore, fit_identity
 from trading_platform.resources.registry import ChampionRegistry
 from trading_platform.resources.reports import ReportFolder
 from trading_platform.resources.tracker import MlflowTracker
@@ -297,7 +297,7 @@ def test_trade_recommendations_given_days_after_the_store_fit_daily_and_reuse_fi
         result = desk.trade(day)
         assert result.success and all(_checks(result).values()), (day, _checks(result))
     store = desk.resources["forecast_store"]
-    fits = store.fits("coffee", "naive_rw", ZOO.spec_hash("naive_rw")).folder
+    fits = store.fits("coffee", "naive_rw", fit_identity(ZOO, "naive_rw")).folder
     kept = sorted(p.name for p in fits.glob("*.pkl"))
     assert kept
     features = desk.resources["warehouse"].read_features("coffee")

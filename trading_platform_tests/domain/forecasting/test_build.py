@@ -10,6 +10,7 @@ import pytest
 
 from trading_platform.config.models import ModelZoo
 from trading_platform.domain.features.build import build_features
+from trading_platform.domain.forecasting import walk_forward
 from trading_platform.domain.forecasting.build import (
     build_forecast,
     daily_prediction_matrix,
@@ -23,6 +24,7 @@ from trading_platform.domain.forecasting.checks import (
 from trading_platform.domain.forecasting.protocol import HORIZONS, WalkForwardConfig
 from trading_platform.domain.forecasting.synthetic_models import realised_direction_accuracy
 from trading_platform.domain.forecasting.targets import FEATURE_COLUMNS
+from trading_platform.domain.forecasting.walk_forward import KeptFits
 from trading_platform.domain.market.synthetic import generate_universe_market
 
 CONFIG = WalkForwardConfig(refit_every=42, oos_years=1.0, min_train_rows=200, n_paths=40,
@@ -134,9 +136,9 @@ def test_feature_definitions_given_moved_imports_and_docstrings_hash_the_same():
     assert _definitions(before) != _definitions(changed)
 
 
-def _recompute(coffee, days):
+def _recompute(coffee, days, fits=None):
     return [daily_prediction_matrix(coffee.filter(pl.col("date") <= day.astype(dt.date)),
-                                    "xgboost", SMALL_ZOO, CONFIG, day) for day in days]
+                                    "xgboost", SMALL_ZOO, CONFIG, day, fits) for day in days]
 
 
 def test_forecasts_match_truncated_recompute_given_honest_build_passes(coffee):
@@ -146,6 +148,55 @@ def test_forecasts_match_truncated_recompute_given_honest_build_passes(coffee):
     stored = [build.paths[int(np.searchsorted(build.dates, day))] for day in days]
     outcome = forecasts_match_truncated_recompute(days, stored, _recompute(coffee, days), False)
     assert outcome.passed and outcome.metadata["observed"] == 0, outcome.description
+
+
+def test_forecasts_match_truncated_recompute_given_build_fits_reuses_them_bit_for_bit(coffee):
+    fits = KeptFits()
+    build = build_forecast(coffee, "xgboost", SMALL_ZOO, CONFIG, fits=fits)
+    built = len(fits)
+    days = recompute_days(build.dates, 3, seed=1)
+    stored = [build.paths[int(np.searchsorted(build.dates, day))] for day in days]
+    shared = _recompute(coffee, days, fits)
+    assert fits.hits > 0 and len(fits) == built  # every truncated refit was a build fit
+    for fresh, reused in zip(_recompute(coffee, days), shared, strict=True):
+        np.testing.assert_array_equal(fresh, reused)
+    outcome = forecasts_match_truncated_recompute(days, stored, shared, False, fits.hits)
+    assert outcome.passed and outcome.metadata["fits_reused"] == fits.hits
+
+
+def test_forecasts_match_truncated_recompute_given_fits_trained_past_their_refit_fails(
+    coffee, monkeypatch,
+):
+    # Planted: each refit trains on rows whose 14-day outcome ends after the refit day. The
+    # build's fits are shared with the recompute, yet none is reused: the honest, truncated
+    # training rows differ, so their digests do, and the recompute refits and disagrees.
+    monkeypatch.setattr(walk_forward, "training_rows",
+                        lambda complete, refit: np.flatnonzero(complete[:refit]))
+    fits = KeptFits()
+    build = build_forecast(coffee, "xgboost", SMALL_ZOO, CONFIG, fits=fits)
+    monkeypatch.undo()
+    days = recompute_days(build.dates, 1, seed=1)  # one window: its refits are all distinct
+    stored = [build.paths[int(np.searchsorted(build.dates, day))] for day in days]
+    outcome = forecasts_match_truncated_recompute(days, stored, _recompute(coffee, days, fits),
+                                                  False, fits.hits)
+    assert fits.hits == 0
+    assert not outcome.passed and outcome.metadata["observed"] == 1
+
+
+def test_build_forecast_given_members_built_first_ensemble_reuses_their_fits(coffee):
+    members = {key: KeptFits() for key in ("xgboost", "lightgbm", "random_forest")}
+    for key, fits in members.items():
+        build_forecast(coffee, key, SMALL_ZOO, CONFIG, fits=fits)
+    built = {key: len(fits) for key, fits in members.items()}
+    alone = build_forecast(coffee, "ensemble", SMALL_ZOO, CONFIG)
+    reusing = build_forecast(coffee, "ensemble", SMALL_ZOO, CONFIG, member_fits=members)
+    assert all(members[key].hits == built[key] > 0 for key in members)  # every refit reused
+    np.testing.assert_array_equal(reusing.paths, alone.paths)
+    day = reusing.dates[-1]
+    np.testing.assert_array_equal(
+        daily_prediction_matrix(coffee.filter(pl.col("date") <= day.astype(dt.date)),
+                                "ensemble", SMALL_ZOO, CONFIG, day, member_fits=members),
+        reusing.paths[-1])
 
 
 def test_forecasts_match_truncated_recompute_given_model_reading_next_close_fails(coffee):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -14,7 +16,8 @@ from trading_platform.domain.forecasting.models import (
     XGBoostModel,
     build_model,
 )
-from trading_platform.domain.forecasting.protocol import HORIZONS, ForecastModel
+from trading_platform.domain.forecasting.protocol import HORIZONS, ForecastModel, training_key
+from trading_platform.domain.forecasting.walk_forward import KeptFits
 
 TREES = {
     "xgboost": lambda: XGBoostModel(n_estimators=40, max_depth=2, learning_rate=0.2, n_jobs=1),
@@ -54,6 +57,29 @@ def test_ensemble_given_members_mean_of_predictions():
     mean = EnsembleModel(members).fit(X, Y).predict(X)
     # (xgboost + 0) / 2
     np.testing.assert_allclose(mean, members[0].predict(X) / 2)
+
+
+def test_ensemble_given_member_fits_on_the_same_rows_reuses_them_bit_for_bit():
+    X, Y = _planted(200, seed=4)
+    kept = {name: KeptFits() for name in ("xgboost", "random_forest")}
+    for name, fits in kept.items():
+        fits.put(training_key(X, Y), TREES[name]().fit(X, Y))
+    fresh = EnsembleModel([TREES["xgboost"](), TREES["random_forest"]()]).fit(X, Y)
+    reused = EnsembleModel([TREES["xgboost"](), TREES["random_forest"]()],
+                           [kept["xgboost"], kept["random_forest"]]).fit(X, Y)
+    assert reused.reused == 2 and fresh.reused == 0
+    np.testing.assert_array_equal(reused.predict(X), fresh.predict(X))
+    # Other rows have no kept fit: both members are fitted, and none is kept by the ensemble.
+    other = EnsembleModel([TREES["xgboost"](), TREES["random_forest"]()],
+                          [kept["xgboost"], kept["random_forest"]]).fit(X[1:], Y[1:])
+    assert other.reused == 0 and all(len(f) == 1 for f in kept.values())
+    # A kept ensemble carries its fitted members, not the caches they came from.
+    assert pickle.loads(pickle.dumps(reused)).member_fits == [None, None]
+
+
+def test_ensemble_given_member_caches_not_matching_members_raises():
+    with pytest.raises(ValueError, match="1 member caches for 2 members"):
+        EnsembleModel([RandomWalkModel(), RandomWalkModel()], [None])
 
 
 def test_build_model_given_zoo_every_buildable_kind_is_a_forecast_model():
