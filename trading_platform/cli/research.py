@@ -13,9 +13,9 @@ from trading_platform.domain.partition_keys import commodity_model_key
 from trading_platform.settings import paths
 
 # The demo's walk-forward: quarterly refits over the last three years with 200 paths, so the
-# whole zoo (6 commodities x 10 models) builds in about five minutes on 2 cores and stores about
-# 0.5 GB. The research default (monthly refits, five years, 500 paths) is what the UI and
-# `forecasts` without --demo run; see README "Forecasts".
+# whole zoo (6 commodities x 10 models) builds in about four minutes on 2 cores and stores about
+# 0.65 GB (matrices and kept fits). The research default (monthly refits, five years, 500
+# paths) is what the UI and `forecasts` without --demo run; see docs/forecasts.md.
 # It re-derives one stored day per partition from truncated history (two in research).
 DEMO_FORECASTS = {"refit_every": 63, "oos_years": 3.0, "n_paths": 200, "recompute_days": 1}
 

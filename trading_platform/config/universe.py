@@ -19,6 +19,8 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from trading_platform.config.contracts import FuturesSpec
+
 MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
 
 
@@ -100,6 +102,7 @@ class CommoditySpec(_Frozen):
     allow_negative_prices: bool = False
     calendar: str
     harvest: HarvestSpec | None = None
+    futures: FuturesSpec | None = None
     storage_cost_pct_per_day: float = Field(default=0.005, ge=0, lt=1)
     transaction_cost_pct: float = Field(default=0.01, ge=0, lt=10)
     spike_threshold: float = Field(gt=0, lt=5)

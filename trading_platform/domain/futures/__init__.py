@@ -1,0 +1,1 @@
+"""The futures trading book: contracts and rolls, signals, the position engine, optimisers."""
