@@ -144,3 +144,13 @@ def test_shrunk_covariance_given_rows_with_a_missing_bar_uses_complete_rows_only
     gappy[10, 1] = np.nan
     np.testing.assert_allclose(shrunk_covariance(gappy),
                                shrunk_covariance(np.delete(returns, 10, axis=0)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shrunk_covariance_given_random_returns_equals_scikit_learns_ledoit_wolf(seed):
+    from sklearn.covariance import LedoitWolf
+
+    rng = np.random.default_rng(seed)
+    returns = rng.normal(0.0002, 0.01, (int(rng.integers(20, 300)), int(rng.integers(2, 8))))
+    np.testing.assert_allclose(shrunk_covariance(returns),
+                               LedoitWolf().fit(returns).covariance_, rtol=1e-10, atol=1e-18)

@@ -1,0 +1,118 @@
+"""Signals across commodities, sized by a portfolio optimiser, through one shared engine book.
+
+Each commodity's continuous series is aligned on the union of their dates (NaN where it has no
+bar). Weights come from ``optimisers.rebalance_weights`` every ``rebalance_every`` rows, from
+the trailing ``window`` of returns, and are held until the next rebalance; a commodity's target
+is its weight x its signal direction, which the engine turns into contracts by volatility
+targeting. Returns for the covariance are daily changes of the back-adjusted close over the
+previous raw close's absolute value (a contract's own scale; safe for a negative close),
+NaN where either is missing or the close is 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from trading_platform.config.contracts import FuturesSpec
+from trading_platform.domain.futures.backtest import DEFAULT_COSTS, Costs, risk_per_contract
+from trading_platform.domain.futures.engine import (
+    EngineConfig,
+    EngineInputs,
+    EngineResult,
+    run_positions,
+)
+from trading_platform.domain.futures.optimisers import WeightBounds, rebalance_weights
+
+
+@dataclass(frozen=True)
+class PortfolioRun:
+    """``dates`` and ``commodities`` label the engine ``result``; ``weights`` ``(n, m)`` are
+    the optimiser's weights in force on each day (NaN before the first rebalance)."""
+
+    dates: list
+    commodities: list[str]
+    weights: np.ndarray
+    result: EngineResult
+
+    def contribution(self) -> dict[str, float]:
+        """Each commodity's P&L net of its costs over the whole run."""
+        net = (self.result.pnl - self.result.costs).sum(axis=0)
+        return dict(zip(self.commodities, net.tolist(), strict=True))
+
+    def weights_frame(self) -> pl.DataFrame:
+        return pl.DataFrame({"date": self.dates} | {
+            c: self.weights[:, i] for i, c in enumerate(self.commodities)})
+
+
+def aligned(series: dict[str, pl.DataFrame], column: str) -> tuple[list, np.ndarray]:
+    """(the union of dates, ``column`` of every commodity on them as ``(n, m)``)."""
+    dates = sorted(set().union(*(frame["date"].to_list() for frame in series.values())))
+    index = {day: i for i, day in enumerate(dates)}
+    out = np.full((len(dates), len(series)), np.nan)
+    for j, frame in enumerate(series.values()):
+        rows = [index[day] for day in frame["date"].to_list()]
+        values = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        out[rows, j] = values
+    return dates, out
+
+
+def scaled_returns(adjusted: np.ndarray, close: np.ndarray) -> np.ndarray:
+    """Daily adjusted change over the previous raw close's absolute value (see module doc)."""
+    out = np.full(adjusted.shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.abs(close[:-1])
+        out[1:] = np.where(scale > 0, (adjusted[1:] - adjusted[:-1]) / scale, np.nan)
+    return out
+
+
+def optimiser_weights(series: dict[str, pl.DataFrame], optimiser: str, bounds: WeightBounds,
+                      window: int = 120, rebalance_every: int = 21) -> np.ndarray:
+    """``(n, m)`` weights on the aligned dates: chosen every ``rebalance_every`` rows from the
+    trailing ``window`` rows of returns and held until the next rebalance (NaN before the
+    first). They depend on prices only, so every signal set of a matrix row can share them."""
+    dates, close = aligned(series, "close")
+    _, adjusted = aligned(series, "adjusted_close")
+    weights = np.full_like(close, np.nan)
+    rows = np.arange(window - 1, len(dates), rebalance_every)
+    if rows.size:
+        chosen = rebalance_weights(scaled_returns(adjusted, close), rows, window, optimiser,
+                                   bounds)
+        for k, row in enumerate(rows):
+            weights[row:] = chosen[k]
+    return weights
+
+
+def run_portfolio(series: dict[str, pl.DataFrame], directions: dict[str, np.ndarray],
+                  specs: dict[str, FuturesSpec], weights: np.ndarray, config: EngineConfig,
+                  costs: Costs = DEFAULT_COSTS,
+                  atrs: dict[str, np.ndarray] | None = None) -> PortfolioRun:
+    """Run ``directions`` (each aligned with its commodity's series rows) on one book, sized
+    by ``weights`` (``optimiser_weights``; close-only bars: orders fill at the next close).
+    ``atrs`` (aligned the same way) set the engine's stops; without them nothing is stopped."""
+    commodities = list(series)
+    dates, close = aligned(series, "close")
+    _, adjusted = aligned(series, "adjusted_close")
+    _, roll = aligned(series, "roll")
+    _, next_close = aligned(series, "next_close")
+    if weights.shape != close.shape:
+        raise ValueError(f"portfolio weights have shape {weights.shape}, the aligned series "
+                         f"{close.shape}")
+    signal = np.zeros_like(close)
+    risk, atr = np.full_like(close, np.nan), np.full_like(close, np.nan)
+    for j, name in enumerate(commodities):
+        has_bar = np.isfinite(close[:, j])
+        signal[has_bar, j] = directions[name]
+        risk[has_bar, j] = risk_per_contract(adjusted[has_bar, j], specs[name].point_value())
+        if atrs is not None:
+            atr[has_bar, j] = atrs[name]
+    inputs = EngineInputs(
+        close=close, open_=np.full_like(close, np.nan), roll=np.nan_to_num(roll),
+        next_close=next_close, target=np.nan_to_num(weights) * signal, risk=risk, atr=atr,
+        point_value=np.array([specs[c].point_value() for c in commodities]),
+        commission=np.full(len(commodities), costs.commission),
+        slippage=np.array([costs.slippage_ticks * specs[c].tick_value for c in commodities]),
+        margin=np.array([specs[c].initial_margin for c in commodities]))
+    return PortfolioRun(dates, commodities, weights, run_positions(inputs, config))

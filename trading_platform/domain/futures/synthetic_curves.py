@@ -1,0 +1,64 @@
+"""Synthetic per-contract prices for the demo, so that rolls, carry and roll costs are exercised.
+
+The demo's generator makes one front-month series per commodity (``market_data``'s close). Each
+listed contract is priced from it with a carry that moves slowly between contango and
+backwardation: ``price_c(d) = front(d) + scale x carry(d) x years_to(c, d)``, where
+``years_to`` is the calendar time from ``d`` to the contract's reference day (365 days a year)
+and ``scale`` the commodity's base price, so the curve is additive and a negative front price
+(crude) stays consistent. ``carry(d)`` (annualised) swings between ``-amplitude`` and
+``+amplitude`` over ``period_days`` with a little seeded noise; prices are rounded to the tick.
+A contract is quoted from the day after the roll of the contract two places before it until its
+reference day, so the held and the next contract both trade on every roll day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+
+import numpy as np
+import polars as pl
+
+from trading_platform.config.contracts import FuturesSpec
+from trading_platform.domain.futures.contracts import Contract
+
+CARRY_AMPLITUDE = 0.08   # annualised: a contract a year out is up to 8 % of the base price away
+CARRY_PERIOD_DAYS = 900  # about two and a half years from contango to backwardation and back
+CARRY_NOISE = 0.01
+
+
+def carry_path(dates: list[dt.date], seed: int) -> np.ndarray:
+    """The annualised carry on each date: a slow swing plus a small random walk, seeded."""
+    rng = np.random.default_rng(seed)
+    days = np.array([(d - dates[0]).days for d in dates], dtype=np.float64)
+    phase = rng.uniform(0, 2 * np.pi)
+    noise = np.cumsum(rng.normal(0, CARRY_NOISE / np.sqrt(CARRY_PERIOD_DAYS), len(dates)))
+    return CARRY_AMPLITUDE * np.sin(2 * np.pi * days / CARRY_PERIOD_DAYS + phase) + noise
+
+
+def contract_curves(front: pl.DataFrame, contracts: list[Contract], spec: FuturesSpec,
+                    scale: float, seed: int, commodity: str) -> pl.DataFrame:
+    """Per-contract closes (``date``, ``contract``, ``close``) from ``front`` (``date``,
+    ``close``) for the ``contracts`` of the roll calendar over its dates."""
+    front = front.sort("date")
+    dates: list[dt.date] = front["date"].to_list()
+    if not dates:
+        return pl.DataFrame(schema={"date": pl.Date, "contract": pl.String,
+                                    "close": pl.Float64})
+    closes = front["close"].to_numpy()
+    carry = carry_path(dates, zlib.crc32(f"{seed}:{commodity}:curve".encode()))
+    day_numbers = np.array([d.toordinal() for d in dates])
+    frames = []
+    for i, contract in enumerate(contracts):
+        first = contracts[i - 2].roll_day if i >= 2 else dates[0] - dt.timedelta(days=1)
+        quoted = (day_numbers > first.toordinal()) & \
+            (day_numbers <= contract.reference_day.toordinal())
+        years = (contract.reference_day.toordinal() - day_numbers[quoted]) / 365.0
+        price = closes[quoted] + scale * carry[quoted] * years
+        ticks = np.round(price / spec.tick_size) * spec.tick_size
+        frames.append(pl.DataFrame({
+            "date": [d for d, q in zip(dates, quoted, strict=True) if q],
+            "contract": [contract.name] * int(quoted.sum()),
+            "close": np.round(ticks, 10)}, schema={"date": pl.Date, "contract": pl.String,
+                                                   "close": pl.Float64}))
+    return pl.concat(frames).sort("date", "contract")
