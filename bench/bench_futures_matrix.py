@@ -21,13 +21,11 @@ import time
 import polars as pl
 
 from trading_platform.config import load_universe
-from trading_platform.domain.futures.continuous import continuous_series
-from trading_platform.domain.futures.contracts import roll_calendar
 from trading_platform.domain.futures.engine import EngineConfig
 from trading_platform.domain.futures.optimisers import OPTIMISER_NAMES, WeightBounds
 from trading_platform.domain.futures.portfolio import optimiser_weights, run_portfolio
 from trading_platform.domain.futures.signals import moving_average_cross
-from trading_platform.domain.futures.synthetic_curves import contract_curves
+from trading_platform.domain.futures.synthetic_curves import synthetic_series
 from trading_platform.domain.market.synthetic import generate_universe_market
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -42,13 +40,10 @@ def main() -> None:
     series, specs = {}, {}
     for name in names:
         front = market.filter(pl.col("commodity") == name).select("date", "close")
-        spec = universe.commodities[name].futures
-        contracts = roll_calendar(spec, universe.calendar_for(name), front["date"].min(),
-                                  front["date"].max())
-        curves = contract_curves(front, contracts, spec,
-                                 universe.commodities[name].synthetic.base_price, universe.seed,
-                                 name)
-        series[name], specs[name] = continuous_series(curves, contracts, name), spec
+        commodity = universe.commodities[name]
+        specs[name] = commodity.futures
+        series[name] = synthetic_series(front, commodity.futures, universe.calendar_for(name),
+                                        commodity.synthetic.base_price, universe.seed, name)
     signal_sets = [{name: moving_average_cross(frame["adjusted_close"].to_numpy(), fast, slow)
                     for name, frame in series.items()} for fast, slow in SPEEDS]
     config = EngineConfig(capital=10_000_000, vol_target=0.1, stop_atr=0.0, use_open=False)

@@ -20,7 +20,9 @@ import numpy as np
 import polars as pl
 
 from trading_platform.config.contracts import FuturesSpec
-from trading_platform.domain.futures.contracts import Contract
+from trading_platform.config.universe import TradingCalendarSpec
+from trading_platform.domain.futures.continuous import continuous_series
+from trading_platform.domain.futures.contracts import Contract, roll_calendar
 
 CARRY_AMPLITUDE = 0.08   # annualised: a contract a year out is up to 8 % of the base price away
 CARRY_PERIOD_DAYS = 900  # about two and a half years from contango to backwardation and back
@@ -62,3 +64,13 @@ def contract_curves(front: pl.DataFrame, contracts: list[Contract], spec: Future
             "close": np.round(ticks, 10)}, schema={"date": pl.Date, "contract": pl.String,
                                                    "close": pl.Float64}))
     return pl.concat(frames).sort("date", "contract")
+
+
+def synthetic_series(front: pl.DataFrame, spec: FuturesSpec, calendar: TradingCalendarSpec,
+                     scale: float, seed: int, commodity: str) -> pl.DataFrame:
+    """``commodity``'s continuous series priced from its front-month ``front`` (``date``,
+    ``close``): the roll calendar over its dates, the contract curves, then
+    ``continuous_series``."""
+    contracts = roll_calendar(spec, calendar, front["date"].min(), front["date"].max())
+    curves = contract_curves(front, contracts, spec, scale, seed, commodity)
+    return continuous_series(curves, contracts, commodity)

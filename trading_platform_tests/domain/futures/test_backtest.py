@@ -18,10 +18,8 @@ from trading_platform.domain.futures.backtest import (
     round_trips,
     run_strategy,
 )
-from trading_platform.domain.futures.continuous import continuous_series
-from trading_platform.domain.futures.contracts import roll_calendar
 from trading_platform.domain.futures.engine import EngineConfig
-from trading_platform.domain.futures.synthetic_curves import contract_curves
+from trading_platform.domain.futures.synthetic_curves import synthetic_series
 from trading_platform.domain.market.synthetic import generate_universe_market
 
 
@@ -67,11 +65,8 @@ def coffee_series(universe):
     market = generate_universe_market(universe, dt.date(2016, 1, 4), dt.date(2025, 12, 31),
                                       ["coffee"])
     spec = universe.commodities["coffee"].futures
-    front = market.select("date", "close")
-    contracts = roll_calendar(spec, universe.calendar_for("coffee"), front["date"].min(),
-                              front["date"].max())
-    curves = contract_curves(front, contracts, spec, 150.0, universe.seed, "coffee")
-    return continuous_series(curves, contracts, "coffee"), spec
+    return synthetic_series(market.select("date", "close"), spec, universe.calendar_for("coffee"),
+                            150.0, universe.seed, "coffee"), spec
 
 
 @pytest.mark.parametrize("name", ["ma_cross_20_100", "donchian_55_20"])

@@ -9,8 +9,6 @@ import numpy as np
 import polars as pl
 import pytest
 
-from trading_platform.domain.futures.continuous import continuous_series
-from trading_platform.domain.futures.contracts import roll_calendar
 from trading_platform.domain.futures.engine import EngineConfig
 from trading_platform.domain.futures.optimisers import OPTIMISER_NAMES, WeightBounds
 from trading_platform.domain.futures.portfolio import (
@@ -20,7 +18,7 @@ from trading_platform.domain.futures.portfolio import (
     scaled_returns,
 )
 from trading_platform.domain.futures.signals import moving_average_cross
-from trading_platform.domain.futures.synthetic_curves import contract_curves
+from trading_platform.domain.futures.synthetic_curves import synthetic_series
 from trading_platform.domain.market.synthetic import generate_universe_market
 
 COMMODITIES = ("coffee", "sugar", "corn")
@@ -34,12 +32,10 @@ def book(universe):
     series, specs = {}, {}
     for name in COMMODITIES:
         front = market.filter(pl.col("commodity") == name).select("date", "close")
-        spec = universe.commodities[name].futures
-        contracts = roll_calendar(spec, universe.calendar_for(name), front["date"].min(),
-                                  front["date"].max())
-        base = universe.commodities[name].synthetic.base_price
-        curves = contract_curves(front, contracts, spec, base, universe.seed, name)
-        series[name], specs[name] = continuous_series(curves, contracts, name), spec
+        commodity = universe.commodities[name]
+        specs[name] = commodity.futures
+        series[name] = synthetic_series(front, commodity.futures, universe.calendar_for(name),
+                                        commodity.synthetic.base_price, universe.seed, name)
     return series, specs
 
 
