@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 try:
-    from playwright.sync_api import Browser, Page, sync_playwright
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
 except ImportError:  # reported by the `browser` fixture, so that collection never breaks
     sync_playwright = None
 
@@ -222,6 +222,8 @@ def ui_page(browser: Browser, dagster_ui: DagsterUI, tmp_path: Path) -> Iterator
     """
     context = browser.new_context(viewport=VIEWPORT, base_url=dagster_ui.url)
     context.set_default_timeout(UI_TIMEOUT_MS)
+    # `expect` has its own 5 s default, too short for the first catalog load on a busy CI box.
+    expect.set_options(timeout=UI_TIMEOUT_MS)
     page = context.new_page()
     skip = page.get_by_role("dialog").filter(has_text="Join the Dagster community").get_by_role(
         "button", name=re.compile(r"^Skip$")
