@@ -9,7 +9,7 @@ annualisation uses 252 trading days (volatility and Sharpe by ``sqrt(252)``, CAG
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -65,19 +65,39 @@ def risk_per_contract(adjusted_close: np.ndarray, point_value: float,
 def run_strategy(series: pl.DataFrame, spec: MovingAverageCross | DonchianBreakout |
                  ForecastStrength, contract: FuturesSpec, config: EngineConfig,
                  costs: Costs = DEFAULT_COSTS, expected: np.ndarray | None = None,
-                 spread: np.ndarray | None = None) -> FuturesBacktest:
+                 spread: np.ndarray | None = None, start: int = 0) -> FuturesBacktest:
     """Backtest ``spec`` on one commodity's ``continuous_series`` (close-only bars: the close
     stands in for the high and low, and there is no open, so orders fill at the next close).
 
     Signals read the back-adjusted close; fills, P&L and rolls the raw contract closes. A
-    Donchian spec's ``stop_atr`` replaces the engine config's."""
+    Donchian spec's ``stop_atr`` replaces the engine config's. Signals and the risk estimate
+    use every row; the book trades from row ``start`` (the rows before it are warm-up)."""
     adjusted = series["adjusted_close"].to_numpy()
     direction, atr = strategy_signal(spec, adjusted, adjusted, adjusted, expected, spread)
     if isinstance(spec, DonchianBreakout):
-        config = EngineConfig(config.capital, config.vol_target, spec.stop_atr,
-                              config.max_margin, config.use_open)
-    risk = risk_per_contract(adjusted, contract.point_value())
-    inputs = EngineInputs(
+        config = replace(config, stop_atr=spec.stop_atr)
+    return run_directions(series, direction, atr, contract, config, costs, start)
+
+
+def run_directions(series: pl.DataFrame, direction: np.ndarray, atr: np.ndarray,
+                   contract: FuturesSpec, config: EngineConfig, costs: Costs = DEFAULT_COSTS,
+                   start: int = 0) -> FuturesBacktest:
+    """Trade the daily ``direction`` (aligned with ``series``) from row ``start`` on."""
+    risk = risk_per_contract(series["adjusted_close"].to_numpy(), contract.point_value())
+    traded = series.slice(start)
+    inputs = engine_inputs(traded, direction[start:], risk[start:], atr[start:], contract, costs)
+    result = run_positions(inputs, config)
+    frame = traded.select("date", "contract", "close").with_columns(
+        pl.Series("position", result.positions[:, 0]), pl.Series("pnl", result.pnl[:, 0]),
+        pl.Series("costs", result.costs[:, 0]), pl.Series("equity", result.equity))
+    trades = _trades(result.trades, traded)
+    return FuturesBacktest(frame, trades, futures_metrics(frame, trades, config.capital))
+
+
+def engine_inputs(series: pl.DataFrame, direction: np.ndarray, risk: np.ndarray,
+                  atr: np.ndarray, contract: FuturesSpec, costs: Costs) -> EngineInputs:
+    """One commodity's engine inputs (close-only: no opens)."""
+    return EngineInputs(
         close=series["close"].to_numpy()[:, None], open_=np.full((series.height, 1), np.nan),
         roll=series["roll"].to_numpy().astype(np.float64)[:, None],
         next_close=series["next_close"].fill_null(np.nan).to_numpy()[:, None],
@@ -86,12 +106,6 @@ def run_strategy(series: pl.DataFrame, spec: MovingAverageCross | DonchianBreako
         commission=np.array([costs.commission]),
         slippage=np.array([costs.slippage_ticks * contract.tick_value]),
         margin=np.array([contract.initial_margin]))
-    result = run_positions(inputs, config)
-    frame = series.select("date", "contract", "close").with_columns(
-        pl.Series("position", result.positions[:, 0]), pl.Series("pnl", result.pnl[:, 0]),
-        pl.Series("costs", result.costs[:, 0]), pl.Series("equity", result.equity))
-    trades = _trades(result.trades, series)
-    return FuturesBacktest(frame, trades, futures_metrics(frame, trades, config.capital))
 
 
 def _trades(rows: np.ndarray, series: pl.DataFrame) -> pl.DataFrame:

@@ -16,7 +16,9 @@ import datetime as dt
 
 import polars as pl
 
-from trading_platform.domain.futures.contracts import Contract, held_contract
+from trading_platform.config.contracts import FuturesSpec
+from trading_platform.config.universe import TradingCalendarSpec
+from trading_platform.domain.futures.contracts import Contract, held_contract, roll_calendar
 
 CONTINUOUS_SCHEMA = {"date": pl.Date, "contract": pl.String, "close": pl.Float64,
                      "adjusted_close": pl.Float64, "roll": pl.Boolean, "next_contract": pl.String,
@@ -55,6 +57,16 @@ def continuous_series(prices: pl.DataFrame, contracts: list[Contract],
         rows.append((day, held.name, close, rolling, following.name if following else None,
                      next_close))
     return _adjusted(rows)
+
+
+def series_from_contracts(prices: pl.DataFrame, spec: FuturesSpec,
+                          calendar: TradingCalendarSpec, commodity: str) -> pl.DataFrame:
+    """``continuous_series`` of ``prices`` (``date``, ``contract``, ``close``) under the roll
+    calendar of ``spec`` over their dates."""
+    if prices.is_empty():
+        raise ValueError(f"{commodity}: no contract prices to build a continuous series from")
+    contracts = roll_calendar(spec, calendar, prices["date"].min(), prices["date"].max())
+    return continuous_series(prices, contracts, commodity)
 
 
 def _adjusted(rows: list[tuple]) -> pl.DataFrame:

@@ -21,19 +21,21 @@ _VECTORS = ("point_value", "commission", "slippage", "margin")
 class EngineConfig:
     """Sizing and risk rules: starting capital (currency), the annualised volatility target of
     each position as a share of equity, the stop distance in ATRs (0: no stops), the largest
-    initial margin as a share of equity, and whether orders fill at the next open."""
+    initial margin as a share of equity, whether orders fill at the next open, and the no-trade
+    band (a share of the held contracts; 0: trade every change)."""
 
     capital: float = 1_000_000.0
     vol_target: float = 0.10
     stop_atr: float = 3.0
     max_margin: float = 0.5
     use_open: bool = True
+    band: float = 0.0
 
     def __post_init__(self) -> None:
         if self.capital <= 0 or not 0 < self.vol_target <= 1 or self.stop_atr < 0 \
-                or not 0 < self.max_margin <= 1:
+                or not 0 < self.max_margin <= 1 or not 0 <= self.band < 1:
             raise ValueError(f"invalid engine config: {self} (capital > 0, 0 < vol_target <= 1, "
-                             "stop_atr >= 0, 0 < max_margin <= 1)")
+                             "stop_atr >= 0, 0 < max_margin <= 1, 0 <= band < 1)")
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,8 @@ def run_positions(inputs: EngineInputs, config: EngineConfig) -> EngineResult:
     arrays = [np.ascontiguousarray(getattr(inputs, name), dtype=np.float64)
               for name in (*_MATRICES, *_VECTORS)]
     count = run_positions_kernel(*arrays, config.capital, config.vol_target, config.stop_atr,
-                                 config.max_margin, config.use_open, equity, positions, pnl,
-                                 costs, trades)
+                                 config.max_margin, config.use_open, config.band, equity,
+                                 positions, pnl, costs, trades)
     return EngineResult(equity, positions, pnl, costs, trades[:count].copy())
 
 
@@ -125,7 +127,8 @@ def run_positions_reference(inputs: EngineInputs, config: EngineConfig) -> Engin
         if value > 0 and exposure > config.max_margin * value:
             scale = config.max_margin * value / exposure
         for a, contracts in wanted.items():
-            chosen = float(np.trunc(contracts * scale)) if scale < 1.0 else contracts
+            chosen = float(np.trunc(contracts * scale)) if scale < 1.0 else _banded(
+                contracts, books[a]["held"], config.band)
             books[a].update(order=chosen - books[a]["held"], why=0.0,
                             order_atr=inputs.atr[t, a])
         positions[t] = [book["held"] for book in books]
@@ -184,6 +187,12 @@ def _decide(inputs: EngineInputs, config: EngineConfig, t: int, a: int, book: di
         return 0.0
     wanted = desired * value * config.vol_target / risk
     return math.floor(abs(wanted) + 0.5) * (1.0 if wanted >= 0 else -1.0)
+
+
+def _banded(wanted: float, held: float, band: float) -> float:
+    """Rule 6's no-trade band: keep ``held`` when ``wanted`` is on its side and within
+    ``band`` x |held| of it."""
+    return held if held * wanted > 0 and abs(wanted - held) <= band * abs(held) else wanted
 
 
 def _trade(inputs: EngineInputs, t: int, a: int, contracts: float, price: float,

@@ -28,7 +28,10 @@ Rules, in order, for each day and asset with a bar:
 6. Otherwise the wanted position is ``target x equity x vol_target / risk`` rounded half away
    from zero to whole contracts (flat without a finite positive risk or with equity <= 0).
    When the wanted positions' margin exceeds ``max_margin x equity`` every wanted position is
-   scaled down by the same factor and truncated toward zero. The order is wanted - held.
+   scaled down by the same factor and truncated toward zero. Otherwise (no margin scaling) a
+   wanted position on the held side within ``band`` x |held| of it keeps the held position (a
+   no-trade band: volatility targeting moves the count with every price). The order is
+   wanted - held.
 7. A fill that leaves a position sets its stop at the fill price -/+ ``stop_atr`` x the ATR of
    the deciding close (no stop when ``stop_atr`` is 0).
 
@@ -69,7 +72,7 @@ def _record(trades, count, day, asset, contracts, price, commission, slippage, r
 @njit(cache=True)
 def run_positions_kernel(close, open_, roll, next_close, target, risk, atr, point_value,
                          commission, slippage, margin, capital, vol_target, stop_atr,
-                         max_margin, use_open, equity, positions, pnl, costs, trades):
+                         max_margin, use_open, band, equity, positions, pnl, costs, trades):
     n, m = close.shape
     held = np.zeros(m)
     last = np.full(m, np.nan)
@@ -153,6 +156,8 @@ def run_positions_kernel(close, open_, roll, next_close, target, risk, atr, poin
             contracts = wanted[a]
             if scale < 1.0:
                 contracts = np.trunc(contracts * scale)
+            elif held[a] * contracts > 0 and abs(contracts - held[a]) <= band * abs(held[a]):
+                contracts = held[a]
             pending[a] = contracts - held[a]
             pending_reason[a] = 0.0
             pending_atr[a] = atr[t, a]

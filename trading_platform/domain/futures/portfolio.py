@@ -88,12 +88,30 @@ def optimiser_weights(series: dict[str, pl.DataFrame], optimiser: str, bounds: W
 def run_portfolio(series: dict[str, pl.DataFrame], directions: dict[str, np.ndarray],
                   specs: dict[str, FuturesSpec], weights: np.ndarray, config: EngineConfig,
                   costs: Costs = DEFAULT_COSTS,
-                  atrs: dict[str, np.ndarray] | None = None) -> PortfolioRun:
+                  atrs: dict[str, np.ndarray] | None = None, start: int = 0) -> PortfolioRun:
     """Run ``directions`` (each aligned with its commodity's series rows) on one book, sized
     by ``weights`` (``optimiser_weights``; close-only bars: orders fill at the next close).
-    ``atrs`` (aligned the same way) set the engine's stops; without them nothing is stopped."""
+    ``atrs`` (aligned the same way) set the engine's stops; without them nothing is stopped.
+    The book trades from aligned row ``start``; risk estimates use the rows before it."""
+    inputs = portfolio_inputs(series, directions, specs, weights, costs, atrs)
+    dates = aligned(series, "close")[0]
+    sliced = EngineInputs(*(getattr(inputs, name)[start:] for name in _MATRIX_FIELDS),
+                          *(getattr(inputs, name) for name in _VECTOR_FIELDS))
+    return PortfolioRun(dates[start:], list(series), weights[start:],
+                        run_positions(sliced, config))
+
+
+_MATRIX_FIELDS = ("close", "open_", "roll", "next_close", "target", "risk", "atr")
+_VECTOR_FIELDS = ("point_value", "commission", "slippage", "margin")
+
+
+def portfolio_inputs(series: dict[str, pl.DataFrame], directions: dict[str, np.ndarray],
+                     specs: dict[str, FuturesSpec], weights: np.ndarray,
+                     costs: Costs = DEFAULT_COSTS,
+                     atrs: dict[str, np.ndarray] | None = None) -> EngineInputs:
+    """The engine's inputs of a portfolio on the aligned dates (see ``run_portfolio``)."""
     commodities = list(series)
-    dates, close = aligned(series, "close")
+    _, close = aligned(series, "close")
     _, adjusted = aligned(series, "adjusted_close")
     _, roll = aligned(series, "roll")
     _, next_close = aligned(series, "next_close")
@@ -108,11 +126,10 @@ def run_portfolio(series: dict[str, pl.DataFrame], directions: dict[str, np.ndar
         risk[has_bar, j] = risk_per_contract(adjusted[has_bar, j], specs[name].point_value())
         if atrs is not None:
             atr[has_bar, j] = atrs[name]
-    inputs = EngineInputs(
+    return EngineInputs(
         close=close, open_=np.full_like(close, np.nan), roll=np.nan_to_num(roll),
         next_close=next_close, target=np.nan_to_num(weights) * signal, risk=risk, atr=atr,
         point_value=np.array([specs[c].point_value() for c in commodities]),
         commission=np.full(len(commodities), costs.commission),
         slippage=np.array([costs.slippage_ticks * specs[c].tick_value for c in commodities]),
         margin=np.array([specs[c].initial_margin for c in commodities]))
-    return PortfolioRun(dates, commodities, weights, run_positions(inputs, config))

@@ -21,7 +21,8 @@ import polars as pl
 
 from trading_platform.config.contracts import FuturesSpec
 from trading_platform.config.universe import TradingCalendarSpec
-from trading_platform.domain.futures.continuous import continuous_series
+from trading_platform.domain.futures.continuous import series_from_contracts
+from trading_platform.domain.futures.contract_data import synthetic_rows
 from trading_platform.domain.futures.contracts import Contract, roll_calendar
 
 CARRY_AMPLITUDE = 0.08   # annualised: a contract a year out is up to 8 % of the base price away
@@ -66,11 +67,19 @@ def contract_curves(front: pl.DataFrame, contracts: list[Contract], spec: Future
     return pl.concat(frames).sort("date", "contract")
 
 
-def synthetic_series(front: pl.DataFrame, spec: FuturesSpec, calendar: TradingCalendarSpec,
-                     scale: float, seed: int, commodity: str) -> pl.DataFrame:
-    """``commodity``'s continuous series priced from its front-month ``front`` (``date``,
-    ``close``): the roll calendar over its dates, the contract curves, then
-    ``continuous_series``."""
+def synthetic_contract_prices(front: pl.DataFrame, spec: FuturesSpec,
+                              calendar: TradingCalendarSpec, scale: float, seed: int,
+                              commodity: str) -> pl.DataFrame:
+    """``commodity``'s generated contract price rows (``CONTRACT_PRICE_SCHEMA``, origin
+    ``synthetic``) priced from its front-month ``front`` (``date``, ``close``) for every
+    contract of the roll calendar over its dates."""
     contracts = roll_calendar(spec, calendar, front["date"].min(), front["date"].max())
     curves = contract_curves(front, contracts, spec, scale, seed, commodity)
-    return continuous_series(curves, contracts, commodity)
+    return synthetic_rows(curves, commodity, seed)
+
+
+def synthetic_series(front: pl.DataFrame, spec: FuturesSpec, calendar: TradingCalendarSpec,
+                     scale: float, seed: int, commodity: str) -> pl.DataFrame:
+    """``commodity``'s continuous series from its synthetic contract prices."""
+    prices = synthetic_contract_prices(front, spec, calendar, scale, seed, commodity)
+    return series_from_contracts(prices, spec, calendar, commodity)

@@ -97,6 +97,22 @@ def test_engine_given_a_day_without_a_bar_carries_the_order_and_the_position():
     np.testing.assert_array_equal(result.equity, [100_000, 100_000, 99_995, 100_015])
 
 
+def test_engine_given_a_no_trade_band_keeps_positions_close_to_the_wanted_count():
+    # Risk 10,000 per contract and 100,000 x 0.1 at risk: target k wants k contracts, filled
+    # at the next close. Held 4: wanting 5 is within 25 % of 4 (kept), 6 is not (traded),
+    # -1 is the other side (traded).
+    banded = EngineConfig(capital=100_000, vol_target=0.1, stop_atr=0.0, max_margin=1.0,
+                          use_open=False, band=0.25)
+    result = _both(_inputs([100.0, 100, 100, 100, 100, 100],
+                           target=[4.0, 5.0, 6.0, 6.0, -1.0, -1.0]), banded)
+    np.testing.assert_array_equal(result.positions[:, 0], [0, 4, 4, 6, 6, -1])
+    unbanded = _both(_inputs([100.0, 100, 100, 100, 100, 100],
+                             target=[4.0, 5.0, 6.0, 6.0, -1.0, -1.0]),
+                     EngineConfig(capital=100_000, vol_target=0.1, stop_atr=0.0,
+                                  max_margin=1.0, use_open=False))
+    np.testing.assert_array_equal(unbanded.positions[:, 0], [0, 4, 5, 6, 6, -1])
+
+
 def test_engine_inputs_given_a_roll_without_the_next_close_name_the_day():
     with pytest.raises(ValueError, match="roll on day 1 of asset 0 has no close"):
         _inputs([100.0, 101], roll=[0, 1])
@@ -118,6 +134,7 @@ def test_engine_kernel_given_random_books_equals_its_twin(seed):
         point_value=rng.uniform(5, 50, m), commission=np.full(m, 2.5),
         slippage=rng.uniform(5, 20, m), margin=rng.uniform(1_000, 8_000, m))
     config = EngineConfig(capital=250_000, vol_target=0.15, stop_atr=float(seed % 3),
-                          max_margin=0.3, use_open=bool(seed % 2))
+                          max_margin=0.3 if seed % 4 else 1.0, use_open=bool(seed % 2),
+                          band=0.3 * (seed % 3 == 0))
     result = _both(inputs, config)
     assert result.trades.shape[0] > 20 and np.isfinite(result.equity).all()

@@ -1,0 +1,299 @@
+"""The model x optimiser matrix: every signal set across commodities, sized by every optimiser,
+on one book per cell, with the guards each cell must pass.
+
+A **signal set** is one strategy's daily directions on every commodity: the forecast-driven
+strategy on one model's forecasts (``forecast_z|xgboost``) or a technical strategy
+(``ma_cross_50_200|none``). Every cell trades the same dates: from the first day on which every
+commodity's research window has begun (``matrix_start``) to the end of the series. Weights depend
+on prices only, so each optimiser's weights are computed once and shared by its row of cells.
+
+Metrics per cell (``equity_metrics`` conventions: simple daily returns of equity, 252 days a
+year, no risk-free rate) plus turnover in contracts a year, exposure (the mean share of
+commodities held), costs and roll costs; by regime: the book's daily returns split by the
+point-in-time regime (``domain.selection.regimes``) of an equal-weight index of the commodities'
+scaled returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from trading_platform.config.contracts import FuturesSpec
+from trading_platform.config.futures_book import FuturesBookConfig
+from trading_platform.domain.evidence import ERROR, CheckOutcome
+from trading_platform.domain.futures.backtest import TRADING_DAYS, Costs
+from trading_platform.domain.futures.checks import futures_accounting_holds
+from trading_platform.domain.futures.commodity_backtests import engine_matches_twin
+from trading_platform.domain.futures.engine import EngineConfig, run_positions_reference
+from trading_platform.domain.futures.engine_kernels import REASONS
+from trading_platform.domain.futures.optimisers import WeightBounds
+from trading_platform.domain.futures.portfolio import (
+    PortfolioRun,
+    aligned,
+    optimiser_weights,
+    portfolio_inputs,
+    run_portfolio,
+    scaled_returns,
+)
+from trading_platform.domain.selection.regimes import REGIMES, regime_labels
+
+Signals = dict[str, tuple[np.ndarray, np.ndarray]]  # commodity -> (direction, atr) on its rows
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """``metrics`` one row per (signal_set, optimiser); ``equity`` and ``contribution`` per
+    cell; ``weights`` per optimiser and day; ``regimes`` per cell and regime; the guards'
+    ``outcomes``; ``runs`` the engine results by cell."""
+
+    metrics: pl.DataFrame
+    equity: pl.DataFrame
+    weights: pl.DataFrame
+    contribution: pl.DataFrame
+    regimes: pl.DataFrame
+    outcomes: list[CheckOutcome]
+    runs: dict[tuple[str, str], PortfolioRun]
+
+
+def matrix_start(dates: list[dt.date], firsts: list[dt.date]) -> int:
+    """The aligned row of the latest of the commodities' first research days."""
+    latest = max(firsts)
+    return next((i for i, day in enumerate(dates) if day >= latest), len(dates))
+
+
+def run_matrix(series: dict[str, pl.DataFrame], signal_sets: dict[str, Signals],
+               specs: dict[str, FuturesSpec], firsts: dict[str, dt.date],
+               book: FuturesBookConfig) -> Matrix:
+    """Every (signal set, optimiser) cell of the matrix, traded from ``matrix_start``."""
+    settings = book.portfolio
+    config = EngineConfig(**book.engine.model_dump())
+    costs = Costs(**book.costs.model_dump())
+    bounds = WeightBounds(settings.lower_bound, settings.upper_bound)
+    dates = aligned(series, "close")[0]
+    start = matrix_start(dates, list(firsts.values()))
+    if start >= len(dates) - 1:
+        raise ValueError(f"the matrix has nothing to trade: the research windows start on "
+                         f"{max(firsts.values())}, the series end on {dates[-1]}")
+    labels = _book_regimes(series)[start:]
+    weights = {name: optimiser_weights(series, name, bounds, settings.window,
+                                       settings.rebalance_every) for name in settings.optimisers}
+    runs = {(set_name, name): run_portfolio(
+        series, {c: d for c, (d, _) in signals.items()}, specs, weights[name], config, costs,
+        {c: a for c, (_, a) in signals.items()}, start)
+        for set_name, signals in signal_sets.items() for name in settings.optimisers}
+    outcomes = [_twin_sample(series, signal_sets, specs, weights, config, costs, start),
+                matrix_accounting_holds(runs, series, specs, config.capital),
+                weights_within_bounds(weights, bounds),
+                no_activity_without_data(runs, series, start)]
+    return Matrix(_metrics(runs, config.capital), _equity(runs, config.capital),
+                  _weights(weights, dates, list(series), start), _contribution(runs),
+                  _regime_table(runs, labels, config.capital), outcomes, runs)
+
+
+def equity_metrics(equity: np.ndarray, capital: float) -> dict[str, float]:
+    """CAGR, volatility, Sharpe, Sortino, maximum drawdown and Calmar of a daily equity path
+    that starts from ``capital`` (Calmar NaN without a drawdown)."""
+    path = np.concatenate([[capital], equity])
+    returns = path[1:] / path[:-1] - 1.0
+    years = max(returns.size, 1) / TRADING_DAYS
+    vol = float(np.std(returns, ddof=1)) * math.sqrt(TRADING_DAYS) if returns.size > 1 \
+        else math.nan
+    downside = returns[returns < 0]
+    down_vol = float(np.sqrt(np.mean(downside ** 2))) * math.sqrt(TRADING_DAYS) \
+        if downside.size else math.nan
+    mean = float(np.mean(returns)) * TRADING_DAYS if returns.size else math.nan
+    drawdown = float(np.min(path / np.maximum.accumulate(path) - 1.0))
+    cagr = (path[-1] / capital) ** (1 / years) - 1 if path[-1] > 0 else -1.0
+    return {"cagr": cagr, "volatility": vol,
+            "sharpe": mean / vol if vol and vol > 0 else math.nan,
+            "sortino": mean / down_vol if down_vol and down_vol > 0 else math.nan,
+            "max_drawdown": drawdown, "calmar": cagr / -drawdown if drawdown < 0 else math.nan}
+
+
+def _metrics(runs: dict[tuple[str, str], PortfolioRun], capital: float) -> pl.DataFrame:
+    rows = []
+    for (set_name, optimiser), run in runs.items():
+        result = run.result
+        years = max(result.equity.size, 1) / TRADING_DAYS
+        trades = result.trades
+        roll = np.isin(trades[:, 6], [REASONS.index("roll_out"), REASONS.index("roll_in")])
+        rows.append({"signal_set": set_name, "optimiser": optimiser}
+                    | equity_metrics(result.equity, capital)
+                    | {"turnover": float(np.abs(trades[:, 2]).sum()) / years,
+                       "exposure": float(np.mean(result.positions != 0)),
+                       "costs": float(result.costs.sum()),
+                       "roll_costs": float((trades[roll, 4] + trades[roll, 5]).sum()),
+                       "final_equity": float(result.equity[-1])})
+    return pl.DataFrame(rows)
+
+
+def _equity(runs: dict[tuple[str, str], PortfolioRun], capital: float) -> pl.DataFrame:
+    frames = []
+    for (set_name, optimiser), run in runs.items():
+        equity = run.result.equity
+        peak = np.maximum.accumulate(np.concatenate([[capital], equity]))[1:]
+        frames.append(pl.DataFrame({"date": run.dates, "equity": equity,
+                                    "drawdown": equity / peak - 1.0}).with_columns(
+            pl.lit(set_name).alias("signal_set"), pl.lit(optimiser).alias("optimiser")))
+    return pl.concat(frames).select("signal_set", "optimiser", "date", "equity", "drawdown")
+
+
+def _weights(weights: dict[str, np.ndarray], dates: list, commodities: list[str],
+             start: int) -> pl.DataFrame:
+    return pl.concat([pl.DataFrame({"date": dates[start:], "weight": chosen[start:, j]})
+                      .with_columns(pl.lit(name).alias("optimiser"),
+                                    pl.lit(commodity).alias("commodity"))
+                      for name, chosen in weights.items()
+                      for j, commodity in enumerate(commodities)]).select(
+        "optimiser", "commodity", "date", "weight")
+
+
+def _contribution(runs: dict[tuple[str, str], PortfolioRun]) -> pl.DataFrame:
+    return pl.DataFrame([{"signal_set": s, "optimiser": o, "commodity": c, "net_pnl": value}
+                         for (s, o), run in runs.items()
+                         for c, value in run.contribution().items()])
+
+
+def _book_regimes(series: dict[str, pl.DataFrame]) -> np.ndarray:
+    """Regime labels of an equal-weight index of the commodities' scaled daily returns."""
+    _, close = aligned(series, "close")
+    _, adjusted = aligned(series, "adjusted_close")
+    returns = scaled_returns(adjusted, close)
+    with warnings.catch_warnings():  # a day where no commodity has a return is 0 in the index
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(returns, axis=1)
+    index = 100.0 * np.exp(np.cumsum(np.nan_to_num(mean)))
+    return regime_labels(index)
+
+
+def _regime_table(runs: dict[tuple[str, str], PortfolioRun], labels: np.ndarray,
+                  capital: float) -> pl.DataFrame:
+    rows = []
+    for (set_name, optimiser), run in runs.items():
+        path = np.concatenate([[capital], run.result.equity])
+        returns = path[1:] / path[:-1] - 1.0
+        for k, regime in enumerate(REGIMES):
+            inside = returns[labels == k]
+            vol = float(np.std(inside, ddof=1)) if inside.size > 1 else math.nan
+            rows.append({"signal_set": set_name, "optimiser": optimiser, "regime": regime,
+                         "days": inside.size,
+                         "annual_return": float(inside.mean()) * TRADING_DAYS
+                         if inside.size else math.nan,
+                         "sharpe": float(inside.mean()) / vol * math.sqrt(TRADING_DAYS)
+                         if vol and vol > 0 else math.nan})
+    return pl.DataFrame(rows)
+
+
+def _twin_sample(series: dict[str, pl.DataFrame], signal_sets: dict[str, Signals],
+                 specs: dict[str, FuturesSpec], weights: dict[str, np.ndarray],
+                 config: EngineConfig, costs: Costs, start: int) -> CheckOutcome:
+    """The first cell through the numba kernel and through its plain-Python twin."""
+    set_name, signals = next(iter(signal_sets.items()))
+    optimiser = next(iter(weights))
+    run = run_portfolio(series, {c: d for c, (d, _) in signals.items()}, specs,
+                        weights[optimiser], config, costs,
+                        {c: a for c, (_, a) in signals.items()}, start)
+    inputs = portfolio_inputs(series, {c: d for c, (d, _) in signals.items()}, specs,
+                              weights[optimiser], costs, {c: a for c, (_, a) in signals.items()})
+    sliced = type(inputs)(*(getattr(inputs, f)[start:] if getattr(inputs, f).ndim == 2
+                            else getattr(inputs, f) for f in inputs.__dataclass_fields__))
+    return engine_matches_twin(run.result, run_positions_reference(sliced, config),
+                               f"{set_name} x {optimiser}")
+
+
+def matrix_accounting_holds(runs: dict[tuple[str, str], PortfolioRun],
+                            series: dict[str, pl.DataFrame], specs: dict[str, FuturesSpec],
+                            capital: float) -> CheckOutcome:
+    """Each cell's every commodity recomputed from its trades and raw closes
+    (``futures_accounting_holds`` on that commodity's share of the book), and the book's equity
+    equal to capital plus every commodity's cumulative net P&L."""
+    checked = 0
+    for (set_name, optimiser), run in runs.items():
+        for j, commodity in enumerate(run.commodities):
+            rows, frame, trades = _commodity_share(run, j, series[commodity], capital)
+            outcome = futures_accounting_holds(frame, trades, rows, specs[commodity]
+                                               .point_value(), capital)
+            checked += 1
+            if not outcome.passed:
+                return CheckOutcome(outcome.name, False, ERROR, f"{set_name} x {optimiser}, "
+                                    f"{commodity}: {outcome.description}", outcome.metadata)
+        book = capital + np.cumsum((run.result.pnl - run.result.costs).sum(axis=1))
+        gap = float(np.max(np.abs(book - run.result.equity), initial=0.0))
+        if gap > 1e-6 * capital:
+            return CheckOutcome("futures_accounting_holds", False, ERROR,
+                                f"{set_name} x {optimiser}: equity differs from capital plus "
+                                f"the commodities' net P&L by {gap:,.2f}",
+                                {"observed": gap, "threshold": 1e-6 * capital})
+    return CheckOutcome("futures_accounting_holds", True, ERROR,
+                        f"{checked} commodity books in {len(runs)} cells equal their recompute "
+                        "from trades and raw closes, and every cell's equity their sum",
+                        {"observed": 0, "threshold": 0, "commodity_books": checked})
+
+
+def _commodity_share(run: PortfolioRun, j: int, rows: pl.DataFrame,
+                     capital: float) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(the commodity's series rows in the run, its book as if alone, its trades)."""
+    result = run.result
+    day_of = {day: i for i, day in enumerate(run.dates)}
+    rows = rows.filter(pl.col("date").is_in(run.dates))
+    at = [day_of[day] for day in rows["date"].to_list()]
+    net = np.cumsum(result.pnl[:, j] - result.costs[:, j])
+    frame = pl.DataFrame({"position": result.positions[at, j], "equity": capital + net[at]})
+    mine = result.trades[result.trades[:, 1] == j]
+    trades = pl.DataFrame({
+        "date": [run.dates[int(d)] for d in mine[:, 0]], "contracts": mine[:, 2],
+        "price": mine[:, 3], "commission": mine[:, 4], "slippage": mine[:, 5],
+        "reason": [REASONS[int(r)] for r in mine[:, 6]]},
+        schema={"date": pl.Date, "contracts": pl.Float64, "price": pl.Float64,
+                "commission": pl.Float64, "slippage": pl.Float64, "reason": pl.String})
+    return rows, frame, trades
+
+
+def weights_within_bounds(weights: dict[str, np.ndarray], bounds: WeightBounds) -> CheckOutcome:
+    """Every optimiser's weights on every day sum to 1 and stay within the bounds (1e-9)."""
+    problems = []
+    for name, chosen in weights.items():
+        set_rows = chosen[np.all(np.isfinite(chosen), axis=1)]
+        if set_rows.size == 0:
+            continue
+        sums = set_rows.sum(axis=1)
+        low, high = float(set_rows.min()), float(set_rows.max())
+        if np.any(np.abs(sums - 1.0) > 1e-9) or low < bounds.lower - 1e-9 \
+                or high > bounds.upper + 1e-9:
+            problems.append({"optimiser": name, "min": low, "max": high,
+                             "worst_sum": float(sums[np.argmax(np.abs(sums - 1))])})
+    return CheckOutcome(
+        "weights_within_bounds", not problems, ERROR,
+        f"every optimiser's weights sum to 1 within [{bounds.lower}, {bounds.upper}]"
+        if not problems else f"weights outside the bounds or not summing to 1: {problems}",
+        {"observed": len(problems), "threshold": 0, "problems": problems})
+
+
+def no_activity_without_data(runs: dict[tuple[str, str], PortfolioRun],
+                             series: dict[str, pl.DataFrame], start: int) -> CheckOutcome:
+    """On a day a commodity has no bar: no trade, no P&L, no cost and no change of position."""
+    _, close = aligned(series, "close")
+    missing = ~np.isfinite(close[start:])
+    problems = []
+    for (set_name, optimiser), run in runs.items():
+        result = run.result
+        changed = np.vstack([np.zeros((1, missing.shape[1]), dtype=bool),
+                             np.diff(result.positions, axis=0) != 0])
+        active = missing & ((result.pnl != 0) | (result.costs != 0) | changed)
+        traded = [(int(d), int(a)) for d, a in result.trades[:, :2] if missing[int(d), int(a)]]
+        if active.any() or traded:
+            day, asset = np.argwhere(active)[0] if active.any() else traded[0]
+            problems.append({"cell": f"{set_name} x {optimiser}", "day": str(run.dates[day]),
+                             "commodity": run.commodities[asset]})
+    return CheckOutcome(
+        "no_position_change_without_data", not problems, ERROR,
+        f"no cell trades, marks or charges a commodity on its {int(missing.sum())} "
+        "commodity-days without a bar" if not problems else
+        f"{len(problems)} cells act on a day without data, first {problems[0]}",
+        {"observed": len(problems), "threshold": 0, "problems": problems[:5]})
