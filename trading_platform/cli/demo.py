@@ -11,6 +11,7 @@ from trading_platform.cli.research import (
     DEMO_FORECASTS,
     run_backtests,
     run_forecasts,
+    run_futures,
     run_selection,
 )
 from trading_platform.cli.runs import print_summary, run_daily, run_slice
@@ -78,6 +79,7 @@ def demo_command(args: argparse.Namespace) -> int:
     ok = run_forecasts(UNIVERSE.commodity_keys, models, DEMO_FORECASTS)
     ok = run_backtests(UNIVERSE.harvested_keys, models) and ok
     ok = run_selection(UNIVERSE.harvested_keys) and ok
+    ok = run_futures(UNIVERSE.commodity_keys) and ok
     print(f"research cut: champions selected on data through {history.end}; paper-trading "
           f"{len(trading_days)} day(s) after it")
     for day in trading_days:
@@ -85,5 +87,7 @@ def demo_command(args: argparse.Namespace) -> int:
         ok = run_trading([day]) and ok
     print("next: `make ui` and open http://localhost:3000 (Assets: market_data, features, "
           "forecasts, backtest_results, backtest_comparison, model_candidates, "
-          "champion_model, champion_forecast, trade_recommendations, daily_report)")
+          "champion_model, contract_prices, futures_series, futures_backtests, "
+          "portfolio_backtests, trading_book_champion, champion_forecast, "
+          "trade_recommendations, daily_report)")
     return 0 if ok else 1

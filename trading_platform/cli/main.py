@@ -1,4 +1,5 @@
-"""Command line: `demo`, `ingest`, `market`, `forecasts`, `backtests`, `selection`, `daily`,
+"""Command line: `demo`, `ingest`, `market`, `forecasts`, `backtests`, `selection`, `futures`,
+`daily`,
 `trade`, the desk's records and `status` (``python -m trading_platform.cli`` or the
 ``trading-platform`` script).
 
@@ -9,6 +10,7 @@
     trading-platform forecasts [--commodity C ...] [--model M ...] [--demo]
     trading-platform backtests [--commodity C ...] [--model M ...]
     trading-platform selection [--commodity C ...]
+    trading-platform futures [--commodity C ...] [--contracts FILE ...]
     trading-platform daily [--date YYYY-MM-DD]
     trading-platform trade [--date YYYY-MM-DD]   (recommendations + report only)
     trading-platform fill|approve|reject --commodity C --date D [...]
@@ -44,6 +46,7 @@ HANDLERS = {
     "forecasts": "research:forecasts_command",
     "backtests": "research:backtests_command",
     "selection": "research:selection_command",
+    "futures": "research:futures_command",
     "daily": "desk:daily_command",
     "trade": "desk:trade_command",
     **{command: "desk:desk_command" for command in DESK_COMMANDS},

@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--model", action="append", choices=ZOO.keys)
     sel = sub.add_parser("selection", help="score candidates and choose each champion")
     sel.add_argument("--commodity", action="append", choices=UNIVERSE.harvested_keys)
+    fut = sub.add_parser("futures", help="the futures book: contract prices, series, every "
+                         "strategy, the model x optimiser matrix and the trading-book champion")
+    fut.add_argument("--commodity", action="append", choices=UNIVERSE.commodity_keys)
+    fut.add_argument("--contracts", action="append", default=[], metavar="FILE",
+                     help="per-contract price file (date, contract, close) of the one "
+                     "--commodity given (vendor data directory)")
     trade = sub.add_parser("trade", help="recommendations and the report for one day")
     trade.add_argument("--date", type=dt.date.fromisoformat,
                        default=dt.date.today() - dt.timedelta(days=1))

@@ -55,6 +55,26 @@ def run_selection(commodities: Sequence[str]) -> bool:
     return ok
 
 
+def run_futures(commodities: Sequence[str], contract_files: Sequence[str] = ()) -> bool:
+    """The futures book: per commodity its contract prices, continuous series and strategy
+    backtests; then the model x optimiser matrix and the trading-book champion."""
+    from trading_platform.definitions import platform_definitions
+
+    config = {"ops": {"contract_prices": {"config": {"files": list(contract_files)}}}} \
+        if contract_files else {}
+    ok = run_partitions("research_futures", list(commodities), config, "futures")
+    with dg.DagsterInstance.get() as instance:
+        result = platform_definitions().resolve_job_def("research_portfolio").execute_in_process(
+            instance=instance, run_config=_WARNINGS_ONLY, raise_on_error=False)
+    bad = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    print(f"futures matrix and trading-book champion: "
+          f"{'built' if result.success else 'FAILED'}"
+          + (f" (failed checks: {', '.join(bad)})" if bad else "")
+          + f"; charts in {paths().reports / 'futures'} (matrix/sharpe_heatmap.png, ...), "
+          "champion in MLflow as trading_book_champion")
+    return ok and result.success
+
+
 def forecasts_command(args: argparse.Namespace) -> int:
     config = DEMO_FORECASTS if args.demo else {}
     ok = run_forecasts(args.commodity or UNIVERSE.commodity_keys, args.model or ZOO.keys, config)
@@ -64,6 +84,14 @@ def forecasts_command(args: argparse.Namespace) -> int:
 def backtests_command(args: argparse.Namespace) -> int:
     ok = run_backtests(args.commodity or UNIVERSE.harvested_keys, args.model or ZOO.keys)
     return 0 if ok else 1
+
+
+def futures_command(args: argparse.Namespace) -> int:
+    commodities = args.commodity or UNIVERSE.commodity_keys
+    if args.contracts and len(commodities) != 1:
+        print("--contracts needs exactly one --commodity (the commodity the files hold)")
+        return 2
+    return 0 if run_futures(commodities, args.contracts) else 1
 
 
 def selection_command(args: argparse.Namespace) -> int:

@@ -1,8 +1,11 @@
-"""The MLflow model registry of inventory-book champions, in the tracker's SQLite store.
+"""The MLflow model registry of champions, in the tracker's SQLite store.
 
-One registered model per commodity (``inventory_champion_<commodity>``); each promotion adds a
-version made from the fitted model a forecasts run logged, moves alias ``champion`` to it and
-alias ``previous`` to the version it replaces. The ``champion_key`` tag makes promotion
+Inventory book: one registered model per commodity (``inventory_champion_<commodity>``); each
+promotion adds a version made from the fitted model a forecasts run logged. Trading book: one
+registered model ``trading_book_champion`` whose versions point at the selection run's
+``champion`` artifact (the chosen strategy set, model and optimiser with their spec hashes).
+Each promotion moves alias ``champion`` to the new version and alias ``previous`` to the
+version it replaces. The ``champion_key`` tag makes promotion
 idempotent: promoting the champion that already holds the alias changes nothing.
 """
 
@@ -20,6 +23,7 @@ CHAMPION_ALIAS = "champion"
 PREVIOUS_ALIAS = "previous"
 CHAMPION_KEY_TAG = "champion_key"
 _MISSING = "RESOURCE_DOES_NOT_EXIST"
+BOOK_MODEL_NAME = "trading_book_champion"
 
 
 @dataclass(frozen=True)
@@ -70,18 +74,34 @@ class ChampionRegistry(dg.ConfigurableResource):
             if champion is not None and champion.tags.get(CHAMPION_KEY_TAG) == key:
                 return champion
             logged = _logged_model(client, commodity, forecast_run_id)
-            _ensure_registered_model(client, name, commodity)
+            _ensure_registered_model(client, name, f"Inventory-book champion forecast model of "
+                                                   f"{commodity}")
             # The artifact location, not models:/<model_id>: for that URI the registry store looks
             # the model up through a default MlflowClient, i.e. the global tracking URI.
-            created = client.create_model_version(
-                name, source=logged.artifact_location, run_id=forecast_run_id,
-                tags={tag: str(value) for tag, value in tags.items()},
-                description=description, model_id=logged.model_id,
-            )
-            if champion is not None:
-                client.set_registered_model_alias(name, PREVIOUS_ALIAS, champion.version)
-            client.set_registered_model_alias(name, CHAMPION_ALIAS, str(created.version))
-            return _champion_version(client.get_model_version(name, str(created.version)))
+            return _new_version(client, name, champion, source=logged.artifact_location,
+                                run_id=forecast_run_id, tags=tags, description=description,
+                                model_id=logged.model_id)
+
+    def current_book(self) -> ChampionVersion | None:
+        """The trading book's version behind alias ``champion``."""
+        with _quiet_mlflow_logger():
+            return _version_at(self._client(), BOOK_MODEL_NAME, CHAMPION_ALIAS)
+
+    def promote_book(self, run_id: str, artifact_uri: str, tags: Mapping[str, str],
+                     description: str) -> ChampionVersion:
+        """Register the trading-book champion chosen in run ``run_id`` (its ``artifact_uri``):
+        idempotent on the ``champion_key`` tag, like ``promote``."""
+        key = str(tags[CHAMPION_KEY_TAG])
+        with _quiet_mlflow_logger():
+            client = self._client()
+            champion = _version_at(client, BOOK_MODEL_NAME, CHAMPION_ALIAS)
+            if champion is not None and champion.tags.get(CHAMPION_KEY_TAG) == key:
+                return champion
+            _ensure_registered_model(client, BOOK_MODEL_NAME, "Trading-book champion: the "
+                                     "strategy set, forecast model and optimiser the futures "
+                                     "book trades")
+            return _new_version(client, BOOK_MODEL_NAME, champion, source=artifact_uri,
+                                run_id=run_id, tags=tags, description=description)
 
     def _client(self) -> Any:
         from mlflow import MlflowClient
@@ -126,7 +146,20 @@ def _logged_model(client: Any, commodity: str, run_id: str) -> Any:
     return max(models, key=lambda model: model.creation_timestamp)
 
 
-def _ensure_registered_model(client: Any, name: str, commodity: str) -> None:
+def _new_version(client: Any, name: str, champion: ChampionVersion | None, *, source: str,
+                 run_id: str, tags: Mapping[str, str], description: str,
+                 model_id: str | None = None) -> ChampionVersion:
+    """A new version of ``name``; ``previous`` moves to ``champion``, ``champion`` to it."""
+    created = client.create_model_version(
+        name, source=source, run_id=run_id, tags={tag: str(value) for tag, value in tags.items()},
+        description=description, model_id=model_id)
+    if champion is not None:
+        client.set_registered_model_alias(name, PREVIOUS_ALIAS, champion.version)
+    client.set_registered_model_alias(name, CHAMPION_ALIAS, str(created.version))
+    return _champion_version(client.get_model_version(name, str(created.version)))
+
+
+def _ensure_registered_model(client: Any, name: str, what: str) -> None:
     from mlflow.exceptions import MlflowException
 
     try:
@@ -135,9 +168,8 @@ def _ensure_registered_model(client: Any, name: str, commodity: str) -> None:
         if error.error_code != _MISSING:
             raise
         client.create_registered_model(
-            name, description=f"Inventory-book champion forecast model of {commodity}: alias "
-                              f"{CHAMPION_ALIAS!r} is the current version, {PREVIOUS_ALIAS!r} "
-                              "the one it replaced.",
+            name, description=f"{what}: alias {CHAMPION_ALIAS!r} is the current version, "
+                              f"{PREVIOUS_ALIAS!r} the one it replaced.",
         )
 
 

@@ -29,6 +29,9 @@ FEATURES = Table("market", "features", "point-in-time features per commodity and
 QUARANTINE = Table("market", "quarantine", "every refused file and row: file, row, rule, value")
 REVISIONS = Table("market", "revisions", "stored closes that a later file changed")
 SOURCE_CHANGES = Table("market", "source_changes", "recorded replacements of synthetic rows")
+CONTRACT_PRICES = Table("market", "contract_prices", "closes per commodity, date and contract")
+FUTURES_SERIES = Table("market", "futures_series",
+                       "held contract, raw and back-adjusted close, rolls, per commodity and day")
 
 BACKTEST_SUMMARY = Table("research", "backtest_summary", "best strategies per commodity x model")
 BACKTEST_METRICS = Table("research", "backtest_metrics", "every strategy's metrics per pair")
@@ -41,6 +44,20 @@ CANDIDATE_REGIMES = Table("research", "candidate_regimes", "candidate P&L by mar
 CHAMPIONS = Table("research", "champions", "the chosen champion per commodity and lineage")
 CHAMPION_HISTORY = Table("research", "champion_history",
                          "every selection's champion per commodity and selection cut")
+FUTURES_METRICS = Table("research", "futures_metrics",
+                        "every futures strategy's metrics per commodity and model")
+FUTURES_DAILY = Table("research", "futures_daily", "every futures strategy's book, day by day")
+FUTURES_TRADES = Table("research", "futures_trades", "every futures strategy's trades")
+PORTFOLIO_METRICS = Table("research", "portfolio_metrics",
+                          "the model x optimiser matrix: metrics per cell")
+PORTFOLIO_EQUITY = Table("research", "portfolio_equity", "every cell's equity and drawdown")
+PORTFOLIO_WEIGHTS = Table("research", "portfolio_weights", "every optimiser's weights by day")
+PORTFOLIO_CONTRIBUTION = Table("research", "portfolio_contribution",
+                               "every cell's net P&L per commodity")
+PORTFOLIO_REGIMES = Table("research", "portfolio_regimes", "every cell's returns by regime")
+BOOK_CANDIDATES = Table("research", "book_candidates",
+                        "every matrix cell scored on the selection window and the holdout")
+BOOK_CHAMPIONS = Table("research", "book_champions", "every trading-book champion chosen")
 
 RECOMMENDATIONS = Table("trading", "recommendations", "the day's action per commodity")
 VALIDATIONS = Table("trading", "validations", "every validator verdict per commodity and day")
@@ -50,6 +67,11 @@ HALTS = Table("trading", "halts", "breaker trips, kill switches and their resets
 BACKTEST_TABLES = {"summary": BACKTEST_SUMMARY, "metrics": BACKTEST_METRICS,
                    "seasons": BACKTEST_SEASONS, "forced": BACKTEST_FORCED,
                    "sales": BACKTEST_SALES, "daily": BACKTEST_DAILY}
-ALL_TABLES = (MARKET_DATA, FEATURES, QUARANTINE, REVISIONS, SOURCE_CHANGES,
-              *BACKTEST_TABLES.values(), MODEL_CANDIDATES, CANDIDATE_REGIMES, CHAMPIONS,
-              CHAMPION_HISTORY, RECOMMENDATIONS, VALIDATIONS, LEDGER, HALTS)
+PORTFOLIO_TABLES = {"metrics": PORTFOLIO_METRICS, "equity": PORTFOLIO_EQUITY,
+                    "weights": PORTFOLIO_WEIGHTS, "contribution": PORTFOLIO_CONTRIBUTION,
+                    "regimes": PORTFOLIO_REGIMES}
+ALL_TABLES = (MARKET_DATA, FEATURES, QUARANTINE, REVISIONS, SOURCE_CHANGES, CONTRACT_PRICES,
+              FUTURES_SERIES, *BACKTEST_TABLES.values(), MODEL_CANDIDATES, CANDIDATE_REGIMES,
+              CHAMPIONS, CHAMPION_HISTORY, FUTURES_METRICS, FUTURES_DAILY, FUTURES_TRADES,
+              *PORTFOLIO_TABLES.values(), BOOK_CANDIDATES, BOOK_CHAMPIONS, RECOMMENDATIONS,
+              VALIDATIONS, LEDGER, HALTS)

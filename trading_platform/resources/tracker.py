@@ -49,6 +49,10 @@ class TrackedRun:
     def log_text(self, text: str, artifact_file: str) -> None:
         self._mlflow.log_text(text, artifact_file)
 
+    def artifact_uri(self, artifact_path: str) -> str:
+        """Where this run stores ``artifact_path`` (a model version's source)."""
+        return self._mlflow.get_artifact_uri(artifact_path)
+
     def log_forecast_model(self, model: Any, input_example: np.ndarray, name: str = "model") -> str:
         """Log a fitted forecast model (``predict(X) -> (n, 14)``) in MLflow's pyfunc format.
 

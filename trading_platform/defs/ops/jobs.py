@@ -68,3 +68,20 @@ report_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("daily_report"),
     description="The day's report pack for every commodity (data/reports/<date>/).",
 )
+
+FUTURES_JOB = "research_futures"
+
+futures_job = dg.define_asset_job(
+    FUTURES_JOB,
+    selection=dg.AssetSelection.assets("contract_prices", "futures_series", "futures_backtests"),
+    description="One commodity's futures research: contract prices, the continuous series and "
+    "every futures strategy backtested on it.",
+)
+
+PORTFOLIO_JOB = "research_portfolio"
+
+portfolio_job = dg.define_asset_job(
+    PORTFOLIO_JOB,
+    selection=dg.AssetSelection.assets("portfolio_backtests", "trading_book_champion"),
+    description="The futures book's model x optimiser matrix and the trading-book champion.",
+)

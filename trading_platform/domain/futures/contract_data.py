@@ -10,6 +10,7 @@ A file is judged whole: any row that breaks a rule refuses the file, every offen
 listed (file, row, rule, value) for the quarantine, and nothing of the file is stored. The rules:
 
 - ``contract_columns``: the file has ``date``, ``contract`` and ``close``;
+- ``date_valid``: the date is a date;
 - ``contract_listed``: the contract is ``<root><month letter><year>`` of a month the spec lists;
 - ``close_on_tick``: the close is a whole number of ticks (to 1e-6 of a tick; vendors' floats);
 - ``price_legal``: finite, and positive unless the commodity allows negative prices;
@@ -92,7 +93,10 @@ def _row_refusals(frame: pl.DataFrame, spec: FuturesSpec, commodity: str,
             out.append(ContractRefusal(row, "contract_listed", "contract", str(contract),
                                        f"contract {contract!r} is not {spec.root} + one of the "
                                        f"listed months {spec.months} + a year"))
-        if day is None or close is None or not math.isfinite(close) or (
+        if day is None:
+            out.append(ContractRefusal(row, "date_valid", "date", "", "the date is missing or "
+                                       "not a date (YYYY-MM-DD)"))
+        if close is None or not math.isfinite(close) or (
                 close <= 0 and not allow_negative):
             out.append(ContractRefusal(row, "price_legal", "close", str(close),
                                        f"close {close} on {day} is not a legal {commodity} "

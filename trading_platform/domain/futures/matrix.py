@@ -61,6 +61,28 @@ class Matrix:
     runs: dict[tuple[str, str], PortfolioRun]
 
 
+def signal_sets(series: dict[str, pl.DataFrame], daily: pl.DataFrame
+                ) -> tuple[dict[str, Signals], dict[str, dt.date], list[str]]:
+    """(the signal sets on every commodity's series rows, each commodity's first research day,
+    the sets missing a commodity, which are left out). ``daily`` holds ``commodity``, ``model``,
+    ``strategy``, ``date``, ``direction`` and ``atr`` (the futures backtests' books); a set is
+    named ``<strategy>|<model>``; days before a commodity's research window are flat."""
+    sets: dict[str, Signals] = {}
+    for (commodity, model, strategy), rows in daily.group_by(["commodity", "model",
+                                                              "strategy"]):
+        if commodity not in series:
+            continue
+        full = series[commodity].select("date").join(
+            rows.select("date", "direction", "atr"), on="date", how="left")
+        sets.setdefault(f"{strategy}|{model}", {})[commodity] = (
+            full["direction"].fill_null(0.0).to_numpy(), full["atr"].fill_null(np.nan).to_numpy())
+    complete = {name: {c: signals[c] for c in series} for name, signals in sorted(sets.items())
+                if set(signals) == set(series)}
+    firsts = {c: rows["date"].min() for (c,), rows in daily.group_by(["commodity"])
+              if c in series}
+    return complete, firsts, sorted(set(sets) - set(complete))
+
+
 def matrix_start(dates: list[dt.date], firsts: list[dt.date]) -> int:
     """The aligned row of the latest of the commodities' first research days."""
     latest = max(firsts)

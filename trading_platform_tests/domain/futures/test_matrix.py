@@ -25,6 +25,7 @@ from trading_platform.domain.futures.matrix import (
     matrix_accounting_holds,
     no_activity_without_data,
     run_matrix,
+    signal_sets,
     weights_within_bounds,
 )
 from trading_platform.domain.futures.optimisers import WeightBounds
@@ -61,18 +62,6 @@ def research(universe):
         runs[name] = backtest_commodity(series[name], specs[name], STRATEGIES, forecasts,
                                         config, Costs(**BOOK.costs.model_dump()))
     return series, specs, runs
-
-
-def _signal_sets(series, runs):
-    sets: dict[str, dict] = {}
-    for name, run in runs.items():
-        for (model, strategy), rows in run.daily.group_by(["model", "strategy"]):
-            full = series[name].select("date").join(rows.select("date", "direction", "atr"),
-                                                    on="date", how="left")
-            sets.setdefault(f"{strategy}|{model}", {})[name] = (
-                full["direction"].fill_null(0.0).to_numpy(),
-                full["atr"].fill_null(np.nan).to_numpy())
-    return dict(sorted(sets.items()))
 
 
 def test_model_forecasts_on_given_days_without_a_forecast_gives_nan():
@@ -127,8 +116,11 @@ def test_engine_matches_twin_given_a_planted_difference_fails():
 @pytest.fixture(scope="module")
 def matrix(research):
     series, specs, runs = research
-    firsts = {name: run.window[0] for name, run in runs.items()}
-    return run_matrix(series, _signal_sets(series, runs), specs, firsts, BOOK)
+    daily = pl.concat([run.daily.with_columns(pl.lit(name).alias("commodity"))
+                       for name, run in runs.items()])
+    sets, firsts, incomplete = signal_sets(series, daily)
+    assert incomplete == [] and firsts == {name: run.window[0] for name, run in runs.items()}
+    return run_matrix(series, sets, specs, firsts, BOOK)
 
 
 def test_run_matrix_given_signal_sets_fills_every_cell_and_passes_its_guards(matrix, research):
@@ -147,6 +139,15 @@ def test_run_matrix_given_signal_sets_fills_every_cell_and_passes_its_guards(mat
     assert matrix.regimes.group_by("signal_set", "optimiser").agg(pl.col("days").sum())[
         "days"].max() <= matrix.equity.filter(pl.col("optimiser") == "equal_weight").group_by(
         "signal_set").len()["len"].max()
+
+
+def test_signal_sets_given_a_model_missing_on_one_commodity_leaves_that_set_out(research):
+    series, _, runs = research
+    daily = pl.concat([run.daily.with_columns(pl.lit(name).alias("commodity"))
+                       for name, run in runs.items()]).filter(
+        ~((pl.col("commodity") == "crude") & (pl.col("model") == "model_b")))
+    sets, _, incomplete = signal_sets(series, daily)
+    assert incomplete == ["forecast_z|model_b"] and "forecast_z|model_a" in sets
 
 
 def test_matrix_accounting_holds_given_a_planted_price_shift_fails(matrix, research):
