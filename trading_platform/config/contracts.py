@@ -47,6 +47,9 @@ class FuturesSpec(_Frozen):
     """How one commodity trades as a futures contract (see the module docstring for units)."""
 
     root: str = Field(min_length=1, max_length=4, description="exchange root symbol, e.g. KC")
+    calendar: str | None = Field(default=None, description="the exchange calendar (a name in "
+                                 "the universe's calendars) of roll and reference days; default: "
+                                 "the commodity's market calendar")
     months: str = Field(description="listed contract months as letters, e.g. HKNUZ")
     multiplier: float = Field(gt=0, description="quote-unit quantity per contract")
     tick_size: float = Field(gt=0, description="minimum price step, in the quote unit")

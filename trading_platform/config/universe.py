@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from trading_platform.config.contracts import FuturesSpec
+from trading_platform.config.exchange_calendars import library_holidays, rule_holidays
 
 MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
 
@@ -33,11 +35,36 @@ class _Frozen(BaseModel):
 
 
 class TradingCalendarSpec(_Frozen):
-    """Trading days: the listed weekdays (0 = Monday) minus fixed and explicit holidays."""
+    """Trading days: the listed weekdays (0 = Monday) minus fixed and explicit holidays.
+
+    ``exchange_calendar`` (a pandas-market-calendars name) or ``holiday_rule`` (a documented
+    rule) add their holidays to ``holidays`` when the spec is built
+    (``config.exchange_calendars``); explicit ``holidays`` add one-off closures."""
 
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     fixed_holidays: tuple[MonthDay, ...] = ()
     holidays: tuple[dt.date, ...] = ()
+    exchange_calendar: str | None = None
+    holiday_rule: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_holidays(cls, data: object) -> object:
+        if not isinstance(data, dict) or not (data.get("exchange_calendar")
+                                              or data.get("holiday_rule")):
+            return data
+        days = {dt.date.fromisoformat(str(d)) if not isinstance(d, dt.date) else d
+                for d in data.get("holidays") or ()}
+        if data.get("exchange_calendar"):
+            days |= set(library_holidays(str(data["exchange_calendar"])))
+        if data.get("holiday_rule"):
+            days |= set(rule_holidays(str(data["holiday_rule"])))
+        return {**data, "holidays": tuple(sorted(days))}
+
+    @cached_property
+    def holiday_set(self) -> frozenset[dt.date]:
+        """``holidays`` for membership tests (hundreds of dates once expanded)."""
+        return frozenset(self.holidays)
 
     @field_validator("weekdays")
     @classmethod
@@ -196,6 +223,12 @@ class Universe(_Frozen):
                     f"commodities.{key}.calendar: unknown calendar {spec.calendar!r}; "
                     f"known: {sorted(self.calendars)}"
                 )
+            futures = spec.futures
+            if futures is not None and futures.calendar is not None \
+                    and futures.calendar not in self.calendars:
+                raise ValueError(
+                    f"commodities.{key}.futures.calendar: unknown calendar "
+                    f"{futures.calendar!r}; known: {sorted(self.calendars)}")
         return self
 
     @model_validator(mode="after")
@@ -238,6 +271,13 @@ class Universe(_Frozen):
 
     def calendar_for(self, key: str) -> TradingCalendarSpec:
         return self.calendars[self.commodity(key).calendar]
+
+    def exchange_calendar_for(self, key: str) -> TradingCalendarSpec:
+        """The calendar of the commodity's futures rolls and reference days (its market
+        calendar when the contract names none)."""
+        futures = self.commodity(key).futures
+        name = futures.calendar if futures and futures.calendar else self.commodity(key).calendar
+        return self.calendars[name]
 
     @property
     def content_hash(self) -> str:

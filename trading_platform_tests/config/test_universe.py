@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,17 @@ def test_load_universe_given_default_has_six_commodities_with_reference_costs(un
     assert universe.commodity("corn").harvest is not None
 
 
+def test_exchange_calendar_for_given_contracts_uses_the_exchange_not_the_market_calendar(
+        universe):
+    # The futures book's roll days use the exchange's holidays (Juneteenth at CBOT; the 2025-01-09
+    # closure), the market-data calendars keep their explicit lists.
+    corn = universe.exchange_calendar_for("corn")
+    assert dt.date(2019, 6, 19) not in corn.holiday_set  # Juneteenth closures began in 2022
+    assert {dt.date(2022, 6, 20), dt.date(2025, 1, 9)} <= corn.holiday_set
+    assert dt.date(2025, 1, 9) not in universe.calendar_for("corn").holiday_set
+    assert universe.exchange_calendar_for("coffee").holiday_rule == "us_softs"
+
+
 def test_load_universe_given_same_file_has_stable_content_hash(universe):
     assert load_universe().content_hash == universe.content_hash
 
@@ -43,6 +55,8 @@ def test_load_universe_given_same_file_has_stable_content_hash(universe):
         (lambda raw: raw["commodities"]["corn"]["harvest"].update(intake_start="13-40"),
          "commodities.corn.harvest.intake_start"),
         (lambda raw: raw["commodities"]["wheat"].update(calendar="lme"), "calendar"),
+        (lambda raw: raw["commodities"]["corn"]["futures"].update(calendar="cme_fx"),
+         "commodities.corn.futures.calendar"),
         (lambda raw: raw["commodities"]["cocoa"]["synthetic"].update(
             negative_excursion_probability=0.01), "allow_negative_prices"),
         (lambda raw: raw["commodities"]["coffee"].update(colour="brown"),

@@ -93,7 +93,7 @@ def contract_prices(context: dg.AssetExecutionContext, config: ContractPricesCon
             raise dg.Failure(f"contract_prices {commodity}: no market_data stored yet; "
                              "materialize market_data first")
         rows = synthetic_contract_prices(market.select("date", "close"), spec.futures,
-                                         UNIVERSE.calendar_for(commodity),
+                                         UNIVERSE.exchange_calendar_for(commodity),
                                          spec.synthetic.base_price, UNIVERSE.seed, commodity)
         source = "synthetic curves from market_data"
     warehouse.replace_rows({"commodity": commodity}, {CONTRACT_PRICES: rows.drop("commodity")})
@@ -149,7 +149,7 @@ def futures_series(context: dg.AssetExecutionContext,
     else:
         try:
             series = series_from_contracts(prices.select("date", "contract", "close"),
-                                           spec.futures, UNIVERSE.calendar_for(commodity),
+                                           spec.futures, UNIVERSE.exchange_calendar_for(commodity),
                                            commodity)
         except ValueError as error:
             raise dg.Failure(f"futures_series {commodity}: {error}") from error

@@ -101,12 +101,12 @@ def futures_backtests(context: dg.AssetExecutionContext, warehouse: Warehouse,
     """Every futures signal strategy on one commodity's continuous series over the days every
     model forecast: metrics, daily books and trades."""
     commodity = context.partition_key
-    series = warehouse.read_where(FUTURES_SERIES, commodity=commodity).sort("date")
+    series = warehouse.read_where(FUTURES_SERIES, commodity=commodity)
     if series.is_empty():
         raise dg.Failure(f"futures_backtests {commodity}: no futures_series stored; "
                          "materialize futures_series first")
     forecasts, skipped, cut = _forecasts(commodity, forecast_store, warehouse)
-    series = series.filter(pl.col("date") <= cut)
+    series = series.filter(pl.col("date") <= cut).sort("date")
     try:
         run = backtest_commodity(series.drop("commodity", "basis"),
                                  UNIVERSE.commodities[commodity].futures, FUTURES_STRATEGIES,

@@ -19,7 +19,7 @@ def is_trading_day(day: dt.date, calendar: TradingCalendarSpec) -> bool:
         return False
     if day.strftime("%m-%d") in calendar.fixed_holidays:
         return False
-    return day not in calendar.holidays
+    return day not in calendar.holiday_set
 
 
 def trading_days(start: dt.date, end: dt.date, calendar: TradingCalendarSpec) -> list[dt.date]:

@@ -65,8 +65,9 @@ def coffee_series(universe):
     market = generate_universe_market(universe, dt.date(2016, 1, 4), dt.date(2025, 12, 31),
                                       ["coffee"])
     spec = universe.commodities["coffee"].futures
-    return synthetic_series(market.select("date", "close"), spec, universe.calendar_for("coffee"),
-                            150.0, universe.seed, "coffee"), spec
+    calendar = universe.exchange_calendar_for("coffee")
+    return synthetic_series(market.select("date", "close"), spec, calendar, 150.0, universe.seed,
+                            "coffee"), spec
 
 
 @pytest.mark.parametrize("name", ["ma_cross_20_100", "donchian_55_20"])

@@ -42,7 +42,8 @@ def test_reference_day_given_the_universe_rules_matches_the_published_2024_dates
     universe, commodity, year, month, expected,
 ):
     spec = universe.commodities[commodity].futures
-    assert reference_day(year, month, spec.expiry, universe.calendar_for(commodity)) == expected
+    calendar = universe.exchange_calendar_for(commodity)
+    assert reference_day(year, month, spec.expiry, calendar) == expected
 
 
 def test_futures_spec_given_tick_value_contradicting_the_tick_names_the_field():

@@ -54,7 +54,8 @@ def research(universe):
     for name in COMMODITIES:
         commodity = universe.commodities[name]
         front = market.filter(pl.col("commodity") == name).select("date", "close")
-        series[name] = synthetic_series(front, commodity.futures, universe.calendar_for(name),
+        series[name] = synthetic_series(front, commodity.futures,
+                                        universe.exchange_calendar_for(name),
                                         commodity.synthetic.base_price, universe.seed, name)
         specs[name] = commodity.futures
         days = series[name]["date"].to_numpy().astype("datetime64[D]")

@@ -34,7 +34,8 @@ def book(universe):
         front = market.filter(pl.col("commodity") == name).select("date", "close")
         commodity = universe.commodities[name]
         specs[name] = commodity.futures
-        series[name] = synthetic_series(front, commodity.futures, universe.calendar_for(name),
+        series[name] = synthetic_series(front, commodity.futures,
+                                        universe.exchange_calendar_for(name),
                                         commodity.synthetic.base_price, universe.seed, name)
     return series, specs
 

@@ -21,7 +21,7 @@ def coffee(universe):
                                       ["coffee"])
     front = market.select("date", "close")
     spec = universe.commodities["coffee"].futures
-    contracts = roll_calendar(spec, universe.calendar_for("coffee"), front["date"].min(),
+    contracts = roll_calendar(spec, universe.exchange_calendar_for("coffee"), front["date"].min(),
                               front["date"].max())
     curves = contract_curves(front, contracts, spec, 150.0, universe.seed, "coffee")
     return front, contracts, spec, curves
@@ -66,7 +66,7 @@ def test_contract_curves_given_a_negative_front_keep_the_additive_carry(universe
     spec = universe.commodities["crude"].futures
     dates = [dt.date(2020, 4, 1) + dt.timedelta(days=i) for i in range(30)]
     front = pl.DataFrame({"date": dates, "close": np.linspace(-20.0, 20.0, 30)})
-    contracts = roll_calendar(spec, universe.calendar_for("crude"), dates[0], dates[-1])
+    contracts = roll_calendar(spec, universe.exchange_calendar_for("crude"), dates[0], dates[-1])
     curves = contract_curves(front, contracts, spec, 70.0, 1, "crude")
     joined = curves.join(front.rename({"close": "front"}), on="date")
     gap = (joined["close"] - joined["front"]).abs().to_numpy()
