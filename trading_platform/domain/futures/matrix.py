@@ -8,7 +8,8 @@ commodity's research window has begun (``matrix_start``) to the end of the serie
 on prices only, so each optimiser's weights are computed once and shared by its row of cells.
 
 Metrics per cell (``equity_metrics`` conventions: simple daily returns of equity, 252 days a
-year, no risk-free rate) plus turnover in contracts a year, exposure (the mean share of
+year, no risk-free rate) plus turnover in contracts a year, hit rate and average net P&L of the
+round trips of every commodity (``backtest.round_trips``), exposure (the mean share of
 commodities held), costs and roll costs; by regime: the book's daily returns split by the
 point-in-time regime (``domain.selection.regimes``) of an equal-weight index of the commodities'
 scaled returns.
@@ -27,7 +28,7 @@ import polars as pl
 from trading_platform.config.contracts import FuturesSpec
 from trading_platform.config.futures_book import FuturesBookConfig
 from trading_platform.domain.evidence import ERROR, CheckOutcome
-from trading_platform.domain.futures.backtest import TRADING_DAYS, Costs
+from trading_platform.domain.futures.backtest import TRADING_DAYS, Costs, round_trips
 from trading_platform.domain.futures.checks import futures_accounting_holds
 from trading_platform.domain.futures.commodity_backtests import engine_matches_twin
 from trading_platform.domain.futures.engine import EngineConfig, run_positions_reference
@@ -145,9 +146,15 @@ def _metrics(runs: dict[tuple[str, str], PortfolioRun], capital: float) -> pl.Da
         years = max(result.equity.size, 1) / TRADING_DAYS
         trades = result.trades
         roll = np.isin(trades[:, 6], [REASONS.index("roll_out"), REASONS.index("roll_in")])
+        trips = np.concatenate([round_trips(pl.DataFrame({
+            "position": result.positions[:, j], "pnl": result.pnl[:, j],
+            "costs": result.costs[:, j]})) for j in range(result.positions.shape[1])])
         rows.append({"signal_set": set_name, "optimiser": optimiser}
                     | equity_metrics(result.equity, capital)
                     | {"turnover": float(np.abs(trades[:, 2]).sum()) / years,
+                       "hit_rate": float(np.mean(trips > 0)) if trips.size else math.nan,
+                       "average_trade": float(np.mean(trips)) if trips.size else math.nan,
+                       "round_trips": float(trips.size),
                        "exposure": float(np.mean(result.positions != 0)),
                        "costs": float(result.costs.sum()),
                        "roll_costs": float((trades[roll, 4] + trades[roll, 5]).sum()),

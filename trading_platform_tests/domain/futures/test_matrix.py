@@ -12,7 +12,7 @@ import pytest
 
 from trading_platform.config.futures_book import load_futures_book
 from trading_platform.config.futures_strategies import load_futures_strategies
-from trading_platform.domain.futures.backtest import Costs
+from trading_platform.domain.futures.backtest import Costs, round_trips
 from trading_platform.domain.futures.commodity_backtests import (
     NO_MODEL,
     ModelForecasts,
@@ -135,6 +135,13 @@ def test_run_matrix_given_signal_sets_fills_every_cell_and_passes_its_guards(mat
     joined = final.join(summed, on=["signal_set", "optimiser"])
     np.testing.assert_allclose(joined["final_equity"] - BOOK.engine.capital, joined["net_pnl"],
                                atol=1e-6)
+    # Round trips per cell: every commodity's closed trips (hand-checked for one below).
+    cell = matrix.runs[("ma_cross_50_200|none", "equal_weight")].result
+    coffee = round_trips(pl.DataFrame({"position": cell.positions[:, 0], "pnl": cell.pnl[:, 0],
+                                       "costs": cell.costs[:, 0]}))
+    row = matrix.metrics.filter((pl.col("signal_set") == "ma_cross_50_200|none")
+                                & (pl.col("optimiser") == "equal_weight")).row(0, named=True)
+    assert row["round_trips"] >= coffee.size > 0 and 0 <= row["hit_rate"] <= 1
     assert set(matrix.regimes["regime"]) <= {"calm_up", "calm_down", "volatile_up",
                                              "volatile_down"}
     assert matrix.regimes.group_by("signal_set", "optimiser").agg(pl.col("days").sum())[
