@@ -28,11 +28,12 @@ def futures_accounting_holds(run_frame: pl.DataFrame, trades: pl.DataFrame,
         by_day.setdefault(trade["date"], []).append(trade)
     position, base, equity = 0.0, math.nan, capital
     problems: list[dict[str, object]] = []
-    for row, kept in zip(series.iter_rows(named=True), run_frame.iter_rows(named=True),
-                         strict=True):
-        day, close = row["date"], row["close"]
-        pnl, costs = 0.0, 0.0
-        for trade in by_day.get(day, []):
+    columns = zip(series["date"].to_list(), series["close"].to_list(), series["roll"].to_list(),
+                  series["next_close"].to_list(), run_frame["position"].to_list(),
+                  run_frame["equity"].to_list(), strict=True)
+    for day, close, rolling, next_close, kept_position, kept_equity in columns:
+        pnl, costs, today = 0.0, 0.0, by_day.get(day, ())
+        for trade in today:
             costs += trade["commission"] + trade["slippage"]
             if trade["reason"] in ("signal", "stop"):
                 if position != 0.0:
@@ -42,17 +43,17 @@ def futures_accounting_holds(run_frame: pl.DataFrame, trades: pl.DataFrame,
         if position != 0.0:
             pnl += position * (close - base)
         base = close
-        if row["roll"]:
-            rolled = [t for t in by_day.get(day, []) if t["reason"].startswith("roll")]
-            expected = [(-position, close), (position, row["next_close"])] if position else []
+        if rolling:
+            rolled = [t for t in today if t["reason"].startswith("roll")]
+            expected = [(-position, close), (position, next_close)] if position else []
             if sorted((t["contracts"], t["price"]) for t in rolled) != sorted(expected):
                 problems.append({"day": str(day), "rule": "roll trades at both closes",
                                  "observed": [(t["contracts"], t["price"]) for t in rolled]})
-            base = row["next_close"]
+            base = next_close
         equity += pnl * point_value - costs
-        if kept["position"] != position or abs(kept["equity"] - equity) > 1e-6 * capital:
-            problems.append({"day": str(day), "position": kept["position"],
-                             "recomputed_position": position, "equity": kept["equity"],
+        if kept_position != position or abs(kept_equity - equity) > 1e-6 * capital:
+            problems.append({"day": str(day), "position": kept_position,
+                             "recomputed_position": position, "equity": kept_equity,
                              "recomputed_equity": equity})
             break  # later days inherit the difference: the first one is the evidence
     return CheckOutcome(

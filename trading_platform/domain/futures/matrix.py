@@ -35,7 +35,9 @@ from trading_platform.domain.futures.engine import EngineConfig, run_positions_r
 from trading_platform.domain.futures.engine_kernels import REASONS
 from trading_platform.domain.futures.optimisers import WeightBounds
 from trading_platform.domain.futures.portfolio import (
+    AlignedBook,
     PortfolioRun,
+    align_book,
     aligned,
     optimiser_weights,
     portfolio_inputs,
@@ -106,11 +108,13 @@ def run_matrix(series: dict[str, pl.DataFrame], signal_sets: dict[str, Signals],
     labels = _book_regimes(series)[start:]
     weights = {name: optimiser_weights(series, name, bounds, settings.window,
                                        settings.rebalance_every) for name in settings.optimisers}
+    book_arrays = align_book(series, specs)
     runs = {(set_name, name): run_portfolio(
         series, {c: d for c, (d, _) in signals.items()}, specs, weights[name], config, costs,
-        {c: a for c, (_, a) in signals.items()}, start)
+        {c: a for c, (_, a) in signals.items()}, start, book_arrays)
         for set_name, signals in signal_sets.items() for name in settings.optimisers}
-    outcomes = [_twin_sample(series, signal_sets, specs, weights, config, costs, start),
+    outcomes = [_twin_sample(series, signal_sets, specs, weights, config, costs, start,
+                             book_arrays),
                 matrix_accounting_holds(runs, series, specs, config.capital),
                 weights_within_bounds(weights, bounds),
                 no_activity_without_data(runs, series, start)]
@@ -221,15 +225,16 @@ def _regime_table(runs: dict[tuple[str, str], PortfolioRun], labels: np.ndarray,
 
 def _twin_sample(series: dict[str, pl.DataFrame], signal_sets: dict[str, Signals],
                  specs: dict[str, FuturesSpec], weights: dict[str, np.ndarray],
-                 config: EngineConfig, costs: Costs, start: int) -> CheckOutcome:
+                 config: EngineConfig, costs: Costs, start: int,
+                 book: AlignedBook) -> CheckOutcome:
     """The first cell through the numba kernel and through its plain-Python twin."""
     set_name, signals = next(iter(signal_sets.items()))
     optimiser = next(iter(weights))
-    run = run_portfolio(series, {c: d for c, (d, _) in signals.items()}, specs,
-                        weights[optimiser], config, costs,
-                        {c: a for c, (_, a) in signals.items()}, start)
-    inputs = portfolio_inputs(series, {c: d for c, (d, _) in signals.items()}, specs,
-                              weights[optimiser], costs, {c: a for c, (_, a) in signals.items()})
+    directions = {c: d for c, (d, _) in signals.items()}
+    atrs = {c: a for c, (_, a) in signals.items()}
+    run = run_portfolio(series, directions, specs, weights[optimiser], config, costs, atrs,
+                        start, book)
+    inputs = portfolio_inputs(series, directions, specs, weights[optimiser], costs, atrs, book)
     sliced = type(inputs)(*(getattr(inputs, f)[start:] if getattr(inputs, f).ndim == 2
                             else getattr(inputs, f) for f in inputs.__dataclass_fields__))
     return engine_matches_twin(run.result, run_positions_reference(sliced, config),
@@ -315,7 +320,9 @@ def no_activity_without_data(runs: dict[tuple[str, str], PortfolioRun],
         changed = np.vstack([np.zeros((1, missing.shape[1]), dtype=bool),
                              np.diff(result.positions, axis=0) != 0])
         active = missing & ((result.pnl != 0) | (result.costs != 0) | changed)
-        traded = [(int(d), int(a)) for d, a in result.trades[:, :2] if missing[int(d), int(a)]]
+        on_gap = missing[result.trades[:, 0].astype(np.int64),
+                         result.trades[:, 1].astype(np.int64)]
+        traded = [(int(d), int(a)) for d, a in result.trades[on_gap, :2]]
         if active.any() or traded:
             day, asset = np.argwhere(active)[0] if active.any() else traded[0]
             problems.append({"cell": f"{set_name} x {optimiser}", "day": str(run.dates[day]),

@@ -85,19 +85,46 @@ def optimiser_weights(series: dict[str, pl.DataFrame], optimiser: str, bounds: W
     return weights
 
 
+@dataclass(frozen=True)
+class AlignedBook:
+    """The commodities' series on the union of their dates, ``(n, m)`` each (NaN without a
+    bar), and each contract's risk estimate (``risk_per_contract``) on its own bars."""
+
+    dates: list
+    close: np.ndarray
+    adjusted: np.ndarray
+    roll: np.ndarray
+    next_close: np.ndarray
+    risk: np.ndarray
+
+
+def align_book(series: dict[str, pl.DataFrame], specs: dict[str, FuturesSpec]) -> AlignedBook:
+    """Align every commodity once; a matrix shares the result across its cells."""
+    dates, close = aligned(series, "close")
+    adjusted, roll, next_close = (aligned(series, c)[1] for c in ("adjusted_close", "roll",
+                                                                  "next_close"))
+    risk = np.full_like(close, np.nan)
+    for j, name in enumerate(series):
+        has_bar = np.isfinite(close[:, j])
+        risk[has_bar, j] = risk_per_contract(adjusted[has_bar, j], specs[name].point_value())
+    return AlignedBook(dates, close, adjusted, roll, next_close, risk)
+
+
 def run_portfolio(series: dict[str, pl.DataFrame], directions: dict[str, np.ndarray],
                   specs: dict[str, FuturesSpec], weights: np.ndarray, config: EngineConfig,
                   costs: Costs = DEFAULT_COSTS,
-                  atrs: dict[str, np.ndarray] | None = None, start: int = 0) -> PortfolioRun:
+                  atrs: dict[str, np.ndarray] | None = None, start: int = 0,
+                  book: AlignedBook | None = None) -> PortfolioRun:
     """Run ``directions`` (each aligned with its commodity's series rows) on one book, sized
     by ``weights`` (``optimiser_weights``; close-only bars: orders fill at the next close).
     ``atrs`` (aligned the same way) set the engine's stops; without them nothing is stopped.
-    The book trades from aligned row ``start``; risk estimates use the rows before it."""
-    inputs = portfolio_inputs(series, directions, specs, weights, costs, atrs)
-    dates = aligned(series, "close")[0]
+    The book trades from aligned row ``start``; risk estimates use the rows before it. ``book``
+    is ``align_book(series, specs)`` when the caller has it already."""
+    book = book or align_book(series, specs)
+    inputs = portfolio_inputs(series, directions, specs, weights, costs, atrs, book)
     sliced = EngineInputs(*(getattr(inputs, name)[start:] for name in _MATRIX_FIELDS),
                           *(getattr(inputs, name) for name in _VECTOR_FIELDS))
-    return PortfolioRun(dates[start:], list(series), weights[start:],
+    return PortfolioRun(book.dates[start:], list(series), weights[start:],
                         run_positions(sliced, config))
 
 
@@ -108,28 +135,26 @@ _VECTOR_FIELDS = ("point_value", "commission", "slippage", "margin")
 def portfolio_inputs(series: dict[str, pl.DataFrame], directions: dict[str, np.ndarray],
                      specs: dict[str, FuturesSpec], weights: np.ndarray,
                      costs: Costs = DEFAULT_COSTS,
-                     atrs: dict[str, np.ndarray] | None = None) -> EngineInputs:
+                     atrs: dict[str, np.ndarray] | None = None,
+                     book: AlignedBook | None = None) -> EngineInputs:
     """The engine's inputs of a portfolio on the aligned dates (see ``run_portfolio``)."""
+    book = book or align_book(series, specs)
     commodities = list(series)
-    _, close = aligned(series, "close")
-    _, adjusted = aligned(series, "adjusted_close")
-    _, roll = aligned(series, "roll")
-    _, next_close = aligned(series, "next_close")
+    close = book.close
     if weights.shape != close.shape:
         raise ValueError(f"portfolio weights have shape {weights.shape}, the aligned series "
                          f"{close.shape}")
     signal = np.zeros_like(close)
-    risk, atr = np.full_like(close, np.nan), np.full_like(close, np.nan)
+    atr = np.full_like(close, np.nan)
     for j, name in enumerate(commodities):
         has_bar = np.isfinite(close[:, j])
         signal[has_bar, j] = directions[name]
-        risk[has_bar, j] = risk_per_contract(adjusted[has_bar, j], specs[name].point_value())
         if atrs is not None:
             atr[has_bar, j] = atrs[name]
     return EngineInputs(
-        close=close, open_=np.full_like(close, np.nan), roll=np.nan_to_num(roll),
-        next_close=next_close, target=np.nan_to_num(weights) * signal, risk=risk, atr=atr,
-        point_value=np.array([specs[c].point_value() for c in commodities]),
+        close=close, open_=np.full_like(close, np.nan), roll=np.nan_to_num(book.roll),
+        next_close=book.next_close, target=np.nan_to_num(weights) * signal, risk=book.risk,
+        atr=atr, point_value=np.array([specs[c].point_value() for c in commodities]),
         commission=np.full(len(commodities), costs.commission),
         slippage=np.array([costs.slippage_ticks * specs[c].tick_value for c in commodities]),
         margin=np.array([specs[c].initial_margin for c in commodities]))
