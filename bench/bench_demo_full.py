@@ -1,5 +1,6 @@
 """Benchmark the complete `make demo` run: market history, features, the whole forecast zoo,
-the backtests of every commodity x model and their comparison, champion selection, and five
+the backtests of every commodity x model and their comparison, champion selection, the futures
+book (series, strategies, the model x optimiser matrix, its champion), and five
 paper-traded days with their recommendations and report packs.
 
 Runs ``python -m trading_platform.cli demo`` (what `make demo` runs after the install) in a fresh
@@ -47,7 +48,7 @@ def main() -> None:
     for _ in range(RUNS):
         wall, output = one_run()
         seconds.append(wall)
-        for label in ("forecasts", "backtests"):
+        for label in ("forecasts", "backtests", "futures"):
             found = re.search(label + r": (\d+) of (\d+) partitions built in (\d+) s", output)
             summaries.append(found.group(0) if found else f"no {label} summary")
     print(json.dumps({

@@ -182,3 +182,19 @@ def test_contract_prices_given_an_off_tick_vendor_file_refuses_it_and_records_th
     quarantine = vendor.resources["warehouse"].read_quarantine().filter(
         pl.col("file") == "sb_bad.csv")
     assert quarantine.select("row", "rule").rows() == [(2, "close_on_tick")]
+
+
+def test_futures_series_given_a_roll_into_a_contract_without_data_stops_that_commodity(vendor):
+    # Coffee's March 2024 contract rolls on 2024-02-13: first notice 2024-02-21 less five ICE
+    # trading days (20, 16, 15, 14, 13; the 19th is Presidents' Day). The file has no May
+    # contract that day, so coffee stops with both named; sugar (its own partition) still builds.
+    file = vendor.root / "kc_no_may.csv"
+    file.write_text("date,contract,close\n" + "".join(
+        f"2024-02-{day},KCH2024,180.05\n" for day in (12, 13, 14, 15, 16)))
+    config = {"ops": {"contract_prices": {"config": {"files": [str(file)]}}}}
+    assert vendor.materialize([contract_prices], "coffee", config).success
+    result = vendor.materialize([futures_series], "coffee")
+    assert not result.success
+    message = result.get_step_failure_events()[0].event_specific_data.error.message
+    assert "roll into a contract with no data: KCK2024 has no close on 2024-02-13" in message
+    assert vendor.materialize([futures_series], "sugar").success
