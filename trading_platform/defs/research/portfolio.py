@@ -15,7 +15,12 @@ from trading_platform.defs.teams import RESEARCH_TEAM
 from trading_platform.defs.universe import FUTURES_BOOK, FUTURES_STRATEGIES, UNIVERSE, ZOO
 from trading_platform.domain.evidence import ERROR, CheckOutcome
 from trading_platform.domain.futures.book_selection import decision_words, select_book_champion
-from trading_platform.domain.futures.matrix import Matrix, run_matrix, signal_sets
+from trading_platform.domain.futures.matrix import (
+    Matrix,
+    research_windows_agree,
+    run_matrix,
+    signal_sets,
+)
 from trading_platform.domain.reporting.futures_charts import (
     contribution_chart,
     matrix_lines_chart,
@@ -42,7 +47,7 @@ MATRIX_CHECKS = ("engine_matches_twin", "futures_accounting_holds", "weights_wit
 SCOPE = {"book": "futures"}  # the warehouse rows these assets replace
 
 
-def _matrix_inputs(warehouse: Warehouse) -> tuple[dict, dict, dict, dict, list[str]]:
+def _matrix_inputs(warehouse: Warehouse) -> tuple[dict, dict, dict, dict, list[str], dict]:
     daily = warehouse.read_table(FUTURES_DAILY)
     stored = warehouse.read_table(FUTURES_SERIES)
     if daily.is_empty() or stored.is_empty():
@@ -53,7 +58,7 @@ def _matrix_inputs(warehouse: Warehouse) -> tuple[dict, dict, dict, dict, list[s
         "date").drop("commodity", "basis") for c, end in sorted(ends.iter_rows())}
     sets, firsts, incomplete = signal_sets(series, daily)
     specs = {c: UNIVERSE.commodities[c].futures for c in series}
-    return series, sets, specs, firsts, incomplete
+    return series, sets, specs, firsts, incomplete, dict(ends.iter_rows())
 
 
 def _charts(matrix: Matrix) -> dict[str, bytes]:
@@ -75,8 +80,9 @@ def _charts(matrix: Matrix) -> dict[str, bytes]:
     owners=RESEARCH_TEAM,
     pool="duckdb_write",
     deps=[dg.AssetDep("futures_backtests", partition_mapping=dg.AllPartitionMapping())],
-    check_specs=[dg.AssetCheckSpec(name, asset=PORTFOLIO_KEY, blocking=True)
-                 for name in MATRIX_CHECKS],
+    check_specs=[*(dg.AssetCheckSpec(name, asset=PORTFOLIO_KEY, blocking=True)
+                   for name in MATRIX_CHECKS),
+                 dg.AssetCheckSpec("commodities_share_research_window", asset=PORTFOLIO_KEY)],
     kinds={"numba", "duckdb"},
     automation_condition=WEEKLY_STEP,
 )
@@ -84,7 +90,7 @@ def portfolio_backtests(context: dg.AssetExecutionContext, warehouse: Warehouse,
                         reports: ReportFolder) -> dg.MaterializeResult:
     """The futures book's model x optimiser matrix: every signal set across commodities sized by
     every optimiser, with equity, weights, per-commodity contribution and metrics by regime."""
-    series, sets, specs, firsts, incomplete = _matrix_inputs(warehouse)
+    series, sets, specs, firsts, incomplete, ends = _matrix_inputs(warehouse)
     if incomplete:
         context.log.warning(f"signal sets missing a commodity, left out: {incomplete}")
     try:
@@ -109,7 +115,8 @@ def portfolio_backtests(context: dg.AssetExecutionContext, warehouse: Warehouse,
                   "metrics": dg.MetadataValue.md(markdown_table(shown, digits=3)),
                   "folder": dg.MetadataValue.path(f"{reports.root}/futures/matrix")}
         | {name: png_markdown(png, name) for name, png in charts.items()},
-        check_results=list(check_results(matrix.outcomes, PORTFOLIO_KEY)))
+        check_results=list(check_results([*matrix.outcomes, research_windows_agree(ends)],
+                                          PORTFOLIO_KEY)))
 
 
 def _synthetic_sets(sets: list[str]) -> set[str]:

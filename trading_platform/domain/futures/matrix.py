@@ -27,7 +27,7 @@ import polars as pl
 
 from trading_platform.config.contracts import FuturesSpec
 from trading_platform.config.futures_book import FuturesBookConfig
-from trading_platform.domain.evidence import ERROR, CheckOutcome
+from trading_platform.domain.evidence import ERROR, WARN, CheckOutcome
 from trading_platform.domain.futures.backtest import TRADING_DAYS, Costs, round_trips
 from trading_platform.domain.futures.checks import futures_accounting_holds
 from trading_platform.domain.futures.commodity_backtests import engine_matches_twin
@@ -287,6 +287,19 @@ def _commodity_share(run: PortfolioRun, j: int, rows: pl.DataFrame,
         schema={"date": pl.Date, "contracts": pl.Float64, "price": pl.Float64,
                 "commission": pl.Float64, "slippage": pl.Float64, "reason": pl.String})
     return rows, frame, trades
+
+
+def research_windows_agree(ends: dict[str, dt.date]) -> CheckOutcome:
+    """Every commodity's futures backtests end on the same day (a commodity whose rebuild failed
+    keeps its older rows, which end earlier: the matrix would mix research cuts)."""
+    latest = max(ends.values()) if ends else None
+    behind = {c: str(end) for c, end in sorted(ends.items()) if end != latest}
+    return CheckOutcome(
+        "commodities_share_research_window", not behind, WARN,
+        f"every commodity's backtests end on {latest}" if not behind else
+        f"{len(behind)} commodities end before {latest} ({behind}): rebuild their "
+        "futures_backtests (a failed rebuild leaves the previous rows) before trusting the matrix",
+        {"observed": len(behind), "threshold": 0, "behind": behind, "latest": str(latest)})
 
 
 def weights_within_bounds(weights: dict[str, np.ndarray], bounds: WeightBounds) -> CheckOutcome:

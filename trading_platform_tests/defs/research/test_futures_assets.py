@@ -116,6 +116,7 @@ def test_futures_chain_given_three_commodities_builds_series_backtests_matrix_an
 
     matrix = fut.materialize([portfolio_backtests])
     assert matrix.success and set(_checks(matrix).values()) == {True}
+    assert "commodities_share_research_window" in _checks(matrix)
     cells = fut.query("select count(*) from research.portfolio_metrics")[0][0]
     assert cells == (3 + len(MODELS)) * 5
     for chart in ("sharpe_heatmap", "equity", "drawdowns", "weights", "contribution"):

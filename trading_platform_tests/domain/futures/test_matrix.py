@@ -24,6 +24,7 @@ from trading_platform.domain.futures.engine import EngineConfig
 from trading_platform.domain.futures.matrix import (
     matrix_accounting_holds,
     no_activity_without_data,
+    research_windows_agree,
     run_matrix,
     signal_sets,
     weights_within_bounds,
@@ -166,6 +167,14 @@ def test_matrix_accounting_holds_given_a_planted_price_shift_fails(matrix, resea
     outcome = matrix_accounting_holds({cell: matrix.runs[cell]}, shifted, specs,
                                       BOOK.engine.capital)
     assert not outcome.passed and "recompute" in outcome.description
+
+
+def test_research_windows_agree_given_a_commodity_left_behind_warns_naming_it():
+    same = {"coffee": dt.date(2024, 5, 1), "corn": dt.date(2024, 5, 1)}
+    assert research_windows_agree(same).passed
+    stale = same | {"crude": dt.date(2024, 3, 1)}  # its rebuild failed: older rows remain
+    outcome = research_windows_agree(stale)
+    assert not outcome.passed and outcome.metadata["behind"] == {"crude": "2024-03-01"}
 
 
 def test_weights_within_bounds_given_a_weight_above_the_cap_fails():
