@@ -1,0 +1,1 @@
+"""User strategies in plain Python: the strategy API and event replay."""
