@@ -60,6 +60,7 @@ class Context:
         self._columns = {name: _read_only(values) for name, values in columns.items()}
         self._dates = dates
         self.bar = 0
+        self.warming = False  # a warm-up bar of a focused replay: orders are discarded
         self.position = 0.0
         self.state: dict[str, Any] = {}
         self.orders = Orders()

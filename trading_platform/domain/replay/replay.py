@@ -70,6 +70,16 @@ def full_replay(strategy: Strategy, series: pl.DataFrame, contract: FuturesSpec,
                 capital: float) -> ReplayResult:
     """Call ``strategy`` on every bar of ``series`` (a ``continuous_series``) and trade its
     orders by the module's rules."""
+    return run_replay(strategy, series, contract, costs, capital)
+
+
+def run_replay(strategy: Strategy, series: pl.DataFrame, contract: FuturesSpec, costs: Costs,
+               capital: float, calls: np.ndarray | None = None,
+               warm: np.ndarray | None = None) -> ReplayResult:
+    """The replay loop. ``calls`` (bool per bar; None: every bar) says where ``on_bar`` runs;
+    on ``warm`` bars it runs with ``ctx.warming`` set and its orders are discarded; on other
+    bars it is skipped, and only the book moves (marks, rolls, fills, stops). A stop reached
+    on a skipped bar calls ``on_bar`` there, as the full replay would."""
     missing = [c for c in REQUIRED if c not in series.columns]
     if missing:
         raise ValueError(f"replay needs the continuous series' columns; missing {missing}")
@@ -109,7 +119,13 @@ def full_replay(strategy: Strategy, series: pl.DataFrame, contract: FuturesSpec,
                              following[t], costs, contract, rows)
         value += pnl * point_value - charged
         equity[t], positions[t] = value, book.position
-        _decide(strategy, ctx, book, close)
+        if calls is None or calls[t] or _stop_hit(book, close):
+            ctx.warming = False
+            _decide(strategy, ctx, book, close)
+        elif warm is not None and warm[t]:
+            ctx.warming, ctx.position, ctx.orders = True, book.position, Orders()
+            strategy.on_bar(ctx)
+            ctx.warming = False
     return ReplayResult(pl.DataFrame(rows, schema=TRADE_SCHEMA, orient="row"), positions,
                         equity)
 
@@ -131,8 +147,7 @@ def _roll(book: _Book, t: int, day: object, close: float, next_close: float, con
 def _decide(strategy: Strategy, ctx: Context, book: _Book, close: float) -> None:
     """Rules 5 and 6: the stop's flat order, then the strategy's orders for the next bar."""
     ctx.position, ctx.orders = book.position, Orders()
-    hit = book.stop is not None and (
-        (book.position > 0 and close <= book.stop) or (book.position < 0 and close >= book.stop))
+    hit = _stop_hit(book, close)
     if hit:
         ctx.orders.target = 0.0
     strategy.on_bar(ctx)
@@ -141,6 +156,11 @@ def _decide(strategy: Strategy, ctx: Context, book: _Book, close: float) -> None
         book.reason = "stop" if hit and ctx.orders.target == 0.0 else "signal"
     if not ctx.orders.keep_stop:
         book.stop = ctx.orders.stop
+
+
+def _stop_hit(book: _Book, close: float) -> bool:
+    return book.stop is not None and (
+        (book.position > 0 and close <= book.stop) or (book.position < 0 and close >= book.stop))
 
 
 def _row(fill: Fill, contract: str) -> tuple:
