@@ -173,6 +173,8 @@ def _decide(inputs: EngineInputs, config: EngineConfig, t: int, a: int, book: di
             value: float) -> float | None:
     """Rules 5-6 for one asset: None after ordering a stop exit, else the wanted contracts."""
     close, held = inputs.close[t, a], book["held"]
+    if inputs.roll[t, a] == 1.0:
+        close = inputs.next_close[t, a]  # held in the new contract now, like its stop
     if (held > 0 and close <= book["stop"]) or (held < 0 and close >= book["stop"]):
         book.update(stopped=1.0 if held > 0 else -1.0, order=-held, why=1.0,
                     order_atr=math.nan)

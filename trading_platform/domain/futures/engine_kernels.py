@@ -22,7 +22,8 @@ Rules, in order, for each day and asset with a bar:
 3. On a roll day a held position is sold at the close and bought in the next contract at its
    close (two trades, both charged); the stop moves by the same gap.
 4. Equity = previous equity + the day's P&L - costs (summed over assets in order).
-5. A held position whose close reached its stop (long: close <= stop; short: close >= stop) is
+5. A held position whose close reached its stop (long: close <= stop; short: close >= stop; on
+   a roll day the close of the contract rolled into, the one the stop now refers to) is
    ordered flat for the next session, and the same side is not re-entered until the target
    leaves it (goes flat or reverses).
 6. Otherwise the wanted position is ``target x equity x vol_target / risk`` rounded half away
@@ -127,6 +128,8 @@ def run_positions_kernel(close, open_, roll, next_close, target, risk, atr, poin
             price = close[t, a]
             if math.isnan(price):
                 continue
+            if roll[t, a] == 1.0:
+                price = next_close[t, a]  # held in the new contract now, like its stop
             long_hit = held[a] > 0 and price <= stop[a]
             short_hit = held[a] < 0 and price >= stop[a]
             if long_hit or short_hit:

@@ -11,7 +11,9 @@ A user strategy is a class with ``on_bar(ctx)`` and optionally ``on_start(ctx)``
   (carried explicitly between bars and, in a focused replay, between windows);
 - orders, all filled at the next bar by the futures engine's rules: ``ctx.target(contracts)``
   (trade to a position), ``ctx.buy(n)`` / ``ctx.sell(n)`` (relative), ``ctx.stop(price)`` (a
-  protective stop on the held position, checked at each later close; ``None`` clears it).
+  protective stop on the held position, checked at each later close; ``None`` clears it) and
+  ``ctx.trail(distance)`` (a stop the replay moves behind the best close on every bar, so a
+  trailing stop needs no call on the bars in between).
 
 Columns are those of the continuous series (``close``, ``adjusted_close``; ``high``, ``low`` and
 ``open`` where the data has them). Signals should read the back-adjusted prices.
@@ -45,11 +47,14 @@ class Fill:
 
 @dataclass
 class Orders:
-    """What a bar decided: a target position (None: keep) and a stop (``keep_stop``: unchanged)."""
+    """What a bar decided: a target position (None: keep), a stop (``keep_stop``: unchanged)
+    and a trailing distance (``keep_trail``: unchanged)."""
 
     target: float | None = None
     stop: float | None = None
     keep_stop: bool = True
+    trail: float | None = None
+    keep_trail: bool = True
 
 
 class Context:
@@ -94,6 +99,11 @@ class Context:
 
     def stop(self, price: float | None) -> None:
         self.orders.stop, self.orders.keep_stop = price, False
+
+    def trail(self, distance: float | None) -> None:
+        """A trailing stop ``distance`` away from the best close since the fill (in raw price),
+        moved by the replay itself on every bar; ``None`` clears it."""
+        self.orders.trail, self.orders.keep_trail = distance, False
 
     def _wanted(self) -> float:
         return self.orders.target if self.orders.target is not None else self.position

@@ -11,7 +11,9 @@ each bar t, in order:
    close (two trades, both charged), and a stop moves by the roll gap.
 4. Equity = previous equity + P&L - costs; costs per contract traded are the commission plus
    slippage ticks x tick value.
-5. A held position whose close reached its stop (long: close <= stop; short: close >= stop) is
+5. A trailing stop moves behind the close (long: up to close - distance, never down; short
+   mirrored), then a held position whose close (on a roll day: the new contract's, which the
+   stop now refers to) reached its stop (long: close <= stop; short: close >= stop) is
    ordered flat for the next bar (reason ``stop``); ``on_bar`` still runs and may order
    otherwise.
 6. ``on_bar(ctx)`` decides the orders for the next bar.
@@ -62,6 +64,7 @@ class _Book:
     position: float = 0.0
     last: float = math.nan
     stop: float | None = None
+    trail: float | None = None
     pending: float | None = None
     reason: str = "signal"
 
@@ -106,7 +109,7 @@ def run_replay(strategy: Strategy, series: pl.DataFrame, contract: FuturesSpec, 
             charged += per_contract * abs(delta)
             book.position, book.last = book.pending, close
             if book.position == 0.0:
-                book.stop = None
+                book.stop, book.trail = None, None
             ctx.position = book.position
             if hasattr(strategy, "on_fill"):
                 strategy.on_fill(ctx, fill)
@@ -119,9 +122,11 @@ def run_replay(strategy: Strategy, series: pl.DataFrame, contract: FuturesSpec, 
                              following[t], costs, contract, rows)
         value += pnl * point_value - charged
         equity[t], positions[t] = value, book.position
-        if calls is None or calls[t] or _stop_hit(book, close):
+        held_price = close if numeric["roll"][t] != 1.0 else numeric["next_close"][t]
+        _move_trail(book, held_price)
+        if calls is None or calls[t] or _stop_hit(book, held_price):
             ctx.warming = False
-            _decide(strategy, ctx, book, close)
+            _decide(strategy, ctx, book, held_price)
         elif warm is not None and warm[t]:
             ctx.warming, ctx.position, ctx.orders = True, book.position, Orders()
             strategy.on_bar(ctx)
@@ -156,6 +161,20 @@ def _decide(strategy: Strategy, ctx: Context, book: _Book, close: float) -> None
         book.reason = "stop" if hit and ctx.orders.target == 0.0 else "signal"
     if not ctx.orders.keep_stop:
         book.stop = ctx.orders.stop
+    if not ctx.orders.keep_trail:
+        book.trail = ctx.orders.trail
+
+
+def _move_trail(book: _Book, price: float) -> None:
+    """A trailing stop follows the best price of the held contract (never backs off)."""
+    if book.trail is None or book.position == 0.0:
+        return
+    if book.position > 0:
+        level = price - book.trail
+        book.stop = level if book.stop is None else max(book.stop, level)
+    else:
+        level = price + book.trail
+        book.stop = level if book.stop is None else min(book.stop, level)
 
 
 def _stop_hit(book: _Book, close: float) -> bool:

@@ -80,6 +80,33 @@ def test_full_replay_given_a_stop_reached_exits_at_the_next_close():
     assert result.trades["reason"].to_list() == ["signal", "stop"]
 
 
+def test_full_replay_given_a_roll_day_checks_the_stop_against_the_new_contract():
+    # Long 1 from bar 1 (100) with a stop at 95. Bar 2 rolls from 96 into a contract at 100:
+    # the stop moves by the gap (+4) to 99, and the held price is now 100 > 99, so no exit
+    # (comparing the old contract's 96 with 99 would have stopped out by mistake).
+    result = full_replay(Scripted({0: 1}, stop=95.0), _series([100, 100, 96, 101], roll_at=2,
+                                                              next_close=100), SPEC, COSTS,
+                         1000.0)
+    np.testing.assert_array_equal(result.positions, [0, 1, 1, 1])
+    assert "stop" not in result.trades["reason"].to_list()
+
+
+class Trailing:
+    def on_bar(self, ctx: Context) -> None:
+        if ctx.bar == 0:
+            ctx.target(1)
+            ctx.trail(3.0)
+
+
+def test_full_replay_given_a_trailing_stop_moves_it_without_calling_the_strategy():
+    # Long from bar 1 at 100: stop 97, then 102 -> 99, 105 -> 102; bar 4 closes 101 <= 102:
+    # flat at bar 5's close. The strategy only acted on bar 0.
+    result = full_replay(Trailing(), _series([100, 100, 102, 105, 101, 100]), SPEC, COSTS,
+                         1000.0)
+    np.testing.assert_array_equal(result.positions, [0, 1, 1, 1, 1, 0])
+    assert result.trades["reason"].to_list() == ["signal", "stop"]
+
+
 class Peeking:
     def on_bar(self, ctx: Context) -> None:
         ctx.state["seen"] = ctx.history("close").size
