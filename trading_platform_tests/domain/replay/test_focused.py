@@ -12,7 +12,7 @@ import pytest
 from trading_platform.domain.futures.backtest import Costs
 from trading_platform.domain.futures.synthetic_curves import synthetic_series
 from trading_platform.domain.market.synthetic import generate_universe_market
-from trading_platform.domain.replay.examples import MovingAverageCrossUser
+from trading_platform.domain.replay.examples import FusionUser, MovingAverageCrossUser
 from trading_platform.domain.replay.focused import (
     focused_replay,
     replay_parity,
@@ -70,3 +70,31 @@ def test_replay_parity_given_a_screener_dropping_a_sentinel_class_names_the_firs
 def test_warm_mask_given_overlapping_windows_merges_them_before_each_candidate():
     warm = warm_mask(np.array([3, 5]), 2, 8)
     np.testing.assert_array_equal(np.flatnonzero(warm), [1, 2, 3, 4])
+
+
+def test_focused_replay_given_the_fusion_strategy_equals_the_full_replay(coffee):
+    series, spec = coffee
+    strategy = FusionUser()
+    full = full_replay(strategy, series, spec, COSTS, 1_000_000.0)
+    focused = focused_replay(strategy, series, spec, COSTS, 1_000_000.0)
+    outcome = replay_parity(full, focused.replay)
+    assert outcome.passed, outcome.description
+    reasons = set(full.trades["reason"].to_list())
+    assert {"signal", "stop", "roll_out", "roll_in"} <= reasons  # trailing stops fired too
+    assert focused.called_bars < 0.25 * series.height
+
+
+class FusionMissingDownCrossings(FusionUser):
+    """A planted defect: the screener drops every bar whose score is below zero (short entries
+    and the exits of longs)."""
+
+    def screen(self, columns):
+        return super().screen(columns).filter(pl.col("score") >= 0)
+
+
+def test_replay_parity_given_a_fusion_screen_without_down_crossings_fails(coffee):
+    series, spec = coffee
+    strategy = FusionMissingDownCrossings()
+    full = full_replay(strategy, series, spec, COSTS, 1_000_000.0)
+    focused = focused_replay(strategy, series, spec, COSTS, 1_000_000.0)
+    assert not replay_parity(full, focused.replay).passed
