@@ -31,7 +31,7 @@ from trading_platform.domain.futures.backtest import Costs
 from trading_platform.domain.futures.commodity_backtests import ModelForecasts, backtest_commodity
 from trading_platform.domain.futures.engine import EngineConfig
 from trading_platform.domain.futures.matrix import run_matrix, signal_sets
-from trading_platform.domain.futures.synthetic_curves import synthetic_series
+from trading_platform.domain.futures.synthetic_curves import universe_series
 from trading_platform.domain.market.synthetic import generate_universe_market
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -44,15 +44,10 @@ def _inputs():
     strategies, zoo = load_futures_strategies(), load_model_zoo()
     market = generate_universe_market(universe, START, END, universe.commodity_keys)
     config, costs = EngineConfig(**book.engine.model_dump()), Costs(**book.costs.model_dump())
-    series, specs, daily = {}, {}, []
+    daily = []
     began = time.perf_counter()
+    series, specs = universe_series(universe, market, universe.commodity_keys)
     for name in universe.commodity_keys:
-        commodity = universe.commodities[name]
-        front = market.filter(pl.col("commodity") == name).select("date", "close")
-        series[name] = synthetic_series(front, commodity.futures,
-                                        universe.exchange_calendar_for(name),
-                                        commodity.synthetic.base_price, universe.seed, name)
-        specs[name] = commodity.futures
         days = series[name]["date"].to_numpy().astype("datetime64[D]")
         on = days[days >= FIRST_FORECAST]
         forecasts = {model: ModelForecasts(on, np.random.default_rng(k).normal(0, 0.03, on.size),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from trading_platform.cli.errors import CommandError
 from trading_platform.cli.runs import _WARNINGS_ONLY, run_partitions
 from trading_platform.defs.universe import UNIVERSE, ZOO
 from trading_platform.domain.partition_keys import commodity_model_key
@@ -89,8 +90,8 @@ def backtests_command(args: argparse.Namespace) -> int:
 def futures_command(args: argparse.Namespace) -> int:
     commodities = args.commodity or UNIVERSE.commodity_keys
     if args.contracts and len(commodities) != 1:
-        print("--contracts needs exactly one --commodity (the commodity the files hold)")
-        return 2
+        raise CommandError("--contracts needs exactly one --commodity (the commodity the files "
+                           "hold); nothing was run")
     return 0 if run_futures(commodities, args.contracts) else 1
 
 

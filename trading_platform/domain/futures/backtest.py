@@ -125,12 +125,11 @@ def _trades(rows: np.ndarray, series: pl.DataFrame) -> pl.DataFrame:
                "reason": pl.String})
 
 
-def futures_metrics(frame: pl.DataFrame, trades: pl.DataFrame, capital: float) -> dict[str, float]:
-    """CAGR, volatility, Sharpe, Sortino, maximum drawdown, Calmar, turnover (contracts traded
-    per year), hit rate and average P&L of round trips (entry to flat or reversal, costs
-    included), exposure (share of days holding a position), costs and roll costs paid."""
-    equity = np.concatenate([[capital], frame["equity"].to_numpy()])
-    returns = equity[1:] / equity[:-1] - 1.0
+def equity_metrics(equity: np.ndarray, capital: float) -> dict[str, float]:
+    """CAGR, volatility, Sharpe, Sortino, maximum drawdown and Calmar of a daily equity path
+    that starts from ``capital`` (Calmar NaN without a drawdown)."""
+    path = np.concatenate([[capital], equity])
+    returns = path[1:] / path[:-1] - 1.0
     years = max(returns.size, 1) / TRADING_DAYS
     vol = float(np.std(returns, ddof=1)) * math.sqrt(TRADING_DAYS) if returns.size > 1 \
         else math.nan
@@ -138,17 +137,22 @@ def futures_metrics(frame: pl.DataFrame, trades: pl.DataFrame, capital: float) -
     down_vol = float(np.sqrt(np.mean(downside ** 2))) * math.sqrt(TRADING_DAYS) \
         if downside.size else math.nan
     mean = float(np.mean(returns)) * TRADING_DAYS if returns.size else math.nan
-    peak = np.maximum.accumulate(equity)
-    drawdown = float(np.min(equity / peak - 1.0))
-    cagr = (equity[-1] / capital) ** (1 / years) - 1 if equity[-1] > 0 else -1.0
+    drawdown = float(np.min(path / np.maximum.accumulate(path) - 1.0))
+    cagr = (path[-1] / capital) ** (1 / years) - 1 if path[-1] > 0 else -1.0
+    return {"cagr": cagr, "volatility": vol,
+            "sharpe": mean / vol if vol and vol > 0 else math.nan,
+            "sortino": mean / down_vol if down_vol and down_vol > 0 else math.nan,
+            "max_drawdown": drawdown, "calmar": cagr / -drawdown if drawdown < 0 else math.nan}
+
+
+def futures_metrics(frame: pl.DataFrame, trades: pl.DataFrame, capital: float) -> dict[str, float]:
+    """``equity_metrics``, then turnover (contracts traded per year), hit rate and average P&L
+    of round trips (entry to flat or reversal, costs included), exposure (share of days holding
+    a position), costs and roll costs paid."""
+    years = max(frame.height, 1) / TRADING_DAYS
     trips = round_trips(frame)
     roll = trades.filter(pl.col("reason").str.starts_with("roll"))
-    return {
-        "cagr": cagr, "volatility": vol,
-        "sharpe": mean / vol if vol and vol > 0 else math.nan,
-        "sortino": mean / down_vol if down_vol and down_vol > 0 else math.nan,
-        "max_drawdown": drawdown,
-        "calmar": cagr / -drawdown if drawdown < 0 else math.nan,
+    return equity_metrics(frame["equity"].to_numpy(), capital) | {
         "turnover": float(trades["contracts"].abs().sum()) / years,
         "hit_rate": float(np.mean(trips > 0)) if trips.size else math.nan,
         "average_trade": float(np.mean(trips)) if trips.size else math.nan,

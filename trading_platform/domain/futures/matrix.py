@@ -28,7 +28,12 @@ import polars as pl
 from trading_platform.config.contracts import FuturesSpec
 from trading_platform.config.futures_book import FuturesBookConfig
 from trading_platform.domain.evidence import ERROR, WARN, CheckOutcome
-from trading_platform.domain.futures.backtest import TRADING_DAYS, Costs, round_trips
+from trading_platform.domain.futures.backtest import (
+    TRADING_DAYS,
+    Costs,
+    equity_metrics,
+    round_trips,
+)
 from trading_platform.domain.futures.checks import futures_accounting_holds
 from trading_platform.domain.futures.commodity_backtests import engine_matches_twin
 from trading_platform.domain.futures.engine import EngineConfig, run_positions_reference
@@ -39,6 +44,7 @@ from trading_platform.domain.futures.portfolio import (
     PortfolioRun,
     align_book,
     aligned,
+    inputs_from,
     optimiser_weights,
     portfolio_inputs,
     run_portfolio,
@@ -100,20 +106,20 @@ def run_matrix(series: dict[str, pl.DataFrame], signal_sets: dict[str, Signals],
     config = EngineConfig(**book.engine.model_dump())
     costs = Costs(**book.costs.model_dump())
     bounds = WeightBounds(settings.lower_bound, settings.upper_bound)
-    dates = aligned(series, "close")[0]
+    book_arrays = align_book(series, specs)
+    dates = book_arrays.dates
     start = matrix_start(dates, list(firsts.values()))
     if start >= len(dates) - 1:
         raise ValueError(f"the matrix has nothing to trade: the research windows start on "
                          f"{max(firsts.values())}, the series end on {dates[-1]}")
-    labels = _book_regimes(series)[start:]
+    labels = _book_regimes(book_arrays)[start:]
     weights = {name: optimiser_weights(series, name, bounds, settings.window,
                                        settings.rebalance_every) for name in settings.optimisers}
-    book_arrays = align_book(series, specs)
     runs = {(set_name, name): run_portfolio(
         series, {c: d for c, (d, _) in signals.items()}, specs, weights[name], config, costs,
         {c: a for c, (_, a) in signals.items()}, start, book_arrays)
         for set_name, signals in signal_sets.items() for name in settings.optimisers}
-    outcomes = [_twin_sample(series, signal_sets, specs, weights, config, costs, start,
+    outcomes = [_twin_sample(runs, series, signal_sets, specs, weights, config, costs, start,
                              book_arrays),
                 matrix_accounting_holds(runs, series, specs, config.capital),
                 weights_within_bounds(weights, bounds),
@@ -121,26 +127,6 @@ def run_matrix(series: dict[str, pl.DataFrame], signal_sets: dict[str, Signals],
     return Matrix(_metrics(runs, config.capital), _equity(runs, config.capital),
                   _weights(weights, dates, list(series), start), _contribution(runs),
                   _regime_table(runs, labels, config.capital), outcomes, runs)
-
-
-def equity_metrics(equity: np.ndarray, capital: float) -> dict[str, float]:
-    """CAGR, volatility, Sharpe, Sortino, maximum drawdown and Calmar of a daily equity path
-    that starts from ``capital`` (Calmar NaN without a drawdown)."""
-    path = np.concatenate([[capital], equity])
-    returns = path[1:] / path[:-1] - 1.0
-    years = max(returns.size, 1) / TRADING_DAYS
-    vol = float(np.std(returns, ddof=1)) * math.sqrt(TRADING_DAYS) if returns.size > 1 \
-        else math.nan
-    downside = returns[returns < 0]
-    down_vol = float(np.sqrt(np.mean(downside ** 2))) * math.sqrt(TRADING_DAYS) \
-        if downside.size else math.nan
-    mean = float(np.mean(returns)) * TRADING_DAYS if returns.size else math.nan
-    drawdown = float(np.min(path / np.maximum.accumulate(path) - 1.0))
-    cagr = (path[-1] / capital) ** (1 / years) - 1 if path[-1] > 0 else -1.0
-    return {"cagr": cagr, "volatility": vol,
-            "sharpe": mean / vol if vol and vol > 0 else math.nan,
-            "sortino": mean / down_vol if down_vol and down_vol > 0 else math.nan,
-            "max_drawdown": drawdown, "calmar": cagr / -drawdown if drawdown < 0 else math.nan}
 
 
 def _metrics(runs: dict[tuple[str, str], PortfolioRun], capital: float) -> pl.DataFrame:
@@ -193,11 +179,9 @@ def _contribution(runs: dict[tuple[str, str], PortfolioRun]) -> pl.DataFrame:
                          for c, value in run.contribution().items()])
 
 
-def _book_regimes(series: dict[str, pl.DataFrame]) -> np.ndarray:
+def _book_regimes(book: AlignedBook) -> np.ndarray:
     """Regime labels of an equal-weight index of the commodities' scaled daily returns."""
-    _, close = aligned(series, "close")
-    _, adjusted = aligned(series, "adjusted_close")
-    returns = scaled_returns(adjusted, close)
+    returns = scaled_returns(book.adjusted, book.close)
     with warnings.catch_warnings():  # a day where no commodity has a return is 0 in the index
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(returns, axis=1)
@@ -223,21 +207,18 @@ def _regime_table(runs: dict[tuple[str, str], PortfolioRun], labels: np.ndarray,
     return pl.DataFrame(rows)
 
 
-def _twin_sample(series: dict[str, pl.DataFrame], signal_sets: dict[str, Signals],
-                 specs: dict[str, FuturesSpec], weights: dict[str, np.ndarray],
-                 config: EngineConfig, costs: Costs, start: int,
+def _twin_sample(runs: dict[tuple[str, str], PortfolioRun], series: dict[str, pl.DataFrame],
+                 signal_sets: dict[str, Signals], specs: dict[str, FuturesSpec],
+                 weights: dict[str, np.ndarray], config: EngineConfig, costs: Costs, start: int,
                  book: AlignedBook) -> CheckOutcome:
-    """The first cell through the numba kernel and through its plain-Python twin."""
+    """The first cell's kernel result against its inputs run through the plain-Python twin."""
     set_name, signals = next(iter(signal_sets.items()))
     optimiser = next(iter(weights))
-    directions = {c: d for c, (d, _) in signals.items()}
-    atrs = {c: a for c, (_, a) in signals.items()}
-    run = run_portfolio(series, directions, specs, weights[optimiser], config, costs, atrs,
-                        start, book)
-    inputs = portfolio_inputs(series, directions, specs, weights[optimiser], costs, atrs, book)
-    sliced = type(inputs)(*(getattr(inputs, f)[start:] if getattr(inputs, f).ndim == 2
-                            else getattr(inputs, f) for f in inputs.__dataclass_fields__))
-    return engine_matches_twin(run.result, run_positions_reference(sliced, config),
+    inputs = portfolio_inputs(series, {c: d for c, (d, _) in signals.items()}, specs,
+                              weights[optimiser], costs,
+                              {c: a for c, (_, a) in signals.items()}, book)
+    return engine_matches_twin(runs[(set_name, optimiser)].result,
+                               run_positions_reference(inputs_from(inputs, start), config),
                                f"{set_name} x {optimiser}")
 
 

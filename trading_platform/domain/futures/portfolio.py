@@ -122,10 +122,14 @@ def run_portfolio(series: dict[str, pl.DataFrame], directions: dict[str, np.ndar
     is ``align_book(series, specs)`` when the caller has it already."""
     book = book or align_book(series, specs)
     inputs = portfolio_inputs(series, directions, specs, weights, costs, atrs, book)
-    sliced = EngineInputs(*(getattr(inputs, name)[start:] for name in _MATRIX_FIELDS),
-                          *(getattr(inputs, name) for name in _VECTOR_FIELDS))
     return PortfolioRun(book.dates[start:], list(series), weights[start:],
-                        run_positions(sliced, config))
+                        run_positions(inputs_from(inputs, start), config))
+
+
+def inputs_from(inputs: EngineInputs, start: int) -> EngineInputs:
+    """``inputs`` from day ``start`` on (the per-asset vectors unchanged)."""
+    return EngineInputs(*(getattr(inputs, name)[start:] for name in _MATRIX_FIELDS),
+                        *(getattr(inputs, name) for name in _VECTOR_FIELDS))
 
 
 _MATRIX_FIELDS = ("close", "open_", "roll", "next_close", "target", "risk", "atr")

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from trading_platform.config.contracts import FuturesSpec
-from trading_platform.config.universe import TradingCalendarSpec
+from trading_platform.config.universe import TradingCalendarSpec, Universe
 from trading_platform.domain.futures.continuous import series_from_contracts
 from trading_platform.domain.futures.contract_data import synthetic_rows
 from trading_platform.domain.futures.contracts import Contract, roll_calendar
@@ -83,3 +83,19 @@ def synthetic_series(front: pl.DataFrame, spec: FuturesSpec, calendar: TradingCa
     """``commodity``'s continuous series from its synthetic contract prices."""
     prices = synthetic_contract_prices(front, spec, calendar, scale, seed, commodity)
     return series_from_contracts(prices, spec, calendar, commodity)
+
+
+def universe_series(universe: Universe, market: pl.DataFrame, names: list[str]
+                    ) -> tuple[dict[str, pl.DataFrame], dict[str, FuturesSpec]]:
+    """(each named commodity's synthetic continuous series, its contract spec), priced from the
+    generated ``market`` closes with the universe's seed, base prices and exchange calendars."""
+    series, specs = {}, {}
+    for name in names:
+        commodity = universe.commodities[name]
+        front = market.filter(pl.col("commodity") == name).select("date", "close")
+        specs[name] = commodity.futures
+        series[name] = synthetic_series(front, commodity.futures,
+                                        universe.exchange_calendar_for(name),
+                                        commodity.synthetic.base_price, universe.seed, name)
+    return series, specs
+

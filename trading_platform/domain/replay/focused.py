@@ -17,7 +17,6 @@ replay would).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +26,12 @@ from trading_platform.config.contracts import FuturesSpec
 from trading_platform.domain.evidence import ERROR, CheckOutcome
 from trading_platform.domain.futures.backtest import Costs
 from trading_platform.domain.replay.api import Context
-from trading_platform.domain.replay.replay import ReplayResult, Strategy, run_replay
+from trading_platform.domain.replay.replay import (
+    ReplayResult,
+    Strategy,
+    run_replay,
+    series_columns,
+)
 
 CANDIDATE_SCHEMA = {"bar": pl.Int64, "side": pl.String, "score": pl.Float64, "reason": pl.String}
 
@@ -40,12 +44,6 @@ class FocusedResult:
     candidates: pl.DataFrame
     called_bars: int
     warm_bars: int
-
-
-def series_columns(series: pl.DataFrame) -> dict[str, np.ndarray]:
-    """The numeric columns a strategy and its screener read (floats, NaN for nulls)."""
-    return {c: series[c].cast(pl.Float64).fill_null(math.nan).to_numpy()
-            for c in series.columns if series[c].dtype.is_numeric() or c == "roll"}
 
 
 def warm_mask(candidates: np.ndarray, warmup: int, n: int) -> np.ndarray:

@@ -86,8 +86,7 @@ def run_replay(strategy: Strategy, series: pl.DataFrame, contract: FuturesSpec, 
     missing = [c for c in REQUIRED if c not in series.columns]
     if missing:
         raise ValueError(f"replay needs the continuous series' columns; missing {missing}")
-    numeric = {c: series[c].cast(pl.Float64).fill_null(math.nan).to_numpy()
-               for c in series.columns if series[c].dtype.is_numeric() or c == "roll"}
+    numeric = series_columns(series)
     dates, held = series["date"].to_list(), series["contract"].to_list()
     following = series["next_contract"].to_list()
     ctx, book, rows = Context(numeric, dates), _Book(), []
@@ -133,6 +132,12 @@ def run_replay(strategy: Strategy, series: pl.DataFrame, contract: FuturesSpec, 
             ctx.warming = False
     return ReplayResult(pl.DataFrame(rows, schema=TRADE_SCHEMA, orient="row"), positions,
                         equity)
+
+
+def series_columns(series: pl.DataFrame) -> dict[str, np.ndarray]:
+    """The numeric columns a strategy and its screener read (floats, NaN for nulls)."""
+    return {c: series[c].cast(pl.Float64).fill_null(math.nan).to_numpy()
+            for c in series.columns if series[c].dtype.is_numeric() or c == "roll"}
 
 
 def _roll(book: _Book, t: int, day: object, close: float, next_close: float, contract: str,

@@ -31,7 +31,7 @@ from trading_platform.domain.futures.matrix import (
 )
 from trading_platform.domain.futures.optimisers import WeightBounds
 from trading_platform.domain.futures.portfolio import aligned
-from trading_platform.domain.futures.synthetic_curves import synthetic_series
+from trading_platform.domain.futures.synthetic_curves import universe_series
 from trading_platform.domain.market.synthetic import generate_universe_market
 
 COMMODITIES = ("coffee", "crude", "corn")
@@ -50,15 +50,10 @@ def _forecasts(days: np.ndarray, seed: int) -> ModelForecasts:
 def research(universe):
     market = generate_universe_market(universe, dt.date(2019, 1, 2), dt.date(2023, 12, 29),
                                       list(COMMODITIES))
-    series, specs, runs = {}, {}, {}
+    series, specs = universe_series(universe, market, list(COMMODITIES))
+    runs = {}
     config = EngineConfig(**BOOK.engine.model_dump())
     for name in COMMODITIES:
-        commodity = universe.commodities[name]
-        front = market.filter(pl.col("commodity") == name).select("date", "close")
-        series[name] = synthetic_series(front, commodity.futures,
-                                        universe.exchange_calendar_for(name),
-                                        commodity.synthetic.base_price, universe.seed, name)
-        specs[name] = commodity.futures
         days = series[name]["date"].to_numpy().astype("datetime64[D]")
         forecasts = {"model_a": _forecasts(days, 1), "model_b": _forecasts(days, 2)}
         runs[name] = backtest_commodity(series[name], specs[name], STRATEGIES, forecasts,

@@ -18,7 +18,7 @@ from trading_platform.domain.futures.portfolio import (
     scaled_returns,
 )
 from trading_platform.domain.futures.signals import moving_average_cross
-from trading_platform.domain.futures.synthetic_curves import synthetic_series
+from trading_platform.domain.futures.synthetic_curves import universe_series
 from trading_platform.domain.market.synthetic import generate_universe_market
 
 COMMODITIES = ("coffee", "sugar", "corn")
@@ -29,15 +29,7 @@ CONFIG = EngineConfig(capital=5_000_000, vol_target=0.1, stop_atr=0.0, use_open=
 def book(universe):
     market = generate_universe_market(universe, dt.date(2019, 1, 2), dt.date(2023, 12, 29),
                                       list(COMMODITIES))
-    series, specs = {}, {}
-    for name in COMMODITIES:
-        front = market.filter(pl.col("commodity") == name).select("date", "close")
-        commodity = universe.commodities[name]
-        specs[name] = commodity.futures
-        series[name] = synthetic_series(front, commodity.futures,
-                                        universe.exchange_calendar_for(name),
-                                        commodity.synthetic.base_price, universe.seed, name)
-    return series, specs
+    return universe_series(universe, market, list(COMMODITIES))
 
 
 def _directions(series):
