@@ -3,7 +3,7 @@
 A user strategy is a class with ``on_bar(ctx)`` and optionally ``on_start(ctx)`` and
 ``on_fill(ctx, fill)``. ``ctx`` gives:
 
-- ``ctx.bar``: the current bar's index; ``ctx.date`` its date;
+- ``ctx.bar``: the current bar's index; ``ctx.time`` its date (daily bars) or time (intraday);
 - ``ctx.history(column, n=None)``: the column's values up to and including the current bar (the
   last ``n`` of them); ``ctx.value(column, ago=0)`` one of them. Reading a later bar raises
   ``LookAheadError``: the strategy cannot see the future even by accident;
@@ -37,7 +37,7 @@ class Fill:
     """One fill: the bar it happened on, signed contracts, price, costs and why."""
 
     bar: int
-    date: dt.date
+    time: dt.date | dt.datetime
     contracts: float
     price: float
     commission: float
@@ -61,9 +61,10 @@ class Context:
     """The view a strategy has of the market at one bar (see the module doc). The replay moves
     ``bar`` and ``position``; the strategy reads through ``history``/``value`` and orders."""
 
-    def __init__(self, columns: dict[str, np.ndarray], dates: list[dt.date]) -> None:
+    def __init__(self, columns: dict[str, np.ndarray],
+                 times: list[dt.date] | list[dt.datetime]) -> None:
         self._columns = {name: _read_only(values) for name, values in columns.items()}
-        self._dates = dates
+        self._times = times
         self.bar = 0
         self.warming = False  # a warm-up bar of a focused replay: orders are discarded
         self.position = 0.0
@@ -71,8 +72,8 @@ class Context:
         self.orders = Orders()
 
     @property
-    def date(self) -> dt.date:
-        return self._dates[self.bar]
+    def time(self) -> dt.date | dt.datetime:
+        return self._times[self.bar]
 
     def history(self, column: str, n: int | None = None) -> np.ndarray:
         """The column up to and including the current bar (read-only), the last ``n`` only
@@ -82,7 +83,7 @@ class Context:
 
     def value(self, column: str, ago: int = 0) -> float:
         if ago < 0:
-            raise LookAheadError(f"bar {self.bar} ({self.date}) asked for {column!r} {-ago} "
+            raise LookAheadError(f"bar {self.bar} ({self.time}) asked for {column!r} {-ago} "
                                  "bar(s) ahead: a strategy sees only bars up to the current one")
         if ago > self.bar:
             return float("nan")

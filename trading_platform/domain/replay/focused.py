@@ -11,8 +11,9 @@ The focused replay calls ``on_bar`` on every candidate bar (so exits must be scr
 entries; a stop the strategy moves on every bar makes every bar in a position a candidate).
 Before each candidate, on its ``warmup`` bars, it calls ``on_bar`` with ``ctx.warming`` set and
 discards the orders; overlapping windows merge. Every other bar moves the book alone: marks,
-rolls, fills of pending orders and stops (a stop reached there calls ``on_bar``, as the full
-replay would).
+rolls, fills of pending orders and stops (``stretches`` does it vectorised between events; a
+stop reached on an unmarked bar orders flat without a call, since there ``on_bar`` orders
+nothing).
 """
 
 from __future__ import annotations
@@ -55,9 +56,12 @@ def warm_mask(candidates: np.ndarray, warmup: int, n: int) -> np.ndarray:
 
 
 def focused_replay(strategy: Strategy, series: pl.DataFrame, contract: FuturesSpec,
-                   costs: Costs, capital: float) -> FocusedResult:
-    """Screen ``series`` with the strategy's screener, then replay only where it could act."""
-    candidates = strategy.screen(series_columns(series))  # type: ignore[attr-defined]
+                   costs: Costs, capital: float, candidates: pl.DataFrame | None = None
+                   ) -> FocusedResult:
+    """Screen ``series`` with the strategy's screener (or take ``candidates``, a set screened
+    before with the same screen key), then replay only where it could act."""
+    if candidates is None:
+        candidates = screen_series(strategy, series)
     bars = candidates["bar"].to_numpy().astype(np.int64)
     marked = np.zeros(series.height, dtype=bool)
     marked[bars] = True
@@ -65,6 +69,41 @@ def focused_replay(strategy: Strategy, series: pl.DataFrame, contract: FuturesSp
     tracker = _CallCounter(strategy)
     replay = run_replay(tracker, series, contract, costs, capital, calls=marked, warm=warm)
     return FocusedResult(replay, candidates, tracker.calls, tracker.warm)
+
+
+def screen_series(strategy: Strategy, series: pl.DataFrame) -> pl.DataFrame:
+    """The strategy's candidate bars over ``series``, checked: ValueError when the screener
+    returns bars outside the data, out of order or twice."""
+    label = getattr(strategy, "label", type(strategy).__name__)
+    candidates = strategy.screen(series_columns(series))  # type: ignore[attr-defined]
+    missing = [c for c in CANDIDATE_SCHEMA if c not in candidates.columns]
+    if missing:
+        raise ValueError(f"screen of {label} returned no {missing} column(s); a screen returns "
+                         f"{list(CANDIDATE_SCHEMA)}")
+    bars = candidates["bar"].to_numpy()
+    outside = np.flatnonzero((bars < 0) | (bars >= series.height))
+    if outside.size:
+        raise ValueError(f"screen of {label}: candidate row {int(outside[0])} marks bar "
+                         f"{int(bars[outside[0]])}, outside the data (bars 0..{series.height - 1})")
+    steps = np.flatnonzero(np.diff(bars) <= 0)
+    if steps.size:
+        row = int(steps[0]) + 1
+        what = "twice" if bars[row] == bars[row - 1] else "out of order"
+        raise ValueError(f"screen of {label}: candidate row {row} marks bar {int(bars[row])} "
+                         f"{what} (after bar {int(bars[row - 1])}); a screen returns each bar "
+                         "once, in order")
+    return candidates.select(list(CANDIDATE_SCHEMA)).cast(CANDIDATE_SCHEMA)  # type: ignore[arg-type]
+
+
+def candidate_windows(candidates: pl.DataFrame, warmup: int) -> pl.DataFrame:
+    """Each candidate with the window the focused replay runs for it (``window_start`` ..
+    the bar: its warm-up bars), and ``window`` numbering the merged windows."""
+    bars = candidates["bar"].to_numpy().astype(np.int64)
+    starts = np.maximum(bars - warmup, 0)
+    merged = np.concatenate([[True], starts[1:] > bars[:-1] + 1]) if bars.size else \
+        np.zeros(0, dtype=bool)
+    return candidates.with_columns(pl.Series("window_start", starts, dtype=pl.Int64),
+                                   pl.Series("window", np.cumsum(merged), dtype=pl.Int64))
 
 
 class _CallCounter:

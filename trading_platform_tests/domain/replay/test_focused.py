@@ -12,7 +12,8 @@ import pytest
 from trading_platform.domain.futures.backtest import Costs
 from trading_platform.domain.futures.synthetic_curves import synthetic_series
 from trading_platform.domain.market.synthetic import generate_universe_market
-from trading_platform.domain.replay.examples import FusionUser, MovingAverageCrossUser
+from trading_platform.domain.replay.examples import MovingAverageCrossUser
+from trading_platform.domain.replay.fusion import FusionUser
 from trading_platform.domain.replay.focused import (
     focused_replay,
     replay_parity,

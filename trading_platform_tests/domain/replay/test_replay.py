@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import traceback
 
 import numpy as np
 import polars as pl
@@ -13,7 +14,7 @@ import pytest
 from trading_platform.config.contracts import ExpiryRule, FuturesSpec
 from trading_platform.domain.futures.backtest import Costs
 from trading_platform.domain.replay.api import Context, LookAheadError
-from trading_platform.domain.replay.replay import full_replay
+from trading_platform.domain.replay.replay import StrategyError, full_replay
 
 # Point value 10 (multiplier 10, price in currency); one tick of 0.5 is worth 5.
 SPEC = FuturesSpec(root="XX", months="HZ", multiplier=10, tick_size=0.5, tick_value=5.0,
@@ -113,9 +114,27 @@ class Peeking:
         ctx.value("close", ago=-1)
 
 
-def test_context_given_a_read_of_a_later_bar_raises_look_ahead():
-    with pytest.raises(LookAheadError, match=r"bar 0 .* 1 bar\(s\) ahead"):
+def test_context_given_a_read_of_a_later_bar_raises_look_ahead_at_the_offending_line():
+    with pytest.raises(StrategyError, match=r"Peeking raised LookAheadError in on_bar at bar 0 "
+                       r"\(2024-01-01\).* 1 bar\(s\) ahead") as raised:
         full_replay(Peeking(), _series([100, 101]), SPEC, COSTS, 1000.0)
+    cause = raised.value.__cause__
+    assert isinstance(cause, LookAheadError)
+    assert 'ctx.value("close", ago=-1)' in "".join(traceback.format_tb(cause.__traceback__))
+
+
+class Broken:
+    label = "broken_v3"
+
+    def on_bar(self, ctx: Context) -> None:
+        if ctx.bar == 2:
+            raise ZeroDivisionError("division by zero")
+
+
+def test_full_replay_given_a_strategy_that_raises_stops_with_the_version_and_the_bar():
+    with pytest.raises(StrategyError, match=r"broken_v3 raised ZeroDivisionError in on_bar at "
+                       r"bar 2 \(2024-01-03\)"):
+        full_replay(Broken(), _series([100, 101, 102, 103]), SPEC, COSTS, 1000.0)
 
 
 def test_context_history_given_a_bar_ends_there_and_is_read_only():
