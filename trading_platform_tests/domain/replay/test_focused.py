@@ -13,12 +13,14 @@ from trading_platform.domain.futures.backtest import Costs
 from trading_platform.domain.futures.synthetic_curves import synthetic_series
 from trading_platform.domain.market.synthetic import generate_universe_market
 from trading_platform.domain.replay.examples import MovingAverageCrossUser
-from trading_platform.domain.replay.fusion import FusionUser
 from trading_platform.domain.replay.focused import (
+    CANDIDATE_SCHEMA,
+    candidate_windows,
     focused_replay,
     replay_parity,
     warm_mask,
 )
+from trading_platform.domain.replay.fusion import FusionUser
 from trading_platform.domain.replay.replay import full_replay
 
 COSTS = Costs()
@@ -99,3 +101,37 @@ def test_replay_parity_given_a_fusion_screen_without_down_crossings_fails(coffee
     full = full_replay(strategy, series, spec, COSTS, 1_000_000.0)
     focused = focused_replay(strategy, series, spec, COSTS, 1_000_000.0)
     assert not replay_parity(full, focused.replay).passed
+
+
+class BadScreen(MovingAverageCrossUser):
+    """A screener returning a planted set of bars."""
+
+    def __init__(self, bars):
+        super().__init__()
+        self.bars = bars
+
+    def screen(self, columns):
+        n = len(self.bars)
+        return pl.DataFrame({"bar": self.bars, "side": ["buy"] * n, "score": [0.0] * n,
+                             "reason": ["x"] * n}, schema=CANDIDATE_SCHEMA)
+
+
+@pytest.mark.parametrize(("bars", "message"), [
+    ([5, 99_999], r"candidate row 1 marks bar 99999, outside the data \(bars 0\.\.\d+\)"),
+    ([-1], r"candidate row 0 marks bar -1, outside the data"),
+    ([5, 9, 7], r"candidate row 2 marks bar 7 out of order \(after bar 9\)"),
+    ([5, 9, 9], r"candidate row 2 marks bar 9 twice"),
+])
+def test_focused_replay_given_a_bad_screen_is_a_clear_error(coffee, bars, message):
+    series, spec = coffee
+    with pytest.raises(ValueError, match=message):
+        focused_replay(BadScreen(bars), series, spec, COSTS, 1_000_000.0)
+
+
+def test_candidate_windows_given_warmup_merges_overlapping_windows():
+    # Bars 10 and 12 with 3 warm-up bars: windows 7..10 and 9..12 overlap (one window);
+    # bar 30's window 27..30 is the second.
+    candidates = pl.DataFrame({"bar": [10, 12, 30], "side": "buy", "score": 0.0,
+                               "reason": "x"}, schema=CANDIDATE_SCHEMA)
+    windows = candidate_windows(candidates, 3)
+    assert windows.select("window_start", "window").rows() == [(7, 1), (9, 1), (27, 2)]
