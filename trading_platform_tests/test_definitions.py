@@ -51,7 +51,7 @@ def test_definitions_given_backtests_are_commodity_x_model_with_blocking_checks(
     assert graph.get(dg.AssetKey("backtest_comparison")).partitions_def is None
     assert built.resolve_job_def("research_backtests") is not None
     assert built.resolve_job_def("research_comparison") is not None
-    for key in ("contract_prices", "futures_series", "futures_backtests"):
+    for key in ("contract_prices", "futures_series", "futures_backtests", "candidate_sets"):
         node = graph.get(dg.AssetKey(key))  # every commodity with a contract, crude included
         assert node.partitions_def.get_partition_keys() == UNIVERSE.commodity_keys
     blocking = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys
@@ -59,6 +59,7 @@ def test_definitions_given_backtests_are_commodity_x_model_with_blocking_checks(
     assert {("portfolio_backtests", name) for name in (
         "engine_matches_twin", "futures_accounting_holds", "weights_within_bounds",
         "no_position_change_without_data")} <= blocking
+    assert ("candidate_sets", "focused_replay_matches_full") in blocking
     assert built.resolve_job_def("research_futures") is not None
     assert built.resolve_job_def("research_portfolio") is not None
 
@@ -70,7 +71,7 @@ def test_definitions_given_market_group_exposes_assets_checks_and_backfill_job(t
     assert keys == {"market_data", "features", "forecasts", "backtest_results",
                     "backtest_comparison", "model_candidates", "champion_model",
                     "contract_prices", "futures_series", "futures_backtests",
-                    "portfolio_backtests", "trading_book_champion",
+                    "candidate_sets", "portfolio_backtests", "trading_book_champion",
                     "champion_forecast", "trade_recommendations", "daily_report"}
     assert graph.get(dg.AssetKey("trade_recommendations")).group_name == "trading"
     trading_checks = {c.name for c in graph.asset_check_keys

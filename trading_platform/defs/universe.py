@@ -8,6 +8,7 @@ from trading_platform.config import load_universe
 from trading_platform.config.futures_book import load_futures_book
 from trading_platform.config.futures_strategies import load_futures_strategies
 from trading_platform.config.models import load_model_zoo
+from trading_platform.config.user_strategies import load_user_strategies
 from trading_platform.defs.partitions import build_market_partitions
 from trading_platform.settings import universe_path
 
@@ -37,4 +38,5 @@ FUTURES_PARTITIONS = dg.StaticPartitionsDefinition(
     [key for key in UNIVERSE.commodity_keys if UNIVERSE.commodities[key].futures is not None])
 FUTURES_BOOK = load_futures_book()
 FUTURES_STRATEGIES = load_futures_strategies()
+USER_STRATEGIES = load_user_strategies()
 REPORT_PARTITIONS = MARKET_PARTITIONS.get_partitions_def_for_dimension("date")

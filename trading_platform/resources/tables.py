@@ -55,6 +55,11 @@ PORTFOLIO_WEIGHTS = Table("research", "portfolio_weights", "every optimiser's we
 PORTFOLIO_CONTRIBUTION = Table("research", "portfolio_contribution",
                                "every cell's net P&L per commodity")
 PORTFOLIO_REGIMES = Table("research", "portfolio_regimes", "every cell's returns by regime")
+REPLAY_CANDIDATES = Table("research", "replay_candidates",
+                          "every user strategy's candidate bars per commodity and screen")
+REPLAY_RUNS = Table("research", "replay_runs",
+                    "every user strategy replay (full, focused, sweep) with its metrics")
+REPLAY_TRADES = Table("research", "replay_trades", "every user strategy replay's trade log")
 BOOK_CANDIDATES = Table("research", "book_candidates",
                         "every matrix cell scored on the selection window and the holdout")
 BOOK_CHAMPIONS = Table("research", "book_champions", "every trading-book champion chosen")
@@ -73,5 +78,6 @@ PORTFOLIO_TABLES = {"metrics": PORTFOLIO_METRICS, "equity": PORTFOLIO_EQUITY,
 ALL_TABLES = (MARKET_DATA, FEATURES, QUARANTINE, REVISIONS, SOURCE_CHANGES, CONTRACT_PRICES,
               FUTURES_SERIES, *BACKTEST_TABLES.values(), MODEL_CANDIDATES, CANDIDATE_REGIMES,
               CHAMPIONS, CHAMPION_HISTORY, FUTURES_METRICS, FUTURES_DAILY, FUTURES_TRADES,
+              REPLAY_CANDIDATES, REPLAY_RUNS, REPLAY_TRADES,
               *PORTFOLIO_TABLES.values(), BOOK_CANDIDATES, BOOK_CHAMPIONS, RECOMMENDATIONS,
               VALIDATIONS, LEDGER, HALTS)

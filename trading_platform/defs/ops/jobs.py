@@ -73,9 +73,10 @@ FUTURES_JOB = "research_futures"
 
 futures_job = dg.define_asset_job(
     FUTURES_JOB,
-    selection=dg.AssetSelection.assets("contract_prices", "futures_series", "futures_backtests"),
-    description="One commodity's futures research: contract prices, the continuous series and "
-    "every futures strategy backtested on it.",
+    selection=dg.AssetSelection.assets("contract_prices", "futures_series", "futures_backtests",
+                                       "candidate_sets"),
+    description="One commodity's futures research: contract prices, the continuous series, "
+    "every futures strategy backtested on it and the user strategies' candidate sets.",
 )
 
 PORTFOLIO_JOB = "research_portfolio"

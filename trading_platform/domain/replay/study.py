@@ -45,8 +45,10 @@ class StrategyStudy:
 
 def study_strategies(strategies: UserStrategies, series: pl.DataFrame, contract: FuturesSpec,
                      costs: Costs, capital: float,
-                     clock: Callable[[], float] = time.perf_counter) -> StrategyStudy:
-    """Run every spec of ``strategies`` on ``series`` (one commodity's continuous series)."""
+                     clock: Callable[[], float] = time.perf_counter,
+                     progress: Callable[[str], None] | None = None) -> StrategyStudy:
+    """Run every spec of ``strategies`` on ``series`` (one commodity's continuous series);
+    ``progress`` hears one line per replay."""
     times = series[time_column(series)]
     screens: dict[str, pl.DataFrame] = {}
     candidates, trades, runs, outcomes = [], [], [], []
@@ -69,6 +71,9 @@ def study_strategies(strategies: UserStrategies, series: pl.DataFrame, contract:
                 outcomes.append((name, replay_parity(full, focused.replay)))
             for mode, replay, spent, called in replays:
                 tags = {"strategy": name, "variant": _variant_name(variant), "mode": mode}
+                if progress is not None:
+                    progress(f"{variant.label} {mode}: {called} of {series.height} bars "
+                             f"called, {replay.trades.height} trades, {spent:.2f} s")
                 trades.append(replay.trades.with_columns(
                     *(pl.lit(v).alias(k) for k, v in tags.items())))
                 runs.append({**tags, "version": spec.version, "spec_hash": spec.content_hash,
