@@ -1,7 +1,6 @@
 """Command line: `demo`, `ingest`, `market`, `forecasts`, `backtests`, `selection`, `futures`,
-`daily`,
-`trade`, the desk's records and `status` (``python -m trading_platform.cli`` or the
-``trading-platform`` script).
+`screen`, `replay`, `daily`, `trade`, the desk's records and `status`
+(``python -m trading_platform.cli`` or the ``trading-platform`` script).
 
     trading-platform demo [--years N] [--as-of YYYY-MM-DD] [--model M ...] [--trading-days N]
     trading-platform ingest FILE [FILE ...] [--commodity C] [--as-of YYYY-MM-DD]
@@ -11,6 +10,8 @@
     trading-platform backtests [--commodity C ...] [--model M ...]
     trading-platform selection [--commodity C ...]
     trading-platform futures [--commodity C ...] [--contracts FILE ...]
+    trading-platform screen --strategy SPEC [--commodity C ...] [--param NAME=VALUE ...]
+    trading-platform replay --strategy SPEC [--candidates] [--commodity C ...] [--param ...]
     trading-platform daily [--date YYYY-MM-DD]
     trading-platform trade [--date YYYY-MM-DD]   (recommendations + report only)
     trading-platform fill|approve|reject --commodity C --date D [...]
@@ -47,6 +48,8 @@ HANDLERS = {
     "backtests": "research:backtests_command",
     "selection": "research:selection_command",
     "futures": "research:futures_command",
+    "screen": "replay:screen_command",
+    "replay": "replay:replay_command",
     "daily": "desk:daily_command",
     "trade": "desk:trade_command",
     **{command: "desk:desk_command" for command in DESK_COMMANDS},

@@ -50,6 +50,22 @@ def _market_parsers(sub: argparse._SubParsersAction) -> None:
                           "failure")
 
 
+def _replay_parsers(sub: argparse._SubParsersAction) -> None:
+    futures = [k for k in UNIVERSE.commodity_keys if UNIVERSE.commodities[k].futures]
+    for name, text in (("screen", "a user strategy's candidate bars on the stored series"),
+                       ("replay", "a user strategy replayed on the stored series (every bar, "
+                                  "or the candidate bars with --candidates)")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--strategy", required=True, metavar="SPEC",
+                         help="a name from config/user_strategies.yaml or a YAML spec file")
+        cmd.add_argument("--commodity", action="append", choices=futures)
+        cmd.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="override a parameter of the spec")
+        if name == "replay":
+            cmd.add_argument("--candidates", action="store_true",
+                             help="call the strategy on its candidate bars only (focused)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command; each takes ``--debug``."""
     parser = argparse.ArgumentParser(prog="trading_platform")
@@ -92,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     fut.add_argument("--contracts", action="append", default=[], metavar="FILE",
                      help="per-contract price file (date, contract, close) of the one "
                      "--commodity given (vendor data directory)")
+    _replay_parsers(sub)
     trade = sub.add_parser("trade", help="recommendations and the report for one day")
     trade.add_argument("--date", type=dt.date.fromisoformat,
                        default=dt.date.today() - dt.timedelta(days=1))
