@@ -7,11 +7,12 @@ report file and stored forecast. Two demo runs of the same code and as-of give t
 a change of any figure changes it.
 
 What is left out, because it differs between two runs of the same code: TIMESTAMP columns
-(ingestion and selection times), MLflow run ids and Dagster run ids (32-hex and UUID strings
-become ``<ID>``), clock times in text (``<TIME>``), the data directory's own path
-(``<DATA>``) and the hash of the feature code a forecast records (``<CODE>``: it names code,
-and changes when the code moves). Floats are rounded to 10 significant digits before hashing,
-so a last-bit difference in a BLAS sum does not count but any real change does.
+(ingestion and selection times), wall-clock durations (columns named ``seconds``), MLflow run
+ids and Dagster run ids (32-hex and UUID strings become ``<ID>``), clock times in text
+(``<TIME>``), the data directory's own path (``<DATA>``) and the hash of the feature code a
+forecast records (``<CODE>``: it names code, and changes when the code moves). Floats are
+rounded to 10 significant digits before hashing, so a last-bit difference in a BLAS sum does
+not count but any real change does.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import numpy as np
 import polars as pl
 
 SIGNIFICANT_DIGITS = 10
+VOLATILE_COLUMNS = {"seconds"}  # wall-clock durations of a replay
 TEXT_SUFFIXES = {".csv", ".html", ".json", ".md", ".txt"}
 # MLflow run ids (32 hex) and Dagster run ids (UUIDs)
 _RUN_ID = re.compile(r"\b[0-9a-f]{32}\b"
@@ -50,7 +52,7 @@ def canonical_frame(frame: pl.DataFrame, data_dir: Path) -> pl.DataFrame:
     """Volatile columns dropped, floats rounded, strings sanitised, rows sorted."""
     columns = []
     for name, dtype in frame.schema.items():
-        if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        if dtype == pl.Datetime or isinstance(dtype, pl.Datetime) or name in VOLATILE_COLUMNS:
             continue
         column = pl.col(name)
         if dtype.is_float():

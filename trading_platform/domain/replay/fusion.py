@@ -17,10 +17,10 @@ In a position: leave when the score crosses back through ``exit_level`` (long: f
 ``>= exit_level`` to below it; short mirrored).
 
 The screen marks every up-crossing of any level in ``threshold_range`` (and the mirrored
-down-crossings), and every crossing of the exit levels. The entry threshold is therefore not a
-screen parameter: any ``threshold`` inside ``threshold_range`` acts only on marked bars, so a
-sweep of thresholds reuses one candidate set (``SCREEN_PARAMETERS`` lists those that do change
-the screen).
+down-crossings), and every crossing of the exit levels. The range defaults to the threshold
+alone (the fewest candidates); widened, it makes the entry threshold a parameter outside the
+screen: any ``threshold`` inside the range acts only on marked bars, so a sweep of thresholds
+reuses one candidate set (``SCREEN_PARAMETERS`` lists those that do change the screen).
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ class FusionUser:
     def __init__(self, fast: int = 50, slow: int = 200, breakout: int = 100,
                  breakout_recent: int = 40, atr_window: int = 50, regime_window: int = 100,
                  regime_quantile: float = 0.5, threshold: float = 0.6,
-                 threshold_range: tuple[float, float] = (0.4, 1.0), exit_level: float = 0.0,
+                 threshold_range: tuple[float, float] | None = None, exit_level: float = 0.0,
                  trail_atr: float = 3.0, size: float = 5.0) -> None:
-        low, high = threshold_range
+        low, high = threshold_range if threshold_range is not None else (threshold, threshold)
         if not 0 < low <= threshold <= high:
             raise ValueError(f"threshold {threshold} must lie in threshold_range "
                              f"[{low}, {high}] (and the range above 0): the screen marks the "

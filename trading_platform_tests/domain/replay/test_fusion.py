@@ -48,7 +48,8 @@ def test_fusion_scores_given_random_walks_equal_the_plain_python_twin_bit_for_bi
 def test_fusion_screen_given_any_threshold_in_range_marks_every_entry_crossing():
     rng = np.random.default_rng(11)
     prices = np.round(100 + np.cumsum(rng.normal(0, 1, 1500)), 2)
-    marked = set(FusionUser().screen({"adjusted_close": prices})["bar"].to_list())
+    wide = FusionUser(threshold_range=(0.4, 1.0))
+    marked = set(wide.screen({"adjusted_close": prices})["bar"].to_list())
     base = FusionUser()
     score = _twin(base, prices)
     for threshold in (0.4, 0.6, 0.8, 1.0):
@@ -56,8 +57,12 @@ def test_fusion_screen_given_any_threshold_in_range_marks_every_entry_crossing()
         down = np.flatnonzero((score[:-1] > -threshold) & (score[1:] <= -threshold)) + 1
         assert up.size and down.size
         assert set(up) | set(down) <= marked
+    # the default range is the threshold alone: fewer bars, still every crossing of 0.6
+    narrow = set(base.screen({"adjusted_close": prices})["bar"].to_list())
+    up = np.flatnonzero((score[:-1] < 0.6) & (score[1:] >= 0.6)) + 1
+    assert set(up) <= narrow and len(narrow) < len(marked)
 
 
 def test_fusion_user_given_a_threshold_outside_its_range_refuses():
     with pytest.raises(ValueError, match=r"threshold 1.2 must lie in threshold_range"):
-        FusionUser(threshold=1.2)
+        FusionUser(threshold=1.2, threshold_range=(0.4, 1.0))

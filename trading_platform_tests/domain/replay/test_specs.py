@@ -17,7 +17,8 @@ def test_load_user_strategies_given_the_shipped_file_builds_every_spec():
 
 
 def test_sweep_variants_given_thresholds_inside_the_range_share_one_screen_key():
-    spec = UserStrategySpec(code="fusion", params={"threshold": 0.6},
+    spec = UserStrategySpec(code="fusion", params={"threshold": 0.6,
+                                                   "threshold_range": [0.4, 1.0]},
                             sweep={"threshold": [0.4, 0.6, 0.8, 1.0]})
     variants = sweep_variants("fusion", spec)
     assert [v.swept for v in variants] == [{}, {"threshold": 0.4}, {"threshold": 0.8},
@@ -45,6 +46,8 @@ def test_strategy_class_given_a_module_path_loads_a_desk_class():
     ("no.such.module:Thing", {}, r"cannot load it"),
     ("fusion", {"fast": 300}, r"strategy s v1: parameters \{'fast': 300\}: fast \(300\) must"),
     ("fusion", {"speed": 3}, r"unexpected keyword argument 'speed'"),
+    ("fusion", {"threshold": 0.8, "threshold_range": [0.4, 0.6]},
+     r"threshold 0.8 must lie in threshold_range \[0.4, 0.6\]"),
 ])
 def test_build_strategy_given_a_bad_spec_names_it(code, params, message):
     with pytest.raises(ValueError, match=message):
