@@ -88,6 +88,6 @@ def demo_command(args: argparse.Namespace) -> int:
     print("next: `make ui` and open http://localhost:3000 (Assets: market_data, features, "
           "forecasts, backtest_results, backtest_comparison, model_candidates, "
           "champion_model, contract_prices, futures_series, futures_backtests, "
-          "portfolio_backtests, trading_book_champion, champion_forecast, "
+          "candidate_sets, portfolio_backtests, trading_book_champion, champion_forecast, "
           "trade_recommendations, daily_report)")
     return 0 if ok else 1

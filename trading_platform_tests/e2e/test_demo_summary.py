@@ -7,7 +7,11 @@ before the traded days, a holdout and the Deflated Sharpe Ratio, trading only co
 evidence; then fills at the next session, calendar season ends, paper books without the
 backtest's cash and forecast windows that start only with out-of-sample residuals), and by
 issue 17, which only added the futures book (its checks, tables and reports; every earlier
-entry unchanged but the count and hash of all check evaluations). A real
+entry unchanged but the count and hash of all check evaluations), and by issue 18, which added
+``candidate_sets`` (its check, three replay tables and ``reports/replays/``). With issue 18 the
+baseline was also remade in a freshly installed environment where the code before issue 18
+already gave different hashes for ``market.features``, ``trading.validations``, the paper days'
+signals, monitoring and trades files and the backtest comparison CSVs. A real
 change of behaviour (a figure, a table, a report file, a check outcome) shows up as a differing
 section; regenerate the baseline only with a change that means to alter outputs (`python -m
 trading_platform_tests.demo_summary DATA_DIR OUT.json` after the small demo below), and say so
