@@ -6,6 +6,9 @@ with its default parameters), end to end on a whole book and on a threshold swee
 series (``hourly_series``, about 8 years of Globex sessions). Per series: the full replay's
 seconds, the focused replay's seconds with its screen included, the candidate fraction, the
 trade count and parity (trade for trade); totals of both and their ratio, taken in the same run.
+The focused replay runs twice against the same full one: with the default screen (the entry
+threshold alone) and with the shipped spec's wider screen (``threshold_range`` 0.4 to 1.0,
+``wide_*``), which marks more bars.
 (b) The sweep: entry thresholds 0.4, 0.6, 0.8 and 1.0 on the 20 years of daily coffee: one
 screen with ``threshold_range`` 0.4 to 1.0 (so every swept threshold acts only on its marks)
 plus four focused replays over that one candidate set against four full replays, with parity
@@ -65,22 +68,29 @@ def build_book(scale: float) -> Book:
 
 
 def time_series(name: str, series: pl.DataFrame, spec: FuturesSpec,
-                strategy: FusionUser, candidates: pl.DataFrame | None = None) -> dict:
+                strategy: FusionUser, candidates: pl.DataFrame | None = None,
+                wide: FusionUser | None = None) -> dict:
     """One full and one focused replay of ``series`` (screened inside the timing unless
-    ``candidates`` is given); exits naming the series if their trades differ."""
+    ``candidates`` is given), and with ``wide`` (the same ``on_bar``, a wider screen) one more
+    focused replay against the same full one; exits naming the series if trades differ."""
     began = time.perf_counter()
     full = full_replay(strategy, series, spec, COSTS, CAPITAL)
     full_s = time.perf_counter() - began
-    began = time.perf_counter()
-    focused = focused_replay(strategy, series, spec, COSTS, CAPITAL, candidates=candidates)
-    focused_s = time.perf_counter() - began
-    outcome = replay_parity(full, focused.replay)
-    if not outcome.passed:
-        raise SystemExit(f"bench_replay: parity failed on {name} (threshold "
-                         f"{strategy.threshold}): {outcome.description}")
-    return {"bars": series.height, "full_s": full_s, "focused_s": focused_s,
-            "candidate_fraction": focused.candidates.height / series.height,
-            "called_bars": focused.called_bars, "trades": full.trades.height}
+    row = {"bars": series.height, "full_s": full_s, "trades": full.trades.height}
+    for label, focusing, given in (("", strategy, candidates), ("wide_", wide, None)):
+        if focusing is None:
+            continue
+        began = time.perf_counter()
+        focused = focused_replay(focusing, series, spec, COSTS, CAPITAL, candidates=given)
+        row[f"{label}focused_s"] = time.perf_counter() - began
+        outcome = replay_parity(full, focused.replay)
+        if not outcome.passed:
+            raise SystemExit(f"bench_replay: parity failed on {name} (threshold "
+                             f"{focusing.threshold}, range {focusing.threshold_range}): "
+                             f"{outcome.description}")
+        row[f"{label}candidate_fraction"] = focused.candidates.height / series.height
+        row[f"{label}called_bars"] = focused.called_bars
+    return row
 
 
 def sweep_run(series: pl.DataFrame, spec: FuturesSpec) -> dict:
@@ -99,14 +109,21 @@ def sweep_run(series: pl.DataFrame, spec: FuturesSpec) -> dict:
 
 
 def book_run(book: Book) -> dict:
-    """Every series of the book once, and the totals of this run."""
-    per_series = {name: time_series(name, series, spec, FusionUser())
+    """Every series of the book once, and the totals of this run: the default screen (the
+    entry threshold alone) and the shipped spec's wider one (``SWEEP_RANGE``)."""
+    per_series = {name: time_series(name, series, spec, FusionUser(),
+                                    wide=FusionUser(threshold_range=SWEEP_RANGE))
                   for name, (series, spec) in book.items()}
-    full_s = sum(row["full_s"] for row in per_series.values())
-    focused_s = sum(row["focused_s"] for row in per_series.values())
-    bars = sum(row["bars"] for row in per_series.values())
-    return {"series": per_series, "full_s": full_s, "focused_s": focused_s,
-            "speedup": full_s / focused_s, "on_bar_ms": full_s / bars * 1e3}
+    totals = {key: sum(row[key] for row in per_series.values())
+              for key in ("full_s", "focused_s", "wide_focused_s", "bars", "called_bars",
+                          "wide_called_bars")}
+    return {"series": per_series, "full_s": totals["full_s"],
+            "focused_s": totals["focused_s"], "speedup": totals["full_s"] / totals["focused_s"],
+            "candidate_fraction": totals["called_bars"] / totals["bars"],
+            "wide_focused_s": totals["wide_focused_s"],
+            "wide_speedup": totals["full_s"] / totals["wide_focused_s"],
+            "wide_candidate_fraction": totals["wide_called_bars"] / totals["bars"],
+            "on_bar_ms": totals["full_s"] / totals["bars"] * 1e3}
 
 
 def medians(rows: list[dict], digits: int = 4) -> dict:
