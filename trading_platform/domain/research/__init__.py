@@ -1,1 +1,1 @@
-"""Strategy research: parameter searches, walk-forward splits, overfitting statistics and the promotion gate."""
+"""Strategy research: searches, walk-forward splits, overfitting statistics, the gate."""
