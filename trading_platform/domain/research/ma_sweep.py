@@ -43,7 +43,8 @@ def sweep_ma_cross(prices: dict[str, np.ndarray], fast: list[int], slow: list[in
     slot = {int(w): k for k, w in enumerate(windows)}
     index = np.array([[slot[f], slot[s]] for f, s in pairs], dtype=np.int64)
     means = means_kernel(closes, lengths, windows)
-    final, entries, sharpe = sweep_kernel(closes, lengths, means, index, fee, START_CASH)
+    final, entries, sharpe = sweep_kernel(closes, lengths, means, windows, index, fee,
+                                          START_CASH)
     return [{"series": name, "fast": f, "slow": s, "final_equity": float(final[i, j]),
              "total_return": float(final[i, j]) / START_CASH - 1.0,
              "n_trades": int(entries[i, j]), "sharpe": float(sharpe[i, j])}
