@@ -69,11 +69,13 @@ def build_strategy(name: str, spec: UserStrategySpec, overrides: dict[str, Any] 
     return strategy
 
 
-def screen_key(spec: UserStrategySpec, strategy: Any) -> str:
-    """The identity of a strategy's screen: code, version and its screen parameters' values."""
+def screen_key(spec: UserStrategySpec, strategy: Any,
+               overrides: dict[str, Any] | None = None) -> str:
+    """The identity of a strategy's screen: code, version and its screen parameters' values
+    (every parameter, ``overrides`` applied, when the class does not list them)."""
     names = getattr(strategy, "screen_parameters", None)
     if names is None:  # a class that does not say: every parameter may change its screen
-        values: Any = spec.params
+        values: Any = {**spec.params, **(overrides or {})}
     else:
         values = {n: getattr(strategy, n) for n in names}
     body = json.dumps([spec.code, spec.version, values], sort_keys=True, default=list)
@@ -91,5 +93,5 @@ def sweep_variants(name: str, spec: UserStrategySpec) -> list[Variant]:
         if all(spec.params.get(k) == v for k, v in swept.items()):
             continue
         strategy = build_strategy(name, spec, swept)
-        variants.append(Variant(name, swept, strategy, screen_key(spec, strategy)))
+        variants.append(Variant(name, swept, strategy, screen_key(spec, strategy, swept)))
     return variants

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from trading_platform.config.user_strategies import UserStrategySpec, load_user_strategies
+from trading_platform.domain.replay.examples import MovingAverageCrossUser
 from trading_platform.domain.replay.specs import build_strategy, strategy_class, sweep_variants
 
 
@@ -57,3 +58,16 @@ def test_build_strategy_given_a_bad_spec_names_it(code, params, message):
 def test_user_strategy_spec_given_an_empty_sweep_refuses():
     with pytest.raises(ValueError, match=r"sweep \['threshold'\] lists no values"):
         UserStrategySpec(code="fusion", sweep={"threshold": []})
+
+
+class Unsaid(MovingAverageCrossUser):
+    """A class that does not list its screen parameters."""
+
+    screen_parameters = None
+
+
+def test_screen_key_given_a_class_without_screen_parameters_changes_with_any_parameter():
+    spec = UserStrategySpec(code=f"{__name__}:Unsaid", params={"fast": 10, "slow": 50},
+                            sweep={"size": [1, 2]})
+    keys = [v.screen_key for v in sweep_variants("unsaid", spec)]
+    assert len(set(keys)) == 3  # the spec's own and each size: every change may move the screen

@@ -1,0 +1,78 @@
+"""Equity paths for search trials: a user strategy replayed on one or more commodities.
+
+A trial's book is the equal-weight average of its commodities' daily returns on the union of
+their dates (a commodity without a bar that day contributes 0), compounded from the capital;
+with one commodity it is that commodity's own equity path. Each commodity is replayed focused
+on the candidate set of the trial's screen key, screened once per key and commodity and reused
+by every trial that shares it (``domain.replay.specs``). ``confirm_with_full_replay`` runs the
+full replay of one parameter set (the chosen trial's) and says whether it made the same trades.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from trading_platform.config.contracts import FuturesSpec
+from trading_platform.config.user_strategies import UserStrategySpec
+from trading_platform.domain.evidence import CheckOutcome
+from trading_platform.domain.futures.backtest import Costs
+from trading_platform.domain.replay.focused import focused_replay, replay_parity, screen_series
+from trading_platform.domain.replay.replay import full_replay
+from trading_platform.domain.replay.specs import build_strategy, screen_key
+
+
+@dataclass
+class UserStrategyBook:
+    """One user strategy's search inputs: the spec, each commodity's series and contract."""
+
+    name: str
+    spec: UserStrategySpec
+    series: dict[str, pl.DataFrame]
+    contracts: dict[str, FuturesSpec]
+    costs: Costs
+    capital: float
+    screens: dict[tuple[str, str], pl.DataFrame] = field(default_factory=dict)
+
+    @property
+    def dates(self) -> list[dt.date]:
+        """The union of the commodities' dates, in order: the trial's days."""
+        return sorted({d for frame in self.series.values() for d in frame["date"].to_list()})
+
+    def equity(self, params: dict[str, Any]) -> np.ndarray:
+        """The trial's daily equity over ``dates`` (module doc)."""
+        strategy = build_strategy(self.name, self.spec, params)
+        key = screen_key(self.spec, strategy, params)
+        days = self.dates
+        position = {d: i for i, d in enumerate(days)}
+        total = np.zeros(len(days))
+        for commodity, series in self.series.items():
+            candidates = self.screens.get((commodity, key))
+            if candidates is None:
+                candidates = screen_series(strategy, series)
+                self.screens[(commodity, key)] = candidates
+            replay = focused_replay(strategy, series, self.contracts[commodity], self.costs,
+                                    self.capital, candidates=candidates).replay
+            rows = [position[d] for d in series["date"].to_list()]
+            path = np.concatenate([[self.capital], replay.equity])
+            total[rows] += path[1:] / path[:-1] - 1.0
+        return self.capital * np.cumprod(1.0 + total / len(self.series))
+
+    def confirm_with_full_replay(self, params: dict[str, Any]) -> list[CheckOutcome]:
+        """Full replay == focused replay of ``params`` on every commodity."""
+        strategy = build_strategy(self.name, self.spec, params)
+        outcomes = []
+        for commodity, series in self.series.items():
+            contract = self.contracts[commodity]
+            full = full_replay(strategy, series, contract, self.costs, self.capital)
+            focused = focused_replay(strategy, series, contract, self.costs, self.capital)
+            outcomes.append(replay_parity(full, focused.replay))
+        return outcomes
+
+
+EquityOf = Callable[[dict[str, Any]], np.ndarray]
