@@ -12,6 +12,8 @@
     trading-platform futures [--commodity C ...] [--contracts FILE ...]
     trading-platform screen --strategy SPEC [--commodity C ...] [--param NAME=VALUE ...]
     trading-platform replay --strategy SPEC [--candidates] [--commodity C ...] [--param ...]
+    trading-platform experiments grid-search|random-search|tpe --name N --strategy SPEC [...]
+    trading-platform experiments show ID
     trading-platform daily [--date YYYY-MM-DD]
     trading-platform trade [--date YYYY-MM-DD]   (recommendations + report only)
     trading-platform fill|approve|reject --commodity C --date D [...]
@@ -50,6 +52,7 @@ HANDLERS = {
     "futures": "research:futures_command",
     "screen": "replay:screen_command",
     "replay": "replay:replay_command",
+    "experiments": "experiments:experiments_command",
     "daily": "desk:daily_command",
     "trade": "desk:trade_command",
     **{command: "desk:desk_command" for command in DESK_COMMANDS},

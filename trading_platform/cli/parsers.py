@@ -66,6 +66,30 @@ def _replay_parsers(sub: argparse._SubParsersAction) -> None:
                              help="call the strategy on its candidate bars only (focused)")
 
 
+def _experiment_parsers(sub: argparse._SubParsersAction) -> None:
+    experiments = sub.add_parser("experiments", help="parameter searches of a user strategy, "
+                                 "the overfitting gate, and reading a search back")
+    verbs = experiments.add_subparsers(dest="experiments_command", required=True)
+    for name, text in (("grid-search", "every combination of the space"),
+                       ("random-search", "--trials seeded draws from the space"),
+                       ("tpe", "--trials Bayesian (TPE) trials; resumes a killed search")):
+        verb = verbs.add_parser(name, help=text)
+        verb.add_argument("--name", required=True, help="the experiment's id")
+        verb.add_argument("--strategy", required=True, metavar="SPEC")
+        verb.add_argument("--space", metavar="FILE", help="a YAML search definition or space")
+        verb.add_argument("--commodity", action="append")
+        for edge in ("train-start", "train-end", "test-start", "test-end"):
+            verb.add_argument(f"--{edge}", type=dt.date.fromisoformat)
+        verb.add_argument("--trials", type=int, default=50)
+        verb.add_argument("--objective", choices=("sharpe", "sortino", "cagr", "calmar"))
+        verb.add_argument("--seed", type=int)
+    show = verbs.add_parser("show", help="a stored search: top runs and the gate")
+    show.add_argument("id")
+    for verb in verbs.choices.values():
+        verb.add_argument("--debug", action="store_true", help="show the stack trace of a "
+                          "failure")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command; each takes ``--debug``."""
     parser = argparse.ArgumentParser(prog="trading_platform")
@@ -109,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="per-contract price file (date, contract, close) of the one "
                      "--commodity given (vendor data directory)")
     _replay_parsers(sub)
+    _experiment_parsers(sub)
     trade = sub.add_parser("trade", help="recommendations and the report for one day")
     trade.add_argument("--date", type=dt.date.fromisoformat,
                        default=dt.date.today() - dt.timedelta(days=1))

@@ -69,7 +69,7 @@ def _strategy(args: argparse.Namespace) -> tuple[str, Any]:
         raise CommandError(str(error)) from error
 
 
-def _series(warehouse: Warehouse, commodity: str) -> pl.DataFrame:
+def stored_series(warehouse: Warehouse, commodity: str) -> pl.DataFrame:
     series = warehouse.read_where(FUTURES_SERIES, commodity=commodity)
     if series.is_empty():
         raise CommandError(f"no futures_series stored for {commodity}; run `trading-platform "
@@ -82,7 +82,7 @@ def screen_command(args: argparse.Namespace) -> int:
     warehouse, reports = Warehouse(database=str(paths().warehouse)), \
         ReportFolder(root=str(paths().reports))
     for commodity in args.commodity or FUTURES_PARTITIONS.get_partition_keys():
-        series = _series(warehouse, commodity)
+        series = stored_series(warehouse, commodity)
         started = time.perf_counter()
         candidates = screen_series(strategy, series)
         spent = time.perf_counter() - started
@@ -104,7 +104,7 @@ def replay_command(args: argparse.Namespace) -> int:
         ReportFolder(root=str(paths().reports))
     mode = "focused" if args.candidates else "full"
     for commodity in args.commodity or FUTURES_PARTITIONS.get_partition_keys():
-        series = _series(warehouse, commodity)
+        series = stored_series(warehouse, commodity)
         spec, costs = UNIVERSE.commodities[commodity].futures, book_costs()
         capital = FUTURES_BOOK.engine.capital
         started = time.perf_counter()

@@ -122,3 +122,19 @@ class GateConfig(_Frozen):
 def load_search(path: Path | str) -> Search:
     """Load one search YAML; ValueError naming the file and the field on bad config."""
     return load_yaml_config(Search, Path(path), "search")
+
+
+class ResearchConfig(_Frozen):
+    """Research settings (``research.yaml``): the overfitting gate."""
+
+    gate: GateConfig = Field(default_factory=GateConfig)
+
+
+def default_research_path() -> Path:
+    return Path(__file__).with_name("research.yaml")
+
+
+def load_research_config(path: Path | str | None = None) -> ResearchConfig:
+    """Load ``research.yaml``; ValueError naming the file and the field on bad config."""
+    source = Path(path) if path else default_research_path()
+    return load_yaml_config(ResearchConfig, source, "research")

@@ -60,6 +60,11 @@ REPLAY_CANDIDATES = Table("research", "replay_candidates",
 REPLAY_RUNS = Table("research", "replay_runs",
                     "every user strategy replay (full, focused, sweep) with its metrics")
 REPLAY_TRADES = Table("research", "replay_trades", "every user strategy replay's trade log")
+EXPERIMENTS = Table("research", "experiments", "every parameter search: what ran, on what data")
+TRIALS = Table("research", "trials", "every trial of every search: parameters, status, metrics")
+TRIAL_RETURNS = Table("research", "trial_returns", "every finished trial's daily returns")
+EXPERIMENT_GATE = Table("research", "experiment_gate",
+                        "the overfitting gate's criteria for each search's chosen trial")
 BOOK_CANDIDATES = Table("research", "book_candidates",
                         "every matrix cell scored on the selection window and the holdout")
 BOOK_CHAMPIONS = Table("research", "book_champions", "every trading-book champion chosen")
@@ -78,6 +83,7 @@ PORTFOLIO_TABLES = {"metrics": PORTFOLIO_METRICS, "equity": PORTFOLIO_EQUITY,
 ALL_TABLES = (MARKET_DATA, FEATURES, QUARANTINE, REVISIONS, SOURCE_CHANGES, CONTRACT_PRICES,
               FUTURES_SERIES, *BACKTEST_TABLES.values(), MODEL_CANDIDATES, CANDIDATE_REGIMES,
               CHAMPIONS, CHAMPION_HISTORY, FUTURES_METRICS, FUTURES_DAILY, FUTURES_TRADES,
-              REPLAY_CANDIDATES, REPLAY_RUNS, REPLAY_TRADES,
+              REPLAY_CANDIDATES, REPLAY_RUNS, REPLAY_TRADES, EXPERIMENTS, TRIALS,
+              TRIAL_RETURNS, EXPERIMENT_GATE,
               *PORTFOLIO_TABLES.values(), BOOK_CANDIDATES, BOOK_CHAMPIONS, RECOMMENDATIONS,
               VALIDATIONS, LEDGER, HALTS)

@@ -1,0 +1,49 @@
+"""Where searches live: their tables in the warehouse (research schema) and each TPE study's
+Optuna journal under ``<data>/experiments/`` (so a search killed half-way resumes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import optuna
+import polars as pl
+
+from trading_platform.resources.tables import EXPERIMENT_GATE, EXPERIMENTS, TRIAL_RETURNS, TRIALS
+from trading_platform.resources.warehouse import Warehouse
+
+
+class ExperimentStore:
+    """An experiment's rows, replaced together (idempotent per experiment id)."""
+
+    def __init__(self, warehouse: Warehouse, root: Path) -> None:
+        self.warehouse, self.root = warehouse, root
+
+    def save(self, experiment: str, row: pl.DataFrame, trials: pl.DataFrame,
+             returns: pl.DataFrame, gate: pl.DataFrame) -> None:
+        self.warehouse.replace_rows({"experiment": experiment}, {
+            EXPERIMENTS: row.drop("experiment"), TRIALS: trials, TRIAL_RETURNS: returns,
+            EXPERIMENT_GATE: gate})
+
+    def load(self, experiment: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame,
+                                             pl.DataFrame]:
+        """(experiment row, trials, returns, gate); the row is empty when it does not exist."""
+        row, trials, returns, gate = (self.warehouse.read_where(t, experiment=experiment)
+                                      for t in (EXPERIMENTS, TRIALS, TRIAL_RETURNS,
+                                                EXPERIMENT_GATE))
+        return row, trials, returns, gate
+
+    def names(self) -> list[str]:
+        stored = self.warehouse.read_where(EXPERIMENTS)
+        return sorted(stored["experiment"].to_list()) if stored.height else []
+
+    def study(self, experiment: str, seed: int) -> optuna.Study:
+        """The experiment's TPE study, created or resumed from its journal file."""
+        from optuna.storages import JournalStorage
+        from optuna.storages.journal import JournalFileBackend
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        storage = JournalStorage(JournalFileBackend(str(self.root / f"{experiment}.journal")))
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        return optuna.create_study(study_name=experiment, storage=storage, direction="maximize",
+                                   sampler=optuna.samplers.TPESampler(seed=seed),
+                                   load_if_exists=True)

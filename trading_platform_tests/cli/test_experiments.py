@@ -1,0 +1,88 @@
+"""`experiments` as a desk runs it: a grid search stored with its gate verdict, read back by
+`show`, a TPE search that resumes, and one-paragraph mistakes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from trading_platform.cli.main import main
+from trading_platform.domain.futures.synthetic_curves import universe_series
+from trading_platform.domain.market.synthetic import generate_universe_market
+from trading_platform.resources.tables import FUTURES_SERIES
+from trading_platform.resources.warehouse import Warehouse
+
+SPACE = "strategy: fusion\nspace:\n  threshold: [0.4, 0.6, 0.8, 1.0]\n  size: [3, 5]\n"
+
+
+@pytest.fixture(scope="module")
+def stored(universe, tmp_path_factory):
+    data = tmp_path_factory.mktemp("experiments")
+    market = generate_universe_market(universe, dt.date(2018, 1, 2), dt.date(2023, 12, 29),
+                                      ["coffee"])
+    series, _ = universe_series(universe, market, ["coffee"])
+    Warehouse(database=str(data / "warehouse.duckdb")).replace_rows(
+        {"commodity": "coffee"}, {FUTURES_SERIES: series["coffee"].with_columns(
+            pl.lit("contracts").alias("basis"))})
+    (data / "space.yaml").write_text(SPACE)
+    return data
+
+
+@pytest.fixture
+def data(stored, monkeypatch):
+    monkeypatch.setenv("TRADING_PLATFORM_DATA_DIR", str(stored))
+    return stored
+
+
+def test_grid_search_given_a_space_file_stores_every_trial_and_the_gate(data, capsys):
+    assert main(["experiments", "grid-search", "--name", "fusion_grid", "--strategy", "fusion",
+                 "--space", str(data / "space.yaml"), "--commodity", "coffee"]) == 0
+    out = capsys.readouterr().out
+    assert "[8/8]" in out and "experiment fusion_grid: 8 trials (0 failed)" in out
+    assert "chosen #" in out and "the gate" in out
+    warehouse = Warehouse(database=str(data / "warehouse.duckdb"))
+    trials = warehouse.read_where("research.trials", experiment="fusion_grid")
+    assert trials.height == 8 and set(trials["status"]) == {"done"}
+    returns = warehouse.read_where("research.trial_returns", experiment="fusion_grid")
+    assert returns.height == 8 * warehouse.read_where("market.futures_series").height
+    gate = warehouse.read_where("research.experiment_gate", experiment="fusion_grid")
+    assert gate["criterion"].to_list() == ["train_test_gap", "deflated_sharpe", "pbo",
+                                           "stability", "focused_equals_full"]
+    assert gate.filter(pl.col("criterion") == "focused_equals_full")["passed"].to_list() == [
+        True]
+    assert "chosen run replayed on every bar: the same trades on every commodity" in out
+    assert main(["experiments", "show", "fusion_grid"]) == 0
+    shown = capsys.readouterr().out
+    assert "grid search of fusion" in shown and "top 8 by test sharpe" in shown
+
+
+def test_tpe_given_the_same_name_again_resumes_the_study(data, capsys):
+    base = ["experiments", "tpe", "--name", "fusion_tpe", "--strategy", "fusion", "--space",
+            str(data / "space.yaml"), "--commodity", "coffee", "--seed", "3"]
+    assert main([*base, "--trials", "3"]) == 0
+    assert main([*base, "--trials", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "[5/5]" in out and "experiment fusion_tpe: 5 trials" in out
+    trials = Warehouse(database=str(data / "warehouse.duckdb")).read_where(
+        "research.trials", experiment="fusion_tpe")
+    assert sorted(trials["number"].to_list()) == [0, 1, 2, 3, 4]
+    assert (data / "experiments" / "fusion_tpe.journal").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["show", "nope"], "no experiment 'nope'"),
+    (["grid-search", "--name", "x", "--strategy", "fusion"], "--space FILE is needed"),
+])
+def test_experiments_given_a_mistake_exits_2_with_one_paragraph(data, capsys, argv, message):
+    assert main(["experiments", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_grid_search_given_an_unknown_strategy_names_the_configured_ones(data, capsys):
+    assert main(["experiments", "grid-search", "--name", "x", "--strategy", "nope", "--space",
+                 str(data / "space.yaml")]) == 2
+    assert "'nope': not a configured user strategy (fusion, ma_cross_user)" in \
+        capsys.readouterr().err
