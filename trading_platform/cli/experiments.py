@@ -56,6 +56,12 @@ def experiments_command(args: argparse.Namespace) -> int:
                             paths().data_dir / "experiments")
     if args.experiments_command == "show":
         return show(store, args.id)
+    if args.experiments_command in ("promote", "compare"):
+        from trading_platform.cli import promotion
+
+        command = promotion.promote_command if args.experiments_command == "promote" \
+            else promotion.compare_command
+        return command(args)
     return search(store, args)
 
 

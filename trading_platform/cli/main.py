@@ -14,6 +14,9 @@
     trading-platform replay --strategy SPEC [--candidates] [--commodity C ...] [--param ...]
     trading-platform experiments grid-search|random-search|tpe --name N --strategy SPEC [...]
     trading-platform experiments show ID
+    trading-platform experiments promote ID --output-name NAME [--select-by M] [--override R]
+    trading-platform experiments compare --baseline SPEC --candidate SPEC [--start --end]
+    trading-platform backtest --strategy SPEC [--start D --end D] [--commodity C ...]
     trading-platform daily [--date YYYY-MM-DD]
     trading-platform trade [--date YYYY-MM-DD]   (recommendations + report only)
     trading-platform fill|approve|reject --commodity C --date D [...]
@@ -53,6 +56,7 @@ HANDLERS = {
     "screen": "replay:screen_command",
     "replay": "replay:replay_command",
     "experiments": "experiments:experiments_command",
+    "backtest": "promotion:backtest_command",
     "daily": "desk:daily_command",
     "trade": "desk:trade_command",
     **{command: "desk:desk_command" for command in DESK_COMMANDS},

@@ -66,6 +66,12 @@ def _replay_parsers(sub: argparse._SubParsersAction) -> None:
                              help="call the strategy on its candidate bars only (focused)")
 
 
+def _window_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--start", type=dt.date.fromisoformat)
+    cmd.add_argument("--end", type=dt.date.fromisoformat)
+    cmd.add_argument("--commodity", action="append")
+
+
 def _experiment_parsers(sub: argparse._SubParsersAction) -> None:
     experiments = sub.add_parser("experiments", help="parameter searches of a user strategy, "
                                  "the overfitting gate, and reading a search back")
@@ -85,6 +91,19 @@ def _experiment_parsers(sub: argparse._SubParsersAction) -> None:
         verb.add_argument("--seed", type=int)
     show = verbs.add_parser("show", help="a stored search: top runs and the gate")
     show.add_argument("id")
+    promote = verbs.add_parser("promote", help="a search's best run as a new strategy "
+                               "version, through the overfitting gate")
+    promote.add_argument("id")
+    promote.add_argument("--output-name", required=True)
+    promote.add_argument("--select-by", choices=("sharpe", "cagr", "sortino"),
+                         default="sharpe")
+    promote.add_argument("--expected-impact", metavar="TEXT")
+    promote.add_argument("--override", metavar="REASON",
+                         help="promote a run the gate refuses (recorded as an override)")
+    compare = verbs.add_parser("compare", help="two specs on identical data")
+    compare.add_argument("--baseline", required=True, metavar="SPEC")
+    compare.add_argument("--candidate", required=True, metavar="SPEC")
+    _window_options(compare)
     for verb in verbs.choices.values():
         verb.add_argument("--debug", action="store_true", help="show the stack trace of a "
                           "failure")
@@ -134,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
                      "--commodity given (vendor data directory)")
     _replay_parsers(sub)
     _experiment_parsers(sub)
+    backtest = sub.add_parser("backtest", help="a user strategy (or a promoted version) on "
+                              "every bar of the stored series, with its metrics")
+    backtest.add_argument("--strategy", required=True, metavar="SPEC")
+    _window_options(backtest)
     trade = sub.add_parser("trade", help="recommendations and the report for one day")
     trade.add_argument("--date", type=dt.date.fromisoformat,
                        default=dt.date.today() - dt.timedelta(days=1))

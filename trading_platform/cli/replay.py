@@ -19,7 +19,7 @@ import yaml
 
 from trading_platform.cli.errors import CommandError
 from trading_platform.config.loading import load_yaml_config
-from trading_platform.config.user_strategies import UserStrategySpec
+from trading_platform.config.user_strategies import PromotedStrategy, UserStrategySpec
 from trading_platform.defs.research.futures_backtests import book_costs
 from trading_platform.defs.universe import (
     FUTURES_BOOK,
@@ -38,17 +38,32 @@ from trading_platform.settings import paths
 
 
 def resolve_spec(text: str) -> tuple[str, UserStrategySpec]:
-    """A configured strategy's name, or a YAML file of one spec (named after the file)."""
+    """A configured strategy's name, a YAML file of one spec (named after the file), or a
+    promoted version's file (``experiments promote``: named after its strategy)."""
     if text in USER_STRATEGIES.strategies:
         return text, USER_STRATEGIES.strategies[text]
     path = Path(text)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         try:
+            promoted = load_promoted(path)
+            if promoted is not None:
+                return promoted.name, promoted.spec
             return path.stem, load_yaml_config(UserStrategySpec, path, "user strategy")
         except ValueError as error:
             raise CommandError(str(error)) from error
     raise CommandError(f"--strategy {text!r}: not a configured user strategy "
                        f"({', '.join(USER_STRATEGIES.strategies)}) nor a YAML spec file")
+
+
+def load_promoted(path: Path) -> PromotedStrategy | None:
+    """The promoted version in ``path``, or None when the file is a plain spec."""
+    try:
+        body = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ValueError(f"user strategy file {path}: {error}") from error
+    if isinstance(body, dict) and "experiment" in body:
+        return load_yaml_config(PromotedStrategy, path, "promoted strategy")
+    return None
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:

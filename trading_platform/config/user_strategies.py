@@ -61,3 +61,34 @@ def load_user_strategies(path: Path | str | None = None) -> UserStrategies:
     """Load the YAML; raise ValueError naming the file and the field on bad config."""
     source = Path(path) if path else default_user_strategies_path()
     return load_yaml_config(UserStrategies, source, "user strategies")
+
+
+class PromotedStrategy(BaseModel):
+    """A strategy version written by ``experiments promote`` (``<data>/strategies/
+    <name>_v<N>.yaml``): the spec it runs and the lineage that justifies it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    version: int = Field(ge=1)
+    code: str
+    params: dict[str, Param]
+    parent: str
+    parent_hash: str
+    experiment: str
+    commodities: list[str]
+    data_range: dict[str, str]
+    data_version: str
+    code_version: str
+    metrics: dict[str, dict[str, float | None]]
+    gate: list[dict[str, object]]
+    gate_passed: bool
+    override_reason: str | None = None
+    expected_impact: str = ""
+    promoted_on: str
+    content_hash: str
+
+    @property
+    def spec(self) -> UserStrategySpec:
+        """The spec the replay runs: the parent's code with the promoted parameters."""
+        return UserStrategySpec(code=self.code, version=self.version, params=self.params)

@@ -21,6 +21,7 @@ from trading_platform.resources.tracker import MlflowTracker, _quiet_mlflow_logg
 
 CHAMPION_ALIAS = "champion"
 PREVIOUS_ALIAS = "previous"
+CHALLENGER_ALIAS = "challenger"
 CHAMPION_KEY_TAG = "champion_key"
 _MISSING = "RESOURCE_DOES_NOT_EXIST"
 BOOK_MODEL_NAME = "trading_book_champion"
@@ -102,6 +103,22 @@ class ChampionRegistry(dg.ConfigurableResource):
                                      "book trades")
             return _new_version(client, BOOK_MODEL_NAME, champion, source=artifact_uri,
                                 run_id=run_id, tags=tags, description=description)
+
+    def register_challenger(self, name: str, run_id: str, artifact_uri: str,
+                            tags: Mapping[str, str], description: str) -> ChampionVersion:
+        """A promoted strategy version as a new version of the registered model
+        ``strategy_<name>``, alias ``challenger`` (``champion`` stays where it is until the
+        desk's go decision moves it)."""
+        model = f"strategy_{name}"
+        with _quiet_mlflow_logger():
+            client = self._client()
+            _ensure_registered_model(client, model, f"Promoted versions of the user strategy "
+                                                    f"{name}")
+            created = client.create_model_version(
+                model, source=artifact_uri, run_id=run_id,
+                tags={tag: str(value) for tag, value in tags.items()}, description=description)
+            client.set_registered_model_alias(model, CHALLENGER_ALIAS, str(created.version))
+            return _champion_version(client.get_model_version(model, str(created.version)))
 
     def _client(self) -> Any:
         from mlflow import MlflowClient

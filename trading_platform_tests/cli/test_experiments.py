@@ -86,3 +86,40 @@ def test_grid_search_given_an_unknown_strategy_names_the_configured_ones(data, c
                  str(data / "space.yaml")]) == 2
     assert "'nope': not a configured user strategy (fusion, ma_cross_user)" in \
         capsys.readouterr().err
+
+
+def test_promote_given_a_refused_run_needs_an_override_and_backtest_reproduces_it(data, capsys):
+    assert main(["experiments", "grid-search", "--name", "to_promote", "--strategy", "fusion",
+                 "--space", str(data / "space.yaml"), "--commodity", "coffee"]) == 0
+    capsys.readouterr()
+    # eight trials of noise-like synthetic data: the best run's DSR is far below 0.95
+    assert main(["experiments", "promote", "to_promote", "--output-name", "fusion_tuned"]) == 2
+    err = capsys.readouterr().err
+    assert "is not promoted: the overfitting gate refused it" in err
+    assert "deflated_sharpe FAIL" in err and not (data / "strategies").exists()
+    assert main(["experiments", "promote", "to_promote", "--output-name", "fusion_tuned",
+                 "--override", "planted for the test", "--expected-impact", "more trend"]) == 0
+    out = capsys.readouterr().out
+    spec = data / "strategies" / "fusion_tuned_v1.yaml"
+    assert spec.exists() and f"as {spec.name}" in out and "alias challenger" in out
+    log = (data / "strategies" / "STRATEGY_LOG.md").read_text()
+    assert "OVERRIDE of a failed gate: planted for the test" in log
+    assert "expected impact: more trend" in log and "actual impact: (filled in after 30" in log
+    assert main(["backtest", "--strategy", str(spec)]) == 0
+    assert "reproduces experiment to_promote's test figures: yes, every one" in \
+        capsys.readouterr().out
+    from trading_platform.resources.registry import ChampionRegistry
+
+    registry = ChampionRegistry(root=str(data / "mlflow"))
+    client = registry._client()
+    assert "challenger" in client.get_registered_model("strategy_fusion_tuned").aliases
+
+
+def test_compare_given_two_specs_prints_both_on_identical_data(data, tmp_path, capsys):
+    other = tmp_path / "slow_cross.yaml"
+    other.write_text("code: moving_average_cross\nparams: {fast: 30, slow: 120}\n")
+    assert main(["experiments", "compare", "--baseline", "ma_cross_user", "--candidate",
+                 str(other), "--commodity", "coffee", "--start", "2021-01-04"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("on coffee, 2021-01-04..2023-12-29, every bar replayed:")
+    assert "ma_cross_user v1" in out and "slow_cross v1" in out and "sharpe" in out

@@ -45,21 +45,33 @@ class UserStrategyBook:
         return sorted({d for frame in self.series.values() for d in frame["date"].to_list()})
 
     def equity(self, params: dict[str, Any]) -> np.ndarray:
-        """The trial's daily equity over ``dates`` (module doc)."""
+        """The trial's daily equity over ``dates`` (module doc), replayed focused."""
         strategy = build_strategy(self.name, self.spec, params)
         key = screen_key(self.spec, strategy, params)
-        days = self.dates
-        position = {d: i for i, d in enumerate(days)}
-        total = np.zeros(len(days))
-        for commodity, series in self.series.items():
+
+        def replay(commodity: str, series: pl.DataFrame) -> np.ndarray:
             candidates = self.screens.get((commodity, key))
             if candidates is None:
                 candidates = screen_series(strategy, series)
                 self.screens[(commodity, key)] = candidates
-            replay = focused_replay(strategy, series, self.contracts[commodity], self.costs,
-                                    self.capital, candidates=candidates).replay
+            return focused_replay(strategy, series, self.contracts[commodity], self.costs,
+                                  self.capital, candidates=candidates).replay.equity
+        return self._book(replay)
+
+    def equity_full(self, params: dict[str, Any]) -> np.ndarray:
+        """The same book replayed on every bar: the ordinary backtester (``backtest``)."""
+        strategy = build_strategy(self.name, self.spec, params)
+        return self._book(lambda commodity, series: full_replay(
+            strategy, series, self.contracts[commodity], self.costs, self.capital).equity)
+
+    def _book(self, replay: Callable[[str, pl.DataFrame], np.ndarray]) -> np.ndarray:
+        days = self.dates
+        position = {d: i for i, d in enumerate(days)}
+        total = np.zeros(len(days))
+        for commodity, series in self.series.items():
+            equity = replay(commodity, series)
             rows = [position[d] for d in series["date"].to_list()]
-            path = np.concatenate([[self.capital], replay.equity])
+            path = np.concatenate([[self.capital], equity])
             total[rows] += path[1:] / path[:-1] - 1.0
         return self.capital * np.cumprod(1.0 + total / len(self.series))
 
@@ -74,5 +86,3 @@ class UserStrategyBook:
             outcomes.append(replay_parity(full, focused.replay))
         return outcomes
 
-
-EquityOf = Callable[[dict[str, Any]], np.ndarray]

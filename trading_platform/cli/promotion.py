@@ -1,0 +1,223 @@
+"""`experiments promote`, `experiments compare` and `backtest`: a search's run becomes a new
+strategy version only through the overfitting gate (or a recorded override), and the ordinary
+backtester reproduces its figures (docs/research.md).
+
+    experiments promote ID --output-name NAME [--select-by sharpe|cagr|sortino]
+        [--expected-impact TEXT] [--override REASON]
+    experiments compare --baseline SPEC --candidate SPEC [--start D --end D] [--commodity C ...]
+    backtest --strategy SPEC [--start D --end D] [--commodity C ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from trading_platform.cli.errors import CommandError
+from trading_platform.cli.replay import load_promoted, resolve_spec, stored_series
+from trading_platform.config.searches import load_research_config
+from trading_platform.config.user_strategies import UserStrategySpec
+from trading_platform.defs.research.futures_backtests import book_costs
+from trading_platform.defs.universe import FUTURES_BOOK, FUTURES_PARTITIONS, UNIVERSE
+from trading_platform.domain.research.assessment import Assessment, assess
+from trading_platform.domain.research.experiment import trials_from_frames
+from trading_platform.domain.research.folds import Fold, walk_forward_folds
+from trading_platform.domain.research.promotion import (
+    log_entry,
+    next_version,
+    promoted_strategy,
+)
+from trading_platform.domain.research.runners import UserStrategyBook
+from trading_platform.domain.research.trials import TrialResult, window_metrics
+from trading_platform.resources.experiments import ExperimentStore
+from trading_platform.resources.registry import ChampionRegistry
+from trading_platform.resources.strategy_folder import StrategyFolder
+from trading_platform.resources.tracker import MlflowTracker
+from trading_platform.resources.warehouse import Warehouse
+from trading_platform.settings import paths
+
+SHOWN = ("sharpe", "sortino", "cagr", "max_drawdown", "calmar", "volatility")
+
+
+def promote_command(args: argparse.Namespace) -> int:
+    store = ExperimentStore(Warehouse(database=str(paths().warehouse)),
+                            paths().data_dir / "experiments")
+    row, trials_df, returns_df, _ = store.load(args.id)
+    if row.is_empty():
+        raise CommandError(f"no experiment {args.id!r} (stored: {', '.join(store.names())})")
+    info = row.row(0, named=True)
+    trials = trials_from_frames(trials_df, returns_df)
+    dates = returns_df["date"].unique().sort().to_list()
+    chosen = _select(trials, args.select_by)
+    split = _stored_split(json.loads(info["split"]), dates)
+    folds_info = json.loads(info["folds"])
+    folds = walk_forward_folds(len(dates), **folds_info) if folds_info else None
+    result = assess(trials, chosen.number, info["method"] == "grid", split, folds,
+                    load_research_config().gate)
+    if not result.gate.passed and not args.override:
+        raise CommandError(
+            f"experiment {args.id} run #{chosen.number} {chosen.params} is not promoted: the "
+            f"overfitting gate refused it ({result.gate.describe()}). Promote it anyway only "
+            "with --override REASON, which is recorded in the spec, the log and MLflow")
+    parent_name, parent = resolve_spec(info["strategy"])
+    if parent.content_hash != info["spec_hash"]:
+        raise CommandError(f"{parent_name} changed since experiment {args.id} ran (spec "
+                           f"{info['spec_hash']} then, {parent.content_hash} now): rerun the "
+                           "search on the current spec")
+    path = _write_version(args, info, chosen, result, parent_name, parent, dates, split)
+    print(f"promoted run #{chosen.number} of {args.id} as {path.name} "
+          f"({'gate passed' if result.gate.passed else 'OVERRIDE: ' + args.override}); "
+          f"log {path.parent / 'STRATEGY_LOG.md'}; MLflow model strategy_{args.output_name}, "
+          f"alias challenger")
+    print(_comparison(parent_name, parent, *resolve_spec(str(path)),
+                      info["commodities"].split(","), dates[split.test_start],
+                      dates[split.test_end - 1]))
+    return 0
+
+
+def backtest_command(args: argparse.Namespace) -> int:
+    name, spec = resolve_spec(args.strategy)
+    promoted = load_promoted_or_none(args.strategy)
+    commodities = args.commodity or (promoted.commodities if promoted else
+                                     FUTURES_PARTITIONS.get_partition_keys())
+    book = _book(name, spec, commodities)
+    start, end = _window(args, promoted, book.dates)
+    figures = _figures(book, {}, start, end, full=True)
+    print(f"{name} v{spec.version} [{spec.content_hash}] on {', '.join(commodities)}, "
+          f"{start}..{end}, every bar replayed: " + _format(figures))
+    if promoted is not None and (start, end) == _test_window(promoted):
+        same = all(_equal(figures[m], promoted.metrics["test"].get(m)) for m in SHOWN)
+        print(f"reproduces experiment {promoted.experiment}'s test figures: "
+              + ("yes, every one" if same else "NO: " + _format(promoted.metrics["test"])))
+        return 0 if same else 1
+    return 0
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    base_name, base = resolve_spec(args.baseline)
+    cand_name, cand = resolve_spec(args.candidate)
+    commodities = args.commodity or FUTURES_PARTITIONS.get_partition_keys()
+    dates = _book(base_name, base, commodities).dates
+    start, end = args.start or dates[0], args.end or dates[-1]
+    print(_comparison(base_name, base, cand_name, cand, commodities, start, end))
+    return 0
+
+
+def load_promoted_or_none(text: str) -> Any:
+    path = Path(text)
+    return load_promoted(path) if path.suffix in (".yaml", ".yml") and path.is_file() else None
+
+
+def _select(trials: list[TrialResult], metric: str) -> TrialResult:
+    done = [t for t in trials if t.status == "done" and t.test.get(metric) == t.test.get(metric)]
+    if not done:
+        raise CommandError("no finished trial has a number to select by")
+    return max(done, key=lambda t: (t.test[metric], -t.number))
+
+
+def _stored_split(split: dict[str, str], dates: list[dt.date]) -> Fold:
+    index = pl.Series(dates)
+    edges = [dt.date.fromisoformat(d) for part in ("train", "test")
+             for d in split[part].split("..")]
+    return Fold(int(index.search_sorted(edges[0])),
+                int(index.search_sorted(edges[1], side="right")),
+                int(index.search_sorted(edges[2])),
+                int(index.search_sorted(edges[3], side="right")))
+
+
+def _write_version(args: argparse.Namespace, info: dict, chosen: TrialResult,
+                   result: Assessment, parent_name: str, parent: UserStrategySpec,
+                   dates: list[dt.date], split: Fold) -> Any:
+    folder = StrategyFolder(paths().data_dir / "strategies")
+    version = next_version(args.output_name, folder.files())
+    lineage = {
+        "experiment": args.id, "commodities": info["commodities"].split(","),
+        "data_range": {"train": f"{dates[split.train_start]}..{dates[split.train_end - 1]}",
+                       "test": f"{dates[split.test_start]}..{dates[split.test_end - 1]}"},
+        "data_version": info["data_version"], "code_version": info["code_version"],
+        "metrics": {"train": _clean(chosen.train), "test": _clean(chosen.test)},
+        "gate": [{"criterion": c.name, "value": _number(c.value), "threshold": c.threshold,
+                  "rule": c.rule, "passed": c.passed} for c in result.gate.criteria],
+        "gate_passed": result.gate.passed, "override_reason": args.override,
+        "expected_impact": args.expected_impact or ""}
+    promoted = promoted_strategy(args.output_name, version, parent_name, parent, chosen.params,
+                                 lineage, dt.date.today())
+    path = folder.write(promoted, log_entry(promoted, parent.params))
+    tags = {"experiment": args.id, "trial": str(chosen.number), "parent": promoted.parent,
+            "content_hash": promoted.content_hash, "gate_passed": str(result.gate.passed),
+            "override_reason": args.override or ""}
+    root = str(paths().mlflow)
+    with MlflowTracker(root=root).run("strategy_promotions", path.stem, tags) as run:
+        run.log_params(promoted.params)
+        run.log_metrics({f"test_{k}": v for k, v in lineage["metrics"]["test"].items()
+                         if v is not None})
+        run.log_text(yaml.safe_dump(promoted.model_dump(), sort_keys=False), f"spec/{path.name}")
+        ChampionRegistry(root=root).register_challenger(
+            args.output_name, run.run_id, run.artifact_uri("spec"), tags,
+            f"{path.stem} from experiment {args.id}")
+    return path
+
+
+def _book(name: str, spec: UserStrategySpec, commodities: list[str]) -> UserStrategyBook:
+    warehouse = Warehouse(database=str(paths().warehouse))
+    return UserStrategyBook(name, spec, {c: stored_series(warehouse, c) for c in commodities},
+                            {c: UNIVERSE.commodities[c].futures for c in commodities},
+                            book_costs(), FUTURES_BOOK.engine.capital)
+
+
+def _window(args: argparse.Namespace, promoted: Any, dates: list[dt.date]
+            ) -> tuple[dt.date, dt.date]:
+    if args.start or args.end:
+        return args.start or dates[0], args.end or dates[-1]
+    return _test_window(promoted) if promoted is not None else (dates[0], dates[-1])
+
+
+def _test_window(promoted: Any) -> tuple[dt.date, dt.date]:
+    first, last = promoted.data_range["test"].split("..")
+    return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+
+
+def _figures(book: UserStrategyBook, params: dict, start: dt.date, end: dt.date,
+             full: bool) -> dict[str, float]:
+    equity = book.equity_full(params) if full else book.equity(params)
+    index = pl.Series(book.dates)
+    first = int(index.search_sorted(start))
+    last = int(index.search_sorted(end, side="right"))
+    return window_metrics(equity, book.capital, first, last)
+
+
+def _comparison(base_name: str, base: UserStrategySpec, cand_name: str, cand: UserStrategySpec,
+                commodities: list[str], start: dt.date, end: dt.date) -> str:
+    one = _figures(_book(base_name, base, commodities), {}, start, end, full=True)
+    two = _figures(_book(cand_name, cand, commodities), {}, start, end, full=True)
+    lines = [f"on {', '.join(commodities)}, {start}..{end}, every bar replayed:",
+             f"  {'metric':<14}{base_name + ' v' + str(base.version):>20}"
+             f"{cand_name + ' v' + str(cand.version):>20}{'difference':>14}"]
+    lines += [f"  {m:<14}{one[m]:>20.4f}{two[m]:>20.4f}{two[m] - one[m]:>14.4f}" for m in SHOWN]
+    return "\n".join(lines)
+
+
+def _format(figures: dict[str, Any]) -> str:
+    def shown(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.6g}"
+    return ", ".join(f"{m} {shown(figures.get(m))}" for m in SHOWN)
+
+
+def _equal(one: float, two: float | None) -> bool:
+    if two is None:
+        return one != one  # a NaN figure is stored as null
+    return abs(one - two) <= 1e-12 * max(1.0, abs(two))
+
+
+def _clean(values: dict[str, float]) -> dict[str, float | None]:
+    return {k: _number(v) for k, v in values.items()}
+
+
+def _number(value: float) -> float | None:
+    return None if value != value or value in (float("inf"), float("-inf")) else float(value)

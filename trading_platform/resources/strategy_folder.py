@@ -1,0 +1,44 @@
+"""Promoted strategy versions on disk: ``<data>/strategies/<name>_v<N>.yaml`` and the running
+``STRATEGY_LOG.md`` beside them, each written atomically (a failed write leaves the old file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from trading_platform.config.loading import load_yaml_config
+from trading_platform.config.user_strategies import PromotedStrategy
+from trading_platform.resources.atomic_files import write_atomically
+
+LOG_NAME = "STRATEGY_LOG.md"
+LOG_TITLE = "# Strategy log\n\nEvery promotion, newest last (`experiments promote`).\n\n"
+
+
+class StrategyFolder:
+    """The folder of promoted versions and their log."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def files(self) -> list[str]:
+        return sorted(p.name for p in self.root.glob("*.yaml")) if self.root.exists() else []
+
+    def path(self, name: str, version: int) -> Path:
+        return self.root / f"{name}_v{version}.yaml"
+
+    def write(self, promoted: PromotedStrategy, log_entry: str) -> Path:
+        """The version's YAML, then the log entry appended; refuses to overwrite a version."""
+        target = self.path(promoted.name, promoted.version)
+        if target.exists():
+            raise FileExistsError(f"{target} exists: a promoted version is never rewritten")
+        self.root.mkdir(parents=True, exist_ok=True)
+        body = yaml.safe_dump(promoted.model_dump(), sort_keys=False, allow_unicode=True)
+        write_atomically(target, body.encode())
+        log = self.root / LOG_NAME
+        before = log.read_text(encoding="utf-8") if log.exists() else LOG_TITLE
+        write_atomically(log, (before + log_entry + "\n").encode())
+        return target
+
+    def load(self, path: Path) -> PromotedStrategy:
+        return load_yaml_config(PromotedStrategy, path, "promoted strategy")
