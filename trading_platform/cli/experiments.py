@@ -1,4 +1,5 @@
-"""`experiments`: parameter searches of a user strategy on the stored continuous series, the
+"""`experiments` searches (dispatched by ``promotion.experiments_command``): parameter searches of
+a user strategy on the stored continuous series, the
 overfitting gate on the chosen trial, and reading a search back (docs/research.md).
 
     experiments grid-search|random-search|tpe --name N --strategy S [--space FILE]
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from trading_platform.config.searches import Search, load_research_config
 from trading_platform.defs.research.futures_backtests import book_costs
 from trading_platform.defs.universe import FUTURES_BOOK, FUTURES_PARTITIONS, UNIVERSE
 from trading_platform.domain.replay.specs import strategy_class
+from trading_platform.domain.reporting.experiment_report import experiment_html
 from trading_platform.domain.research.assessment import Assessment, assess, best_trial
 from trading_platform.domain.research.experiment import (
     ExperimentInfo,
@@ -45,24 +48,10 @@ from trading_platform.domain.research.search import run_points, run_tpe
 from trading_platform.domain.research.space import grid_points, random_points
 from trading_platform.domain.research.trials import TrialResult
 from trading_platform.resources.experiments import ExperimentStore
-from trading_platform.resources.warehouse import Warehouse
+from trading_platform.resources.reports import ReportFolder
 from trading_platform.settings import paths
 
 METHODS = {"grid-search": "grid", "random-search": "random", "tpe": "tpe"}
-
-
-def experiments_command(args: argparse.Namespace) -> int:
-    store = ExperimentStore(Warehouse(database=str(paths().warehouse)),
-                            paths().data_dir / "experiments")
-    if args.experiments_command == "show":
-        return show(store, args.id)
-    if args.experiments_command in ("promote", "compare"):
-        from trading_platform.cli import promotion
-
-        command = promotion.promote_command if args.experiments_command == "promote" \
-            else promotion.compare_command
-        return command(args)
-    return search(store, args)
 
 
 def search(store: ExperimentStore, args: argparse.Namespace) -> int:
@@ -117,13 +106,22 @@ def search(store: ExperimentStore, args: argparse.Namespace) -> int:
     return 0
 
 
-def show(store: ExperimentStore, experiment: str) -> int:
+def show(store: ExperimentStore, experiment: str, export: str | None = None) -> int:
     row, trials, returns, gate = store.load(experiment)
     if row.is_empty():
         known = ", ".join(store.names()) or "none yet"
         raise CommandError(f"no experiment {experiment!r} (stored: {known})")
     results = trials_from_frames(trials, returns)
     info = row.row(0, named=True)
+    if export == "html":
+        dates = returns["date"].unique().sort().to_list()
+        chosen = best_trial(results)
+        page = experiment_html(experiment, info, results,
+                               stored_assessment(info, results, dates, chosen),
+                               info["objective"])
+        out = ReportFolder(root=str(paths().reports)).write(
+            f"experiments/{experiment}/report.html", page)
+        print(f"report: {out}")
     print(f"experiment {experiment}: {info['method']} search of {info['strategy']} "
           f"[{info['spec_hash']}] on {info['commodities']}, objective {info['objective']}, "
           f"seed {info['seed']}, data {info['data_version']}, code {info['code_version']}")
@@ -132,6 +130,28 @@ def show(store: ExperimentStore, experiment: str) -> int:
         f"{r['criterion']} {'pass' if r['passed'] else 'FAIL'} {r['value']:.3g} "
         f"({r['rule']} {r['threshold']:g})" for r in gate.iter_rows(named=True)))
     return 0
+
+
+def stored_assessment(info: dict[str, Any], trials: list[TrialResult], dates: list[dt.date],
+                      chosen: int) -> Assessment:
+    """The gate's figures for trial ``chosen`` of a stored experiment, from its stored split
+    and folds."""
+    split = stored_split(json.loads(info["split"]), dates)
+    folds_info = json.loads(info["folds"])
+    folds = walk_forward_folds(len(dates), **folds_info) if folds_info else None
+    return assess(trials, chosen, info["method"] == "grid", split, folds,
+                  load_research_config().gate)
+
+
+def stored_split(split: dict[str, str], dates: list[dt.date]) -> Fold:
+    """The stored ``{"train": "a..b", "test": "c..d"}`` as day positions over ``dates``."""
+    index = pl.Series(dates)
+    edges = [dt.date.fromisoformat(d) for part in ("train", "test")
+             for d in split[part].split("..")]
+    return Fold(int(index.search_sorted(edges[0])),
+                int(index.search_sorted(edges[1], side="right")),
+                int(index.search_sorted(edges[2])),
+                int(index.search_sorted(edges[3], side="right")))
 
 
 def _definition(args: argparse.Namespace) -> Search:

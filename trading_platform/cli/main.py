@@ -55,7 +55,7 @@ HANDLERS = {
     "futures": "research:futures_command",
     "screen": "replay:screen_command",
     "replay": "replay:replay_command",
-    "experiments": "experiments:experiments_command",
+    "experiments": "promotion:experiments_command",
     "backtest": "promotion:backtest_command",
     "daily": "desk:daily_command",
     "trade": "desk:trade_command",

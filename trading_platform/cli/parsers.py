@@ -91,6 +91,7 @@ def _experiment_parsers(sub: argparse._SubParsersAction) -> None:
         verb.add_argument("--seed", type=int)
     show = verbs.add_parser("show", help="a stored search: top runs and the gate")
     show.add_argument("id")
+    show.add_argument("--export", choices=("html",), help="also write the HTML report")
     promote = verbs.add_parser("promote", help="a search's best run as a new strategy "
                                "version, through the overfitting gate")
     promote.add_argument("id")

@@ -20,14 +20,14 @@ import polars as pl
 import yaml
 
 from trading_platform.cli.errors import CommandError
+from trading_platform.cli.experiments import search, show, stored_assessment, stored_split
 from trading_platform.cli.replay import load_promoted, resolve_spec, stored_series
-from trading_platform.config.searches import load_research_config
 from trading_platform.config.user_strategies import UserStrategySpec
 from trading_platform.defs.research.futures_backtests import book_costs
 from trading_platform.defs.universe import FUTURES_BOOK, FUTURES_PARTITIONS, UNIVERSE
-from trading_platform.domain.research.assessment import Assessment, assess
+from trading_platform.domain.research.assessment import Assessment
 from trading_platform.domain.research.experiment import trials_from_frames
-from trading_platform.domain.research.folds import Fold, walk_forward_folds
+from trading_platform.domain.research.folds import Fold
 from trading_platform.domain.research.promotion import (
     log_entry,
     next_version,
@@ -45,6 +45,18 @@ from trading_platform.settings import paths
 SHOWN = ("sharpe", "sortino", "cagr", "max_drawdown", "calmar", "volatility")
 
 
+def experiments_command(args: argparse.Namespace) -> int:
+    """Dispatch ``experiments <verb>``."""
+    verb = args.experiments_command
+    if verb == "promote":
+        return promote_command(args)
+    if verb == "compare":
+        return compare_command(args)
+    store = ExperimentStore(Warehouse(database=str(paths().warehouse)),
+                            paths().data_dir / "experiments")
+    return show(store, args.id, args.export) if verb == "show" else search(store, args)
+
+
 def promote_command(args: argparse.Namespace) -> int:
     store = ExperimentStore(Warehouse(database=str(paths().warehouse)),
                             paths().data_dir / "experiments")
@@ -55,11 +67,8 @@ def promote_command(args: argparse.Namespace) -> int:
     trials = trials_from_frames(trials_df, returns_df)
     dates = returns_df["date"].unique().sort().to_list()
     chosen = _select(trials, args.select_by)
-    split = _stored_split(json.loads(info["split"]), dates)
-    folds_info = json.loads(info["folds"])
-    folds = walk_forward_folds(len(dates), **folds_info) if folds_info else None
-    result = assess(trials, chosen.number, info["method"] == "grid", split, folds,
-                    load_research_config().gate)
+    split = stored_split(json.loads(info["split"]), dates)
+    result = stored_assessment(info, trials, dates, chosen.number)
     if not result.gate.passed and not args.override:
         raise CommandError(
             f"experiment {args.id} run #{chosen.number} {chosen.params} is not promoted: the "
@@ -119,16 +128,6 @@ def _select(trials: list[TrialResult], metric: str) -> TrialResult:
     if not done:
         raise CommandError("no finished trial has a number to select by")
     return max(done, key=lambda t: (t.test[metric], -t.number))
-
-
-def _stored_split(split: dict[str, str], dates: list[dt.date]) -> Fold:
-    index = pl.Series(dates)
-    edges = [dt.date.fromisoformat(d) for part in ("train", "test")
-             for d in split[part].split("..")]
-    return Fold(int(index.search_sorted(edges[0])),
-                int(index.search_sorted(edges[1], side="right")),
-                int(index.search_sorted(edges[2])),
-                int(index.search_sorted(edges[3], side="right")))
 
 
 def _write_version(args: argparse.Namespace, info: dict, chosen: TrialResult,

@@ -125,16 +125,16 @@ def load_search(path: Path | str) -> Search:
 
 
 class ResearchConfig(_Frozen):
-    """Research settings (``research.yaml``): the overfitting gate."""
+    """Research settings (``strategy_research.yaml``): the overfitting gate."""
 
     gate: GateConfig = Field(default_factory=GateConfig)
 
 
 def default_research_path() -> Path:
-    return Path(__file__).with_name("research.yaml")
+    return Path(__file__).with_name("strategy_research.yaml")
 
 
 def load_research_config(path: Path | str | None = None) -> ResearchConfig:
-    """Load ``research.yaml``; ValueError naming the file and the field on bad config."""
+    """Load ``strategy_research.yaml``; ValueError naming the file and the field on bad config."""
     source = Path(path) if path else default_research_path()
     return load_yaml_config(ResearchConfig, source, "research")

@@ -53,9 +53,14 @@ def test_grid_search_given_a_space_file_stores_every_trial_and_the_gate(data, ca
     assert gate.filter(pl.col("criterion") == "focused_equals_full")["passed"].to_list() == [
         True]
     assert "chosen run replayed on every bar: the same trades on every commodity" in out
-    assert main(["experiments", "show", "fusion_grid"]) == 0
+    assert main(["experiments", "show", "fusion_grid", "--export", "html"]) == 0
     shown = capsys.readouterr().out
     assert "grid search of fusion" in shown and "top 8 by test sharpe" in shown
+    page = (data / "reports" / "experiments" / "fusion_grid" / "report.html").read_text()
+    for part in ("Overfitting gate: run #", "deflated_sharpe", "Top 8 by test sharpe",
+                 "one-way ANOVA share", "Walk-forward folds", "Overfitting warnings"):
+        assert part in page
+    assert page.count("data:image/png;base64,") == 3  # the heatmap and one plot per parameter
 
 
 def test_tpe_given_the_same_name_again_resumes_the_study(data, capsys):

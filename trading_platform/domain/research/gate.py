@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class GateThresholds:
-    """The gate's thresholds (``config/research.yaml``)."""
+    """The gate's thresholds (``config/strategy_research.yaml``)."""
 
     max_gap: float = 1.0
     min_dsr: float = 0.95
