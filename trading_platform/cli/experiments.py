@@ -14,38 +14,22 @@ parameter spaces; options given on the command line win over the file.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import time
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from trading_platform.cli.errors import CommandError
-from trading_platform.cli.replay import resolve_spec, stored_series
-from trading_platform.config.searches import Search, load_research_config
-from trading_platform.defs.research.futures_backtests import book_costs
-from trading_platform.defs.universe import FUTURES_BOOK, FUTURES_PARTITIONS, UNIVERSE
-from trading_platform.domain.replay.specs import strategy_class
+from trading_platform.cli.replay import resolve_spec
+from trading_platform.config.searches import Search
+from trading_platform.defs.research.experiment_runs import run_experiment, stored_assessment
 from trading_platform.domain.reporting.experiment_report import experiment_html
-from trading_platform.domain.research.assessment import Assessment, assess, best_trial
+from trading_platform.domain.research.assessment import Assessment, best_trial
 from trading_platform.domain.research.experiment import (
-    ExperimentInfo,
-    code_version,
-    data_version,
-    experiment_row,
-    gate_frame,
-    returns_frame,
-    trials_frame,
     trials_from_frames,
 )
-from trading_platform.domain.research.folds import Fold, ratio_split, walk_forward_folds
-from trading_platform.domain.research.runners import UserStrategyBook
-from trading_platform.domain.research.search import run_points, run_tpe
-from trading_platform.domain.research.space import grid_points, random_points
 from trading_platform.domain.research.trials import TrialResult
 from trading_platform.resources.experiments import ExperimentStore
 from trading_platform.resources.reports import ReportFolder
@@ -57,52 +41,16 @@ METHODS = {"grid-search": "grid", "random-search": "random", "tpe": "tpe"}
 def search(store: ExperimentStore, args: argparse.Namespace) -> int:
     definition = _definition(args)
     name, spec = resolve_spec(definition.strategy)
-    commodities = definition.commodities or FUTURES_PARTITIONS.get_partition_keys()
-    warehouse = store.warehouse
-    series = {c: stored_series(warehouse, c) for c in commodities}
-    book = UserStrategyBook(name, spec, series,
-                            {c: UNIVERSE.commodities[c].futures for c in commodities},
-                            book_costs(), FUTURES_BOOK.engine.capital)
-    dates = book.dates
-    split = _split(definition, dates)
-    method = METHODS[args.experiments_command]
-    started = time.perf_counter()
-    progress = _Progress(started)
-    previous: list[TrialResult] = []
-    if method == "tpe":
-        study = store.study(args.name, definition.seed)
-        _, stored, stored_returns, _ = store.load(args.name)
-        previous = trials_from_frames(stored, stored_returns) if stored.height else []
-        trials = previous + run_tpe(study, definition.space, args.trials, book.equity,
-                                    book.capital, split, definition.objective, progress)
-    else:
-        points = grid_points(definition.space) if method == "grid" else \
-            random_points(definition.space, args.trials, definition.seed)
-        trials = run_points(points, book.equity, book.capital, split, definition.objective,
-                            progress)
-    seconds = time.perf_counter() - started
-    folds = walk_forward_folds(len(dates), **definition.folds.model_dump()) \
-        if definition.folds else None
-    chosen = best_trial(trials)
-    result = assess(trials, chosen, method == "grid", split, folds,
-                    load_research_config().gate)
-    info = ExperimentInfo(args.name, method, name, "user", spec.content_hash,
-                          _plain(definition.space), _split_info(split, dates),
-                          definition.folds.model_dump() if definition.folds else None,
-                          definition.objective, definition.seed, list(commodities),
-                          data_version(series), code_version(strategy_class(spec.code)))
-    parity = book.confirm_with_full_replay(next(t for t in trials if t.number == chosen).params)
-    confirmed = pl.DataFrame([{"criterion": "focused_equals_full",
-                               "value": float(sum(not o.passed for o in parity)),
-                               "threshold": 0.0, "rule": "<=",
-                               "passed": all(o.passed for o in parity)}])
-    store.save(args.name, experiment_row(info, trials, seconds, dt.datetime.now(dt.UTC)),
-               trials_frame(trials), returns_frame(trials, dates),
-               pl.concat([gate_frame(result.gate), confirmed]))
-    print(_summary(args.name, trials, result, seconds, definition.objective))
+    try:
+        run = run_experiment(args.name, name, spec, definition, store,
+                             _Progress(time.perf_counter()))
+    except ValueError as error:
+        raise CommandError(f"experiment {args.name}: {error}") from error
+    print(_summary(args.name, run.trials, run.assessment, run.seconds, definition.objective))
     print("chosen run replayed on every bar: "
-          + ("the same trades on every commodity" if all(o.passed for o in parity) else
-             "DIFFERENT trades: " + "; ".join(o.description for o in parity if not o.passed)))
+          + ("the same trades on every commodity" if run.reproduced else
+             "DIFFERENT trades: " + "; ".join(o.description for o in run.parity
+                                              if not o.passed)))
     return 0
 
 
@@ -132,28 +80,6 @@ def show(store: ExperimentStore, experiment: str, export: str | None = None) -> 
     return 0
 
 
-def stored_assessment(info: dict[str, Any], trials: list[TrialResult], dates: list[dt.date],
-                      chosen: int) -> Assessment:
-    """The gate's figures for trial ``chosen`` of a stored experiment, from its stored split
-    and folds."""
-    split = stored_split(json.loads(info["split"]), dates)
-    folds_info = json.loads(info["folds"])
-    folds = walk_forward_folds(len(dates), **folds_info) if folds_info else None
-    return assess(trials, chosen, info["method"] == "grid", split, folds,
-                  load_research_config().gate)
-
-
-def stored_split(split: dict[str, str], dates: list[dt.date]) -> Fold:
-    """The stored ``{"train": "a..b", "test": "c..d"}`` as day positions over ``dates``."""
-    index = pl.Series(dates)
-    edges = [dt.date.fromisoformat(d) for part in ("train", "test")
-             for d in split[part].split("..")]
-    return Fold(int(index.search_sorted(edges[0])),
-                int(index.search_sorted(edges[1], side="right")),
-                int(index.search_sorted(edges[2])),
-                int(index.search_sorted(edges[3], side="right")))
-
-
 def _definition(args: argparse.Namespace) -> Search:
     if not args.space:
         raise CommandError("--space FILE is needed: a YAML search definition (strategy, space, "
@@ -167,7 +93,8 @@ def _definition(args: argparse.Namespace) -> Search:
         else {"space": loaded}
     body.setdefault("strategy", args.strategy)
     overrides = {"strategy": args.strategy, "objective": args.objective, "seed": args.seed,
-                 "commodities": args.commodity}
+                 "commodities": args.commodity, "method": METHODS[args.experiments_command],
+                 "trials": args.trials}
     body |= {k: v for k, v in overrides.items() if v}
     if args.train_start:
         body["split"] = {"train_start": args.train_start, "train_end": args.train_end,
@@ -176,30 +103,6 @@ def _definition(args: argparse.Namespace) -> Search:
         return Search.model_validate(body)
     except ValidationError as error:
         raise CommandError(f"search definition {args.space}: {error}") from error
-
-
-def _split(definition: Search, dates: list[dt.date]) -> Fold:
-    s = definition.split
-    if s.train_start is None:
-        return ratio_split(len(dates), s.ratio)
-    index = pl.Series(dates)
-    first, last = dates[0], dates[-1]
-    if s.train_start < first or s.test_end > last:  # type: ignore[operator]
-        raise CommandError(f"split {s.train_start}..{s.test_end} is outside the stored series "
-                           f"({first}..{last})")
-    return Fold(int(index.search_sorted(s.train_start)),
-                int(index.search_sorted(s.train_end, side="right")),
-                int(index.search_sorted(s.test_start)),
-                int(index.search_sorted(s.test_end, side="right")))
-
-
-def _split_info(split: Fold, dates: list[dt.date]) -> dict[str, str]:
-    return {"train": f"{dates[split.train_start]}..{dates[split.train_end - 1]}",
-            "test": f"{dates[split.test_start]}..{dates[split.test_end - 1]}"}
-
-
-def _plain(space: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in space.items()}
 
 
 class _Progress:

@@ -86,7 +86,8 @@ def _experiment_parsers(sub: argparse._SubParsersAction) -> None:
         verb.add_argument("--commodity", action="append")
         for edge in ("train-start", "train-end", "test-start", "test-end"):
             verb.add_argument(f"--{edge}", type=dt.date.fromisoformat)
-        verb.add_argument("--trials", type=int, default=50)
+        verb.add_argument("--trials", type=int,
+                          help="random and TPE: trials to run (default: the file's, else 50)")
         verb.add_argument("--objective", choices=("sharpe", "sortino", "cagr", "calmar"))
         verb.add_argument("--seed", type=int)
     show = verbs.add_parser("show", help="a stored search: top runs and the gate")

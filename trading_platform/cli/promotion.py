@@ -12,33 +12,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from trading_platform.cli.errors import CommandError
-from trading_platform.cli.experiments import search, show, stored_assessment, stored_split
+from trading_platform.cli.experiments import search, show
 from trading_platform.cli.replay import load_promoted, resolve_spec, stored_series
 from trading_platform.config.user_strategies import UserStrategySpec
 from trading_platform.defs.research.futures_backtests import book_costs
+from trading_platform.defs.research.promotions import Request, promote
 from trading_platform.defs.universe import FUTURES_BOOK, FUTURES_PARTITIONS, UNIVERSE
-from trading_platform.domain.research.assessment import Assessment
-from trading_platform.domain.research.experiment import trials_from_frames
-from trading_platform.domain.research.folds import Fold
-from trading_platform.domain.research.promotion import (
-    log_entry,
-    next_version,
-    promoted_strategy,
-)
 from trading_platform.domain.research.runners import UserStrategyBook
-from trading_platform.domain.research.trials import TrialResult, window_metrics
+from trading_platform.domain.research.trials import window_metrics
 from trading_platform.resources.experiments import ExperimentStore
-from trading_platform.resources.registry import ChampionRegistry
 from trading_platform.resources.strategy_folder import StrategyFolder
-from trading_platform.resources.tracker import MlflowTracker
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.settings import paths
 
@@ -60,33 +49,32 @@ def experiments_command(args: argparse.Namespace) -> int:
 def promote_command(args: argparse.Namespace) -> int:
     store = ExperimentStore(Warehouse(database=str(paths().warehouse)),
                             paths().data_dir / "experiments")
-    row, trials_df, returns_df, _ = store.load(args.id)
+    row = store.load(args.id)[0]
     if row.is_empty():
-        raise CommandError(f"no experiment {args.id!r} (stored: {', '.join(store.names())})")
-    info = row.row(0, named=True)
-    trials = trials_from_frames(trials_df, returns_df)
-    dates = returns_df["date"].unique().sort().to_list()
-    chosen = _select(trials, args.select_by)
-    split = stored_split(json.loads(info["split"]), dates)
-    result = stored_assessment(info, trials, dates, chosen.number)
-    if not result.gate.passed and not args.override:
+        raise CommandError(f"no experiment {args.id!r} (stored: "
+                           f"{', '.join(store.names()) or 'none'})")
+    parent_name, parent = resolve_spec(row["strategy"][0])
+    request = Request(args.id, args.output_name, args.select_by, args.expected_impact or "",
+                      args.override)
+    try:
+        outcome = promote(store, StrategyFolder(paths().data_dir / "strategies"),
+                          str(paths().mlflow), request, parent_name, parent)
+    except ValueError as error:
+        raise CommandError(f"experiments promote {args.id}: {error}") from error
+    chosen, gate = outcome.chosen, outcome.assessment.gate
+    if outcome.path is None:
         raise CommandError(
             f"experiment {args.id} run #{chosen.number} {chosen.params} is not promoted: the "
-            f"overfitting gate refused it ({result.gate.describe()}). Promote it anyway only "
+            f"overfitting gate refused it ({gate.describe()}). Promote it anyway only "
             "with --override REASON, which is recorded in the spec, the log and MLflow")
-    parent_name, parent = resolve_spec(info["strategy"])
-    if parent.content_hash != info["spec_hash"]:
-        raise CommandError(f"{parent_name} changed since experiment {args.id} ran (spec "
-                           f"{info['spec_hash']} then, {parent.content_hash} now): rerun the "
-                           "search on the current spec")
-    path = _write_version(args, info, chosen, result, parent_name, parent, dates, split)
-    print(f"promoted run #{chosen.number} of {args.id} as {path.name} "
-          f"({'gate passed' if result.gate.passed else 'OVERRIDE: ' + args.override}); "
-          f"log {path.parent / 'STRATEGY_LOG.md'}; MLflow model strategy_{args.output_name}, "
-          f"alias challenger")
-    print(_comparison(parent_name, parent, *resolve_spec(str(path)),
-                      info["commodities"].split(","), dates[split.test_start],
-                      dates[split.test_end - 1]))
+    verb = "promoted" if outcome.new else "already promoted (nothing written)"
+    print(f"{verb} run #{chosen.number} of {args.id} as {outcome.path.name} "
+          f"({'gate passed' if gate.passed else 'OVERRIDE: ' + str(args.override)}); "
+          f"log {outcome.path.parent / 'STRATEGY_LOG.md'}; MLflow model "
+          f"strategy_{args.output_name}, alias challenger")
+    start, end = outcome.test_window
+    print(_comparison(parent_name, parent, *resolve_spec(str(outcome.path)),
+                      outcome.info["commodities"].split(","), start, end))
     return 0
 
 
@@ -121,46 +109,6 @@ def compare_command(args: argparse.Namespace) -> int:
 def load_promoted_or_none(text: str) -> Any:
     path = Path(text)
     return load_promoted(path) if path.suffix in (".yaml", ".yml") and path.is_file() else None
-
-
-def _select(trials: list[TrialResult], metric: str) -> TrialResult:
-    done = [t for t in trials if t.status == "done" and t.test.get(metric) == t.test.get(metric)]
-    if not done:
-        raise CommandError("no finished trial has a number to select by")
-    return max(done, key=lambda t: (t.test[metric], -t.number))
-
-
-def _write_version(args: argparse.Namespace, info: dict, chosen: TrialResult,
-                   result: Assessment, parent_name: str, parent: UserStrategySpec,
-                   dates: list[dt.date], split: Fold) -> Any:
-    folder = StrategyFolder(paths().data_dir / "strategies")
-    version = next_version(args.output_name, folder.files())
-    lineage = {
-        "experiment": args.id, "commodities": info["commodities"].split(","),
-        "data_range": {"train": f"{dates[split.train_start]}..{dates[split.train_end - 1]}",
-                       "test": f"{dates[split.test_start]}..{dates[split.test_end - 1]}"},
-        "data_version": info["data_version"], "code_version": info["code_version"],
-        "metrics": {"train": _clean(chosen.train), "test": _clean(chosen.test)},
-        "gate": [{"criterion": c.name, "value": _number(c.value), "threshold": c.threshold,
-                  "rule": c.rule, "passed": c.passed} for c in result.gate.criteria],
-        "gate_passed": result.gate.passed, "override_reason": args.override,
-        "expected_impact": args.expected_impact or ""}
-    promoted = promoted_strategy(args.output_name, version, parent_name, parent, chosen.params,
-                                 lineage, dt.date.today())
-    path = folder.write(promoted, log_entry(promoted, parent.params))
-    tags = {"experiment": args.id, "trial": str(chosen.number), "parent": promoted.parent,
-            "content_hash": promoted.content_hash, "gate_passed": str(result.gate.passed),
-            "override_reason": args.override or ""}
-    root = str(paths().mlflow)
-    with MlflowTracker(root=root).run("strategy_promotions", path.stem, tags) as run:
-        run.log_params(promoted.params)
-        run.log_metrics({f"test_{k}": v for k, v in lineage["metrics"]["test"].items()
-                         if v is not None})
-        run.log_text(yaml.safe_dump(promoted.model_dump(), sort_keys=False), f"spec/{path.name}")
-        ChampionRegistry(root=root).register_challenger(
-            args.output_name, run.run_id, run.artifact_uri("spec"), tags,
-            f"{path.stem} from experiment {args.id}")
-    return path
 
 
 def _book(name: str, spec: UserStrategySpec, commodities: list[str]) -> UserStrategyBook:
@@ -212,11 +160,3 @@ def _equal(one: float, two: float | None) -> bool:
     if two is None:
         return one != one  # a NaN figure is stored as null
     return abs(one - two) <= 1e-12 * max(1.0, abs(two))
-
-
-def _clean(values: dict[str, float]) -> dict[str, float | None]:
-    return {k: _number(v) for k, v in values.items()}
-
-
-def _number(value: float) -> float | None:
-    return None if value != value or value in (float("inf"), float("-inf")) else float(value)

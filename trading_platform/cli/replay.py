@@ -20,6 +20,9 @@ import yaml
 from trading_platform.cli.errors import CommandError
 from trading_platform.config.loading import load_yaml_config
 from trading_platform.config.user_strategies import PromotedStrategy, UserStrategySpec
+from trading_platform.defs.research.experiment_runs import (
+    stored_series as stored_continuous_series,
+)
 from trading_platform.defs.research.futures_backtests import book_costs
 from trading_platform.defs.universe import (
     FUTURES_BOOK,
@@ -32,7 +35,6 @@ from trading_platform.domain.replay.focused import focused_replay, screen_series
 from trading_platform.domain.replay.replay import ReplayResult, full_replay
 from trading_platform.domain.replay.specs import build_strategy
 from trading_platform.resources.reports import ReportFolder
-from trading_platform.resources.tables import FUTURES_SERIES
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.settings import paths
 
@@ -85,11 +87,10 @@ def _strategy(args: argparse.Namespace) -> tuple[str, Any]:
 
 
 def stored_series(warehouse: Warehouse, commodity: str) -> pl.DataFrame:
-    series = warehouse.read_where(FUTURES_SERIES, commodity=commodity)
-    if series.is_empty():
-        raise CommandError(f"no futures_series stored for {commodity}; run `trading-platform "
-                           f"futures --commodity {commodity}` first")
-    return series.sort("date").drop("commodity", "basis")
+    try:
+        return stored_continuous_series(warehouse, commodity)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
 
 
 def screen_command(args: argparse.Namespace) -> int:

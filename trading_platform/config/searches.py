@@ -98,6 +98,8 @@ class Search(_Frozen):
     folds: Folds | None = None
     objective: Literal["sharpe", "sortino", "cagr", "calmar"] = "sharpe"
     seed: int = 0
+    method: Literal["grid", "random", "tpe"] = "grid"
+    trials: int = Field(default=50, ge=1, description="random and TPE searches: trials to run")
 
     @model_validator(mode="after")
     def _values_listed(self) -> Search:
@@ -117,6 +119,11 @@ class GateConfig(_Frozen):
     pbo_blocks: int = Field(default=16, ge=2)
     min_stability: float = Field(default=0.5, ge=0)
     min_fold_share: float = Field(default=0.6, gt=0, le=1)
+
+
+def default_searches_dir() -> Path:
+    """The configured searches the weekly research chain runs (one file per experiment)."""
+    return Path(__file__).with_name("searches")
 
 
 def load_search(path: Path | str) -> Search:

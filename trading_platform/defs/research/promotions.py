@@ -1,0 +1,139 @@
+"""Promoting a stored search's run to a new strategy version, shared by the
+``promoted_strategies`` asset and ``experiments promote``: the gate decides (an override reason
+is recorded), the version's file and log entry are written, and MLflow gets the spec under the
+alias ``challenger`` (docs/research.md). Promoting the same run again writes nothing new."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from trading_platform.config.user_strategies import UserStrategySpec
+from trading_platform.defs.research.experiment_runs import stored_assessment, stored_split
+from trading_platform.domain.research.assessment import Assessment
+from trading_platform.domain.research.experiment import trials_from_frames
+from trading_platform.domain.research.promotion import log_entry, next_version, promoted_strategy
+from trading_platform.domain.research.trials import TrialResult
+from trading_platform.resources.experiments import ExperimentStore
+from trading_platform.resources.registry import ChampionRegistry
+from trading_platform.resources.strategy_folder import StrategyFolder
+from trading_platform.resources.tracker import MlflowTracker
+
+
+@dataclass(frozen=True)
+class Request:
+    experiment: str
+    output_name: str
+    select_by: str = "sharpe"
+    expected_impact: str = ""
+    override: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The run chosen, the gate's figures, and the version written (None when refused)."""
+
+    chosen: TrialResult
+    assessment: Assessment
+    info: dict[str, Any]
+    dates: list[dt.date]
+    path: Path | None
+    new: bool
+
+    @property
+    def test_window(self) -> tuple[dt.date, dt.date]:
+        split = stored_split(json.loads(self.info["split"]), self.dates)
+        return self.dates[split.test_start], self.dates[split.test_end - 1]
+
+
+def promote(store: ExperimentStore, folder: StrategyFolder, mlflow_root: str,
+            request: Request, parent_name: str, parent: UserStrategySpec) -> Outcome:
+    """Choose the run by ``select_by`` on the test window, apply the gate, write the version
+    (ValueError when the experiment is missing or the parent spec changed since it ran)."""
+    row, trials_df, returns_df, _ = store.load(request.experiment)
+    if row.is_empty():
+        raise ValueError(f"no experiment {request.experiment!r} (stored: "
+                         f"{', '.join(store.names()) or 'none'})")
+    info = row.row(0, named=True)
+    if parent.content_hash != info["spec_hash"]:
+        raise ValueError(f"{parent_name} changed since experiment {request.experiment} ran "
+                         f"(spec {info['spec_hash']} then, {parent.content_hash} now): rerun "
+                         "the search on the current spec")
+    trials = trials_from_frames(trials_df, returns_df)
+    dates = returns_df["date"].unique().sort().to_list()
+    chosen = select(trials, request.select_by)
+    result = stored_assessment(info, trials, dates, chosen.number)
+    if not result.gate.passed and not request.override:
+        return Outcome(chosen, result, info, dates, None, False)
+    promoted = promoted_strategy(
+        request.output_name, _version(folder, request.output_name, parent_name, parent),
+        parent_name, parent, chosen.params, _lineage(request, info, chosen, result, dates),
+        dt.date.today())
+    existing = _same_version(folder, promoted.content_hash, request.experiment)
+    if existing is not None:
+        return Outcome(chosen, result, info, dates, existing, False)
+    path = folder.write(promoted, log_entry(promoted, parent.params))
+    tags = {"experiment": request.experiment, "trial": str(chosen.number),
+            "parent": promoted.parent, "content_hash": promoted.content_hash,
+            "gate_passed": str(result.gate.passed), "override_reason": request.override or ""}
+    with MlflowTracker(root=mlflow_root).run("strategy_promotions", path.stem, tags) as run:
+        run.log_params(promoted.params)
+        run.log_metrics({f"test_{k}": v for k, v in promoted.metrics["test"].items()
+                         if v is not None})
+        run.log_text(yaml.safe_dump(promoted.model_dump(), sort_keys=False), f"spec/{path.name}")
+        ChampionRegistry(root=mlflow_root).register_challenger(
+            request.output_name, run.run_id, run.artifact_uri("spec"), tags,
+            f"{path.stem} from experiment {request.experiment}")
+    return Outcome(chosen, result, info, dates, path, True)
+
+
+def select(trials: list[TrialResult], metric: str) -> TrialResult:
+    """The finished trial with the best test ``metric`` (the first on ties)."""
+    done = [t for t in trials if t.status == "done" and t.test.get(metric) == t.test.get(metric)]
+    if not done:
+        raise ValueError("no finished trial has a number to select by")
+    return max(done, key=lambda t: (t.test[metric], -t.number))
+
+
+def _version(folder: StrategyFolder, name: str, parent_name: str,
+             parent: UserStrategySpec) -> int:
+    """The next file version; above the configured spec's when the name is the parent's."""
+    version = next_version(name, folder.files())
+    return max(version, parent.version + 1) if name == parent_name else version
+
+
+def _same_version(folder: StrategyFolder, content_hash: str, experiment: str) -> Path | None:
+    for name in folder.files():
+        path = folder.root / name
+        promoted = folder.load(path)
+        if promoted.content_hash == content_hash and promoted.experiment == experiment:
+            return path
+    return None
+
+
+def _lineage(request: Request, info: dict[str, Any], chosen: TrialResult, result: Assessment,
+             dates: list[dt.date]) -> dict[str, Any]:
+    split = stored_split(json.loads(info["split"]), dates)
+    return {
+        "experiment": request.experiment, "commodities": info["commodities"].split(","),
+        "data_range": {"train": f"{dates[split.train_start]}..{dates[split.train_end - 1]}",
+                       "test": f"{dates[split.test_start]}..{dates[split.test_end - 1]}"},
+        "data_version": info["data_version"], "code_version": info["code_version"],
+        "metrics": {"train": _clean(chosen.train), "test": _clean(chosen.test)},
+        "gate": [{"criterion": c.name, "value": _number(c.value), "threshold": c.threshold,
+                  "rule": c.rule, "passed": c.passed} for c in result.gate.criteria],
+        "gate_passed": result.gate.passed, "override_reason": request.override,
+        "expected_impact": request.expected_impact}
+
+
+def _clean(values: dict[str, float]) -> dict[str, float | None]:
+    return {k: _number(v) for k, v in values.items()}
+
+
+def _number(value: float) -> float | None:
+    return None if value != value or value in (float("inf"), float("-inf")) else float(value)
