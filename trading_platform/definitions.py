@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from trading_platform.resources.experiments import ResearchFolder
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.registry import ChampionRegistry
 from trading_platform.resources.reports import ReportFolder
@@ -37,6 +38,7 @@ def resources_for(where: Paths) -> dict[str, object]:
         "tracker": MlflowTracker(root=str(where.mlflow)),
         "registry": ChampionRegistry(root=str(where.mlflow)),
         "reports": ReportFolder(root=str(where.reports)),
+        "research": ResearchFolder(root=str(where.data_dir)),
     }
 
 

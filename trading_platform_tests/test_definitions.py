@@ -60,6 +60,10 @@ def test_definitions_given_backtests_are_commodity_x_model_with_blocking_checks(
         "engine_matches_twin", "futures_accounting_holds", "weights_within_bounds",
         "no_position_change_without_data")} <= blocking
     assert ("candidate_sets", "focused_replay_matches_full") in blocking
+    assert {("strategy_experiments", "chosen_run_replays_identically"),
+            ("promoted_strategies", "overfitting_gate_passed")} <= blocking
+    assert graph.get(dg.AssetKey("strategy_experiments")).partitions_def \
+        .get_partition_keys() == ["fusion_thresholds"]
     assert built.resolve_job_def("research_futures") is not None
     assert built.resolve_job_def("research_portfolio") is not None
 
@@ -71,7 +75,8 @@ def test_definitions_given_market_group_exposes_assets_checks_and_backfill_job(t
     assert keys == {"market_data", "features", "forecasts", "backtest_results",
                     "backtest_comparison", "model_candidates", "champion_model",
                     "contract_prices", "futures_series", "futures_backtests",
-                    "candidate_sets", "portfolio_backtests", "trading_book_champion",
+                    "candidate_sets", "strategy_experiments", "promoted_strategies",
+                    "portfolio_backtests", "trading_book_champion",
                     "champion_forecast", "trade_recommendations", "daily_report"}
     assert graph.get(dg.AssetKey("trade_recommendations")).group_name == "trading"
     trading_checks = {c.name for c in graph.asset_check_keys

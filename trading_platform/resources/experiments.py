@@ -1,13 +1,16 @@
-"""Where searches live: their tables in the warehouse (research schema) and each TPE study's
-Optuna journal under ``<data>/experiments/`` (so a search killed half-way resumes)."""
+"""Where searches live: their tables in the warehouse (research schema), each TPE study's
+Optuna journal under ``<data>/experiments/`` (so a search killed half-way resumes), and the
+promoted versions under ``<data>/strategies/`` (``ResearchFolder``, the Dagster resource)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import optuna
 import polars as pl
 
+from trading_platform.resources.strategy_folder import StrategyFolder
 from trading_platform.resources.tables import EXPERIMENT_GATE, EXPERIMENTS, TRIAL_RETURNS, TRIALS
 from trading_platform.resources.warehouse import Warehouse
 
@@ -47,3 +50,16 @@ class ExperimentStore:
         return optuna.create_study(study_name=experiment, storage=storage, direction="maximize",
                                    sampler=optuna.samplers.TPESampler(seed=seed),
                                    load_if_exists=True)
+
+
+class ResearchFolder(dg.ConfigurableResource):
+    """Where searches (Optuna journals) and promoted strategy versions live, under the data
+    directory ``root``."""
+
+    root: str
+
+    def store(self, warehouse: Warehouse) -> ExperimentStore:
+        return ExperimentStore(warehouse, Path(self.root) / "experiments")
+
+    def strategies(self) -> StrategyFolder:
+        return StrategyFolder(Path(self.root) / "strategies")

@@ -74,7 +74,7 @@ def promote(store: ExperimentStore, folder: StrategyFolder, mlflow_root: str,
         request.output_name, _version(folder, request.output_name, parent_name, parent),
         parent_name, parent, chosen.params, _lineage(request, info, chosen, result, dates),
         dt.date.today())
-    existing = _same_version(folder, promoted.content_hash, request.experiment)
+    existing = _same_version(folder, request.output_name, promoted.params, request.experiment)
     if existing is not None:
         return Outcome(chosen, result, info, dates, existing, False)
     path = folder.write(promoted, log_entry(promoted, parent.params))
@@ -107,12 +107,13 @@ def _version(folder: StrategyFolder, name: str, parent_name: str,
     return max(version, parent.version + 1) if name == parent_name else version
 
 
-def _same_version(folder: StrategyFolder, content_hash: str, experiment: str) -> Path | None:
-    for name in folder.files():
-        path = folder.root / name
-        promoted = folder.load(path)
-        if promoted.content_hash == content_hash and promoted.experiment == experiment:
-            return path
+def _same_version(folder: StrategyFolder, name: str, params: dict[str, Any],
+                  experiment: str) -> Path | None:
+    """A version of ``name`` already promoted from ``experiment`` with these parameters."""
+    for file in folder.files():
+        promoted = folder.load(folder.root / file)
+        if (promoted.name, promoted.params, promoted.experiment) == (name, params, experiment):
+            return folder.root / file
     return None
 
 
