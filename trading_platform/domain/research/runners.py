@@ -46,17 +46,7 @@ class UserStrategyBook:
 
     def equity(self, params: dict[str, Any]) -> np.ndarray:
         """The trial's daily equity over ``dates`` (module doc), replayed focused."""
-        strategy = build_strategy(self.name, self.spec, params)
-        key = screen_key(self.spec, strategy, params)
-
-        def replay(commodity: str, series: pl.DataFrame) -> np.ndarray:
-            candidates = self.screens.get((commodity, key))
-            if candidates is None:
-                candidates = screen_series(strategy, series)
-                self.screens[(commodity, key)] = candidates
-            return focused_replay(strategy, series, self.contracts[commodity], self.costs,
-                                  self.capital, candidates=candidates).replay.equity
-        return self._book(replay)
+        return self._book(lambda commodity, _: self.commodity_equity(commodity, params))
 
     def equity_full(self, params: dict[str, Any]) -> np.ndarray:
         """The same book replayed on every bar: the ordinary backtester (``backtest``)."""
@@ -65,15 +55,31 @@ class UserStrategyBook:
             strategy, series, self.contracts[commodity], self.costs, self.capital).equity)
 
     def _book(self, replay: Callable[[str, pl.DataFrame], np.ndarray]) -> np.ndarray:
+        return self.combine({c: replay(c, s) for c, s in self.series.items()})
+
+    def combine(self, equities: dict[str, np.ndarray]) -> np.ndarray:
+        """The equal-weight book of the commodities' equity paths, added in commodity order
+        (so a book assembled from worker processes equals the serial one bit for bit)."""
         days = self.dates
         position = {d: i for i, d in enumerate(days)}
         total = np.zeros(len(days))
         for commodity, series in self.series.items():
-            equity = replay(commodity, series)
             rows = [position[d] for d in series["date"].to_list()]
-            path = np.concatenate([[self.capital], equity])
+            path = np.concatenate([[self.capital], equities[commodity]])
             total[rows] += path[1:] / path[:-1] - 1.0
         return self.capital * np.cumprod(1.0 + total / len(self.series))
+
+    def commodity_equity(self, commodity: str, params: dict[str, Any]) -> np.ndarray:
+        """One commodity's focused replay of ``params`` (its screen cached like ``equity``)."""
+        strategy = build_strategy(self.name, self.spec, params)
+        key = screen_key(self.spec, strategy, params)
+        series = self.series[commodity]
+        candidates = self.screens.get((commodity, key))
+        if candidates is None:
+            candidates = screen_series(strategy, series)
+            self.screens[(commodity, key)] = candidates
+        return focused_replay(strategy, series, self.contracts[commodity], self.costs,
+                              self.capital, candidates=candidates).replay.equity
 
     def confirm_with_full_replay(self, params: dict[str, Any]) -> list[CheckOutcome]:
         """Full replay == focused replay of ``params`` on every commodity."""

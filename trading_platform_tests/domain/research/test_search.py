@@ -77,3 +77,13 @@ def test_run_tpe_given_a_seeded_study_repeats_and_resumes(two):
     assert [t.params for t in trials] == [t.params for t in again]
     more = run_tpe(first, space, 9, book.equity, 1e6, split, "sharpe")
     assert [t.number for t in more] == [6, 7, 8] and len(first.trials) == 9
+
+
+def test_parallel_book_given_two_workers_equals_the_serial_book_bit_for_bit(two):
+    from trading_platform.domain.research.parallel_book import ParallelBook
+
+    serial = _book(two, ["coffee", "corn"])
+    with ParallelBook(_book(two, ["coffee", "corn"]), workers=2) as parallel:
+        assert [len(g) for g in parallel.groups] == [1, 1]
+        for params in ({"threshold": 0.8}, {"threshold": 0.4, "trail_atr": 2.0}):
+            np.testing.assert_array_equal(parallel.equity(params), serial.equity(params))
