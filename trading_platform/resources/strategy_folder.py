@@ -22,6 +22,7 @@ class StrategyFolder:
         self.root = root
 
     def files(self) -> list[str]:
+        """The promoted versions' file names."""
         return sorted(p.name for p in self.root.glob("*.yaml")) if self.root.exists() else []
 
     def path(self, name: str, version: int) -> Path:
@@ -39,6 +40,11 @@ class StrategyFolder:
         before = log.read_text(encoding="utf-8") if log.exists() else LOG_TITLE
         write_atomically(log, (before + log_entry + "\n").encode())
         return target
+
+    def write_text(self, name: str, text: str) -> Path:
+        """A file beside the versions (the comparison with the parent)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return write_atomically(self.root / name, text.encode())
 
     def load(self, path: Path) -> PromotedStrategy:
         return load_yaml_config(PromotedStrategy, path, "promoted strategy")

@@ -109,6 +109,8 @@ def test_promote_given_a_refused_run_needs_an_override_and_backtest_reproduces_i
     assert spec.exists() and f"as {spec.name}" in out and "alias challenger" in out
     log = (data / "strategies" / "STRATEGY_LOG.md").read_text()
     assert "OVERRIDE of a failed gate: planted for the test" in log
+    against = (data / "strategies" / "fusion_tuned_v1_vs_parent.md").read_text()
+    assert "fusion v1" in against and "fusion_tuned v1" in against and "sharpe" in against
     assert "expected impact: more trend" in log and "actual impact: (filled in after 30" in log
     assert main(["backtest", "--strategy", str(spec)]) == 0
     assert "reproduces experiment to_promote's test figures: yes, every one" in \

@@ -11,18 +11,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import yaml
 
 from trading_platform.config.user_strategies import UserStrategySpec
-from trading_platform.defs.research.experiment_runs import stored_assessment, stored_split
+from trading_platform.defs.research.experiment_runs import (
+    stored_assessment,
+    stored_split,
+    user_book,
+)
 from trading_platform.domain.research.assessment import Assessment
 from trading_platform.domain.research.experiment import trials_from_frames
 from trading_platform.domain.research.promotion import log_entry, next_version, promoted_strategy
-from trading_platform.domain.research.trials import TrialResult
+from trading_platform.domain.research.runners import UserStrategyBook
+from trading_platform.domain.research.trials import TrialResult, window_metrics
 from trading_platform.resources.experiments import ExperimentStore
 from trading_platform.resources.registry import ChampionRegistry
 from trading_platform.resources.strategy_folder import StrategyFolder
 from trading_platform.resources.tracker import MlflowTracker
+from trading_platform.resources.warehouse import Warehouse
 
 
 @dataclass(frozen=True)
@@ -34,9 +41,13 @@ class Request:
     override: str | None = None
 
 
+SHOWN = ("sharpe", "sortino", "cagr", "max_drawdown", "calmar", "volatility")
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """The run chosen, the gate's figures, and the version written (None when refused)."""
+    """The run chosen, the gate's figures, the version written (None when refused) and its
+    comparison with the parent (written beside it as ``<version>_vs_parent.md``)."""
 
     chosen: TrialResult
     assessment: Assessment
@@ -44,11 +55,8 @@ class Outcome:
     dates: list[dt.date]
     path: Path | None
     new: bool
+    comparison: str = ""
 
-    @property
-    def test_window(self) -> tuple[dt.date, dt.date]:
-        split = stored_split(json.loads(self.info["split"]), self.dates)
-        return self.dates[split.test_start], self.dates[split.test_end - 1]
 
 
 def promote(store: ExperimentStore, folder: StrategyFolder, mlflow_root: str,
@@ -78,6 +86,11 @@ def promote(store: ExperimentStore, folder: StrategyFolder, mlflow_root: str,
     if existing is not None:
         return Outcome(chosen, result, info, dates, existing, False)
     path = folder.write(promoted, log_entry(promoted, parent.params))
+    start, end = _window(info, dates)
+    table = comparison(store.warehouse, (parent_name, parent), (promoted.name, promoted.spec),
+                       promoted.commodities, start, end, full=False)
+    folder.write_text(f"{path.stem}_vs_parent.md", f"# {path.stem} against {promoted.parent}\n"
+                      f"\n```\n{table}\n```\n")
     tags = {"experiment": request.experiment, "trial": str(chosen.number),
             "parent": promoted.parent, "content_hash": promoted.content_hash,
             "gate_passed": str(result.gate.passed), "override_reason": request.override or ""}
@@ -89,7 +102,37 @@ def promote(store: ExperimentStore, folder: StrategyFolder, mlflow_root: str,
         ChampionRegistry(root=mlflow_root).register_challenger(
             request.output_name, run.run_id, run.artifact_uri("spec"), tags,
             f"{path.stem} from experiment {request.experiment}")
-    return Outcome(chosen, result, info, dates, path, True)
+    return Outcome(chosen, result, info, dates, path, True, table)
+
+
+def comparison(warehouse: Warehouse, base: tuple[str, UserStrategySpec],
+               candidate: tuple[str, UserStrategySpec], commodities: list[str],
+               start: dt.date, end: dt.date, full: bool) -> str:
+    """Both specs' metrics on the same commodities and days, side by side; ``full`` replays
+    every bar, else the candidate bars (the same trades, by the replay's parity)."""
+    figures = [window_figures(user_book(warehouse, name, spec, commodities), start, end, full)
+               for name, spec in (base, candidate)]
+    labels = [f"{name} v{spec.version}" for name, spec in (base, candidate)]
+    how = "every bar replayed" if full else "candidate bars replayed"
+    lines = [f"on {', '.join(commodities)}, {start}..{end}, {how}:",
+             f"  {'metric':<14}{labels[0]:>20}{labels[1]:>20}{'difference':>14}"]
+    lines += [f"  {m:<14}{figures[0][m]:>20.4f}{figures[1][m]:>20.4f}"
+              f"{figures[1][m] - figures[0][m]:>14.4f}" for m in SHOWN]
+    return "\n".join(lines)
+
+
+def window_figures(book: UserStrategyBook, start: dt.date, end: dt.date,
+                   full: bool) -> dict[str, float]:
+    """The book's metrics on days ``start`` .. ``end`` (its spec's own parameters)."""
+    equity = book.equity_full({}) if full else book.equity({})
+    index = pl.Series(book.dates)
+    return window_metrics(equity, book.capital, int(index.search_sorted(start)),
+                          int(index.search_sorted(end, side="right")))
+
+
+def _window(info: dict[str, Any], dates: list[dt.date]) -> tuple[dt.date, dt.date]:
+    split = stored_split(json.loads(info["split"]), dates)
+    return dates[split.test_start], dates[split.test_end - 1]
 
 
 def select(trials: list[TrialResult], metric: str) -> TrialResult:

@@ -95,6 +95,6 @@ def test_promoted_strategies_given_a_passing_gate_promotes_once_as_challenger(se
     meta = again.get_asset_materialization_events()[0].materialization.metadata
     assert meta["version"].value == "fusion_v2.yaml (already promoted)"
     assert sorted(p.name for p in (root / "strategies").iterdir()) == [
-        "STRATEGY_LOG.md", "fusion_v2.yaml"]
+        "STRATEGY_LOG.md", "fusion_v2.yaml", "fusion_v2_vs_parent.md"]
     client = ChampionRegistry(root=str(root / "mlflow"))._client()
     assert client.get_registered_model("strategy_fusion").aliases == {"challenger": 1}
