@@ -32,11 +32,14 @@ import polars as pl
 from trading_platform.domain.research.vector_sweep_kernels import (
     TRADING_DAYS,
     directions_kernel,
+    one_combo,
+    shared_kernel,
     sweep_kernel,
 )
 
 ATR_WINDOW = 20
-RESULT_COLUMNS = ("final_equity", "sharpe", "max_drawdown", "contracts_traded")
+RESULT_COLUMNS = ("final_equity", "sharpe", "max_drawdown", "contracts_traded", "train_sharpe",
+                  "test_sharpe")
 
 
 def book_arrays(series: dict[str, pl.DataFrame]) -> tuple[list[dt.date], np.ndarray,
@@ -67,9 +70,11 @@ def own_atr(close: np.ndarray, window: int = ATR_WINDOW) -> np.ndarray:
 
 def vector_sweep(series: dict[str, pl.DataFrame], point_value: np.ndarray, cost: np.ndarray,
                  fast: list[int], slow: list[int], stop_mult: list[float],
-                 vol_target: list[float], capital: float) -> pl.DataFrame:
+                 vol_target: list[float], capital: float, split: int | None = None
+                 ) -> pl.DataFrame:
     """One row per combination with fast < slow, fast-major: the parameters and
-    ``RESULT_COLUMNS`` (module doc)."""
+    ``RESULT_COLUMNS`` (module doc); ``split`` is the calendar's first test day (default: the
+    last quarter of the days)."""
     _, prices, atr = book_arrays(series)
     pairs = [(f, s) for f in fast for s in slow if f < s]
     if not pairs:
@@ -78,8 +83,9 @@ def vector_sweep(series: dict[str, pl.DataFrame], point_value: np.ndarray, cost:
                                    np.array([s for _, s in pairs], dtype=np.int64))
     combos = np.array([(j, k, v, 0.0) for j in range(len(pairs)) for k in stop_mult
                        for v in vol_target], dtype=np.float64)
+    cut = round(prices.shape[1] * 0.75) if split is None else split
     out = sweep_kernel(prices, atr, directions, np.asarray(point_value, dtype=np.float64),
-                       np.asarray(cost, dtype=np.float64), combos, capital)
+                       np.asarray(cost, dtype=np.float64), combos, capital, cut)
     index = combos[:, 0].astype(np.int64)
     return pl.DataFrame({
         "fast": [pairs[j][0] for j in index], "slow": [pairs[j][1] for j in index],
@@ -89,7 +95,8 @@ def vector_sweep(series: dict[str, pl.DataFrame], point_value: np.ndarray, cost:
 
 def sweep_reference(series: dict[str, pl.DataFrame], point_value: np.ndarray,
                     cost: np.ndarray, fast: int, slow: int, stop_mult: float,
-                    vol_target: float, capital: float) -> dict[str, float]:
+                    vol_target: float, capital: float, split: int | None = None
+                    ) -> dict[str, float]:
     """The plain-Python twin of one combination (same rules, written out)."""
     _, prices, atr = book_arrays(series)
     assets, bars = prices.shape
@@ -124,10 +131,15 @@ def sweep_reference(series: dict[str, pl.DataFrame], point_value: np.ndarray,
         peak = max(peak, equity)
         worst = min(worst, equity / peak - 1.0)
     values = np.array(returns)
+    cut = round(bars * 0.75) if split is None else split
+    return {"final_equity": equity, "sharpe": _sharpe(values), "max_drawdown": worst,
+            "contracts_traded": traded, "train_sharpe": _sharpe(values[:cut]),
+            "test_sharpe": _sharpe(values[cut:])}
+
+
+def _sharpe(values: np.ndarray) -> float:
     sd = values.std(ddof=1) if values.size > 1 else 0.0
-    return {"final_equity": equity,
-            "sharpe": values.mean() / sd * math.sqrt(TRADING_DAYS) if sd > 0 else math.nan,
-            "max_drawdown": worst, "contracts_traded": traded}
+    return float(values.mean() / sd * math.sqrt(TRADING_DAYS)) if sd > 0 else math.nan
 
 
 def _directions(prices: np.ndarray, fast: int, slow: int) -> list[int]:
@@ -139,3 +151,19 @@ def _directions(prices: np.ndarray, fast: int, slow: int) -> list[int]:
         gap = sum(own[i - fast + 1:i + 1]) / fast - sum(own[i - slow + 1:i + 1]) / slow
         out[where[i]] = 1 if gap > 0 else (-1 if gap < 0 else 0)
     return out
+
+
+def combo_returns(series: dict[str, pl.DataFrame], point_value: np.ndarray, cost: np.ndarray,
+                  fast: int, slow: int, stop_mult: float, vol_target: float,
+                  capital: float) -> np.ndarray:
+    """The daily returns of one combination over the calendar (for the DSR of a chosen run and
+    the PBO matrix), by the sweep's own kernel."""
+    _, prices, atr = book_arrays(series)
+    direction = directions_kernel(prices, np.array([fast], dtype=np.int64),
+                                  np.array([slow], dtype=np.int64))[0]
+    move, size = shared_kernel(prices, atr, np.asarray(point_value, dtype=np.float64),
+                               capital / prices.shape[0])
+    returns = np.zeros(prices.shape[1])
+    one_combo(prices, atr, move, size, direction, np.asarray(cost, dtype=np.float64),
+              stop_mult, vol_target, capital, prices.shape[1], returns)
+    return returns

@@ -4,8 +4,9 @@ Array contract (stated once): ``prices`` ``(assets, bars)`` float64, back-adjust
 shared calendar (NaN where an asset has no bar); ``atr`` the same shape (NaN until full);
 ``directions`` ``(pairs, assets, bars)`` int8 in {-1, 0, 1}, decided at each close;
 ``point_value`` and ``cost`` ``(assets,)``; ``combos`` ``(k, 4)`` float64 rows of (pair index,
-stop multiple, volatility target, unused). Outputs ``(k,)``: final equity, Sharpe, maximum
-drawdown and contracts traded.
+stop multiple, volatility target, unused); ``split`` the first test bar. Outputs ``(k, 6)``:
+final equity, Sharpe and maximum drawdown over every bar, contracts traded, train Sharpe and
+test Sharpe.
 """
 
 from __future__ import annotations
@@ -70,8 +71,12 @@ def shared_kernel(prices: np.ndarray, atr: np.ndarray, point_value: np.ndarray,
 @njit(cache=True)
 def one_combo(prices: np.ndarray, atr: np.ndarray, move: np.ndarray, size: np.ndarray,
               direction: np.ndarray, cost: np.ndarray, stop_mult: float, vol_target: float,
-              capital: float) -> tuple[float, float, float, float]:
-    """One combination's book over every bar (rules in ``vector_sweep``)."""
+              capital: float, split: int, returns: np.ndarray
+              ) -> tuple[float, float, float, float, float, float]:
+    """One combination's book over every bar (rules in ``vector_sweep``): final equity, Sharpe
+    and maximum drawdown over every bar, contracts traded, and the Sharpe of the bars before
+    ``split`` (train) and from it on (test). ``returns`` (empty, or one slot per bar) receives
+    the daily returns."""
     assets, bars = prices.shape
     held = np.zeros(assets)
     wanted = np.zeros(assets)
@@ -79,7 +84,7 @@ def one_combo(prices: np.ndarray, atr: np.ndarray, move: np.ndarray, size: np.nd
     stop = np.zeros(assets)
     stopped = np.zeros(assets, dtype=np.bool_)
     equity, peak, worst, traded = capital, capital, 0.0, 0.0
-    total, squares = 0.0, 0.0
+    total, squares, train_total, train_squares = 0.0, 0.0, 0.0, 0.0
     for t in range(bars):
         pnl = 0.0
         for a in range(assets):
@@ -103,28 +108,43 @@ def one_combo(prices: np.ndarray, atr: np.ndarray, move: np.ndarray, size: np.nd
         equity += pnl
         total += change
         squares += change * change
+        if t < split:
+            train_total += change
+            train_squares += change * change
+        if returns.size:
+            returns[t] = change
         if equity > peak:
             peak = equity
         elif equity / peak - 1.0 < worst:
             worst = equity / peak - 1.0
-    sharpe = math.nan
-    if bars > 1:
-        variance = (squares - total * total / bars) / (bars - 1)
-        if variance > 0.0:
-            sharpe = total / bars / math.sqrt(variance) * math.sqrt(TRADING_DAYS)
-    return equity, sharpe, worst, traded
+    test = bars - split
+    return (equity, _sharpe(total, squares, bars), worst, traded,
+            _sharpe(train_total, train_squares, split),
+            _sharpe(total - train_total, squares - train_squares, test))
+
+
+@njit(cache=True)
+def _sharpe(total: float, squares: float, n: int) -> float:
+    """Annualised mean / std (ddof 1) from the sum and sum of squares of ``n`` returns."""
+    if n < 2:
+        return math.nan
+    variance = (squares - total * total / n) / (n - 1)
+    if not variance > 0.0:
+        return math.nan
+    return total / n / math.sqrt(variance) * math.sqrt(TRADING_DAYS)
 
 
 @njit(cache=True, parallel=True)
 def sweep_kernel(prices: np.ndarray, atr: np.ndarray, directions: np.ndarray,
                  point_value: np.ndarray, cost: np.ndarray, combos: np.ndarray,
-                 capital: float) -> np.ndarray:
-    """Every combination, spread over the cores: ``(k, 4)`` final equity, Sharpe, maximum
-    drawdown, contracts traded."""
+                 capital: float, split: int) -> np.ndarray:
+    """Every combination, spread over the cores: ``(k, 6)`` as ``one_combo`` returns them."""
     move, size = shared_kernel(prices, atr, point_value, capital / prices.shape[0])
-    out = np.empty((combos.shape[0], 4))
+    out = np.empty((combos.shape[0], 6))
+    none = np.empty(0)
     for k in prange(combos.shape[0]):
         result = one_combo(prices, atr, move, size, directions[int(combos[k, 0])], cost,
-                           combos[k, 1], combos[k, 2], capital)
-        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = result
+                           combos[k, 1], combos[k, 2], capital, split, none)
+        for i in range(6):
+            out[k, i] = result[i]
     return out
