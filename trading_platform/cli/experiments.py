@@ -23,8 +23,11 @@ from pydantic import ValidationError
 
 from trading_platform.cli.errors import CommandError
 from trading_platform.cli.replay import resolve_spec
+from trading_platform.config.futures_strategies import MovingAverageCross
 from trading_platform.config.searches import Search
 from trading_platform.defs.research.experiment_runs import run_experiment, stored_assessment
+from trading_platform.defs.research.futures_experiments import run_futures_experiment
+from trading_platform.defs.universe import FUTURES_STRATEGIES
 from trading_platform.domain.reporting.experiment_report import experiment_html
 from trading_platform.domain.research.assessment import Assessment, best_trial
 from trading_platform.domain.research.experiment import (
@@ -40,10 +43,14 @@ METHODS = {"grid-search": "grid", "random-search": "random", "tpe": "tpe"}
 
 def search(store: ExperimentStore, args: argparse.Namespace) -> int:
     definition = _definition(args)
-    name, spec = resolve_spec(definition.strategy)
     try:
-        run = run_experiment(args.name, name, spec, definition, store,
-                             _Progress(time.perf_counter()))
+        if definition.book == "futures":
+            run = run_futures_experiment(args.name, definition.strategy,
+                                         _futures_spec(definition.strategy), definition, store)
+        else:
+            name, spec = resolve_spec(definition.strategy)
+            run = run_experiment(args.name, name, spec, definition, store,
+                                 _Progress(time.perf_counter()))
     except ValueError as error:
         raise CommandError(f"experiment {args.name}: {error}") from error
     print(_summary(args.name, run.trials, run.assessment, run.seconds, definition.objective))
@@ -52,6 +59,16 @@ def search(store: ExperimentStore, args: argparse.Namespace) -> int:
              "DIFFERENT trades: " + "; ".join(o.description for o in run.parity
                                               if not o.passed)))
     return 0
+
+
+def _futures_spec(name: str) -> MovingAverageCross:
+    spec = FUTURES_STRATEGIES.strategies.get(name)
+    if not isinstance(spec, MovingAverageCross):
+        crosses = [n for n, s in FUTURES_STRATEGIES.strategies.items()
+                   if isinstance(s, MovingAverageCross)]
+        raise CommandError(f"--strategy {name!r}: futures searches tune a moving-average cross "
+                           f"of futures_strategies.yaml ({', '.join(crosses)})")
+    return spec
 
 
 def show(store: ExperimentStore, experiment: str, export: str | None = None) -> int:

@@ -52,6 +52,9 @@ def promote_command(args: argparse.Namespace) -> int:
     if row.is_empty():
         raise CommandError(f"no experiment {args.id!r} (stored: "
                            f"{', '.join(store.names()) or 'none'})")
+    if row["book"][0] == "futures":
+        raise CommandError(f"experiment {args.id} tuned the futures book: promoting its runs "
+                           "to strategy versions is not built yet (docs/research.md)")
     parent_name, parent = resolve_spec(row["strategy"][0])
     request = Request(args.id, args.output_name, args.select_by, args.expected_impact or "",
                       args.override)

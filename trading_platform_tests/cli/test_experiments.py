@@ -130,3 +130,26 @@ def test_compare_given_two_specs_prints_both_on_identical_data(data, tmp_path, c
     out = capsys.readouterr().out
     assert out.startswith("on coffee, 2021-01-04..2023-12-29, every bar replayed:")
     assert "ma_cross_user v1" in out and "slow_cross v1" in out and "sharpe" in out
+
+
+def test_grid_search_given_the_futures_book_sweeps_vectorised_and_checks_the_twin(data,
+                                                                                capsys):
+    (data / "futures.yaml").write_text(
+        "book: futures\nstrategy: ma_cross_20_100\nspace:\n  fast: [10, 20]\n"
+        "  slow: [50, 100]\n  stop_mult: [2.0, 3.0]\n")
+    assert main(["experiments", "grid-search", "--name", "fut", "--strategy",
+                 "ma_cross_20_100", "--space", str(data / "futures.yaml"), "--commodity",
+                 "coffee"]) == 0
+    out = capsys.readouterr().out
+    assert "experiment fut: 8 trials (0 failed)" in out and "chosen #" in out
+    warehouse = Warehouse(database=str(data / "warehouse.duckdb"))
+    trials = warehouse.read_where("research.trials", experiment="fut")
+    assert trials.height == 8 and trials["params"].str.contains('"vol_target": 0.1').all()
+    gate = warehouse.read_where("research.experiment_gate", experiment="fut")
+    assert gate.filter(pl.col("criterion") == "focused_equals_full")["passed"].to_list() == [
+        True]
+    assert main(["experiments", "promote", "fut", "--output-name", "x"]) == 2
+    assert "not built yet" in capsys.readouterr().err
+    assert main(["experiments", "grid-search", "--name", "bad", "--strategy", "donchian_55_20",
+                 "--space", str(data / "futures.yaml")]) == 2
+    assert "tune a moving-average cross" in capsys.readouterr().err

@@ -3,9 +3,11 @@ from the trials themselves.
 
 - Trials counted for the DSR: every trial run, pruned and failed included (the raw count).
 - The variance of the trials' Sharpe ratios: per-observation test-window Sharpe of every trial
-  that finished.
+  that finished (its annualised test Sharpe / sqrt(252)).
 - DSR: of the chosen run's test-window daily returns (``domain.selection.deflated_sharpe``).
-- PBO: CSCV over the daily returns of every finished trial on every day (``overfitting``).
+- PBO: CSCV over the daily returns of every finished trial that carries them on every day
+  (``overfitting``): all trials of a replayed search, a seeded sample (with the chosen run) of
+  a vectorised sweep's.
 - Stability: the chosen run's grid neighbours (a grid search) or nearest runs (random, TPE),
   on the test objective.
 - Walk-forward, when folds are defined: on each fold the trial with the best Sharpe on the
@@ -68,10 +70,12 @@ def assess(trials: list[TrialResult], chosen: int, grid: bool, split: Fold,
     by_number = {t.number: t for t in trials}
     pick = by_number[chosen]
     test_slice = slice(split.test_start, split.test_end)
-    sharpes = [_per_day_sharpe(t.returns[test_slice]) for t in done]
+    sharpes = [t.test.get("sharpe", math.nan) / math.sqrt(TRADING_DAYS) for t in done]
     variance = float(np.nanvar(sharpes, ddof=1)) if len(done) > 1 else 0.0
     dsr = deflated_sharpe(pick.returns[test_slice], len(trials), variance)
-    matrix = np.column_stack([t.returns for t in done]) if len(done) > 1 else None
+    days = max((t.returns.size for t in done), default=0)
+    kept = [t.returns for t in done if t.returns.size == days]
+    matrix = np.column_stack(kept) if len(kept) > 1 else None
     pbo = probability_of_backtest_overfitting(matrix, config.pbo_blocks) \
         if matrix is not None and matrix.shape[0] >= 2 * config.pbo_blocks else None
     params = [t.params for t in done]
