@@ -54,10 +54,14 @@ def search(store: ExperimentStore, args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(f"experiment {args.name}: {error}") from error
     print(_summary(args.name, run.trials, run.assessment, run.seconds, definition.objective))
-    print("chosen run replayed on every bar: "
-          + ("the same trades on every commodity" if run.reproduced else
-             "DIFFERENT trades: " + "; ".join(o.description for o in run.parity
-                                              if not o.passed)))
+    if definition.book == "futures":
+        print(("chosen run confirmed: " if run.reproduced else "chosen run NOT confirmed: ")
+              + run.parity[0].description)
+    else:
+        print("chosen run replayed on every bar: "
+              + ("the same trades on every commodity" if run.reproduced else
+                 "DIFFERENT trades: " + "; ".join(o.description for o in run.parity
+                                                  if not o.passed)))
     return 0
 
 

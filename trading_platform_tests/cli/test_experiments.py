@@ -142,6 +142,7 @@ def test_grid_search_given_the_futures_book_sweeps_vectorised_and_checks_the_twi
                  "coffee"]) == 0
     out = capsys.readouterr().out
     assert "experiment fut: 8 trials (0 failed)" in out and "chosen #" in out
+    assert "chosen run confirmed: the sweep's plain-Python twin gives test Sharpe" in out
     warehouse = Warehouse(database=str(data / "warehouse.duckdb"))
     trials = warehouse.read_where("research.trials", experiment="fut")
     assert trials.height == 8 and trials["params"].str.contains('"vol_target": 0.1').all()
