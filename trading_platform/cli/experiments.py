@@ -46,7 +46,7 @@ def search(store: ExperimentStore, args: argparse.Namespace) -> int:
     try:
         if definition.book == "futures":
             run = run_futures_experiment(args.name, definition.strategy,
-                                         _futures_spec(definition.strategy), definition, store)
+                                         futures_spec(definition.strategy), definition, store)
         else:
             name, spec = resolve_spec(definition.strategy)
             run = run_experiment(args.name, name, spec, definition, store,
@@ -65,7 +65,7 @@ def search(store: ExperimentStore, args: argparse.Namespace) -> int:
     return 0
 
 
-def _futures_spec(name: str) -> MovingAverageCross:
+def futures_spec(name: str) -> MovingAverageCross:
     spec = FUTURES_STRATEGIES.strategies.get(name)
     if not isinstance(spec, MovingAverageCross):
         crosses = [n for n, s in FUTURES_STRATEGIES.strategies.items()

@@ -16,9 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from trading_platform.cli.errors import CommandError
-from trading_platform.cli.experiments import search, show
+from trading_platform.cli.experiments import futures_spec, search, show
 from trading_platform.cli.replay import load_promoted, resolve_spec
+from trading_platform.config.user_strategies import UserStrategySpec
 from trading_platform.defs.research.experiment_runs import user_book
+from trading_platform.defs.research.futures_experiments import (
+    FUTURES_CODE,
+    base_params,
+    futures_test_sharpe,
+)
 from trading_platform.defs.research.promotions import (
     SHOWN,
     Request,
@@ -52,15 +58,18 @@ def promote_command(args: argparse.Namespace) -> int:
     if row.is_empty():
         raise CommandError(f"no experiment {args.id!r} (stored: "
                            f"{', '.join(store.names()) or 'none'})")
+    futures = None
     if row["book"][0] == "futures":
-        raise CommandError(f"experiment {args.id} tuned the futures book: promoting its runs "
-                           "to strategy versions is not built yet (docs/research.md)")
-    parent_name, parent = resolve_spec(row["strategy"][0])
+        parent_name, futures = row["strategy"][0], futures_spec(row["strategy"][0])
+        parent = UserStrategySpec(code=FUTURES_CODE, version=futures.version,
+                                  params=base_params(futures))
+    else:
+        parent_name, parent = resolve_spec(row["strategy"][0])
     request = Request(args.id, args.output_name, args.select_by, args.expected_impact or "",
                       args.override)
     try:
         outcome = promote(store, StrategyFolder(paths().data_dir / "strategies"),
-                          str(paths().mlflow), request, parent_name, parent)
+                          str(paths().mlflow), request, parent_name, parent, futures)
     except ValueError as error:
         raise CommandError(f"experiments promote {args.id}: {error}") from error
     chosen, gate = outcome.chosen, outcome.assessment.gate
@@ -80,8 +89,10 @@ def promote_command(args: argparse.Namespace) -> int:
 
 
 def backtest_command(args: argparse.Namespace) -> int:
-    name, spec = resolve_spec(args.strategy)
     promoted = load_promoted_or_none(args.strategy)
+    if promoted is not None and promoted.code == FUTURES_CODE:
+        return _backtest_futures(args, promoted)
+    name, spec = resolve_spec(args.strategy)
     commodities = args.commodity or (promoted.commodities if promoted else
                                      FUTURES_PARTITIONS.get_partition_keys())
     book = user_book(Warehouse(database=str(paths().warehouse)), name, spec, commodities)
@@ -93,6 +104,26 @@ def backtest_command(args: argparse.Namespace) -> int:
         same = all(_equal(figures[m], promoted.metrics["test"].get(m)) for m in SHOWN)
         print(f"reproduces experiment {promoted.experiment}'s test figures: "
               + ("yes, every one" if same else "NO: " + _format(promoted.metrics["test"])))
+        return 0 if same else 1
+    return 0
+
+
+def _backtest_futures(args: argparse.Namespace, promoted: Any) -> int:
+    """A promoted futures run on the vectorised sweep's kernel, one combination."""
+    commodities = args.commodity or promoted.commodities
+    test_start, test_end = _test_window(promoted)
+    start, end = args.start or test_start, args.end or test_end
+    try:
+        sharpe = futures_test_sharpe(Warehouse(database=str(paths().warehouse)),
+                                     promoted.params, commodities, start, end)
+    except ValueError as error:
+        raise CommandError(f"backtest: {error}") from error
+    print(f"{promoted.name} v{promoted.version} [{promoted.content_hash}] on "
+          f"{', '.join(commodities)}, {start}..{end}, the vectorised sweep: Sharpe {sharpe:.6g}")
+    if (start, end) == _test_window(promoted) and commodities == promoted.commodities:
+        same = _equal(sharpe, promoted.metrics["test"].get("sharpe"))
+        print(f"reproduces experiment {promoted.experiment}'s test Sharpe: "
+              + ("yes" if same else f"NO ({promoted.metrics['test'].get('sharpe')})"))
         return 0 if same else 1
     return 0
 

@@ -149,8 +149,14 @@ def test_grid_search_given_the_futures_book_sweeps_vectorised_and_checks_the_twi
     gate = warehouse.read_where("research.experiment_gate", experiment="fut")
     assert gate.filter(pl.col("criterion") == "focused_equals_full")["passed"].to_list() == [
         True]
-    assert main(["experiments", "promote", "fut", "--output-name", "x"]) == 2
-    assert "not built yet" in capsys.readouterr().err
+    assert main(["experiments", "promote", "fut", "--output-name", "ma_tuned", "--override",
+                 "test of the futures path"]) == 0
+    out = capsys.readouterr().out
+    assert "as ma_tuned_v1.yaml" in out and "the vectorised sweep:" in out
+    spec = data / "strategies" / "ma_tuned_v1.yaml"
+    assert "code: futures_sweep" in spec.read_text()
+    assert main(["backtest", "--strategy", str(spec)]) == 0
+    assert "reproduces experiment fut's test Sharpe: yes" in capsys.readouterr().out
     assert main(["experiments", "grid-search", "--name", "bad", "--strategy", "donchian_55_20",
                  "--space", str(data / "futures.yaml")]) == 2
     assert "tune a moving-average cross" in capsys.readouterr().err

@@ -48,6 +48,7 @@ from trading_platform.domain.research.trials import TrialResult
 from trading_platform.resources.experiments import ExperimentStore
 
 AXES = ("fast", "slow", "stop_mult", "vol_target")
+FUTURES_CODE = "futures_sweep"  # the code name of a promoted futures run
 PBO_SAMPLE = 500
 
 
@@ -97,8 +98,7 @@ def run_futures_experiment(experiment: str, name: str, spec: MovingAverageCross,
 
 
 def _axes(definition: Search, spec: MovingAverageCross) -> list[list[Any]]:
-    base = {"fast": spec.fast, "slow": spec.slow, "stop_mult": FUTURES_BOOK.engine.stop_atr,
-            "vol_target": FUTURES_BOOK.engine.vol_target}
+    base = base_params(spec)
     points = {k: sorted({p[k] for p in grid_points({k: v})}) for k, v in definition.space.items()}
     return [points.get(k, [base[k]]) for k in AXES]
 
@@ -147,3 +147,24 @@ def _twin_check(trial: TrialResult, series: dict[str, pl.DataFrame], point_value
                         f"the sweep's plain-Python twin gives test Sharpe "
                         f"{twin['test_sharpe']:.6f} for the best run (sweep "
                         f"{trial.objective:.6f})", {"observed": int(not same), "threshold": 0})
+
+
+def futures_test_sharpe(warehouse: Any, params: dict[str, Any], commodities: list[str],
+                        start: dt.date, end: dt.date) -> float:
+    """The sweep's test Sharpe of one combination on the days ``start`` .. ``end`` (the
+    calendar cut at ``end``), as a search measured it: the ordinary backtest of a promoted
+    futures run."""
+    series = {c: stored_series(warehouse, c).filter(pl.col("date") <= end) for c in commodities}
+    days, _, _ = sweep.book_arrays(series)
+    split = int(pl.Series(days).search_sorted(start))
+    point_value, cost = _costs(commodities)
+    row = sweep.vector_sweep(series, point_value, cost, [params["fast"]], [params["slow"]],
+                             [params["stop_mult"]], [params["vol_target"]],
+                             FUTURES_BOOK.engine.capital, split).row(0, named=True)
+    return float(row["test_sharpe"])
+
+
+def base_params(spec: MovingAverageCross) -> dict[str, Any]:
+    """The spec's and the engine's values of the four swept parameters."""
+    return {"fast": spec.fast, "slow": spec.slow, "stop_mult": FUTURES_BOOK.engine.stop_atr,
+            "vol_target": FUTURES_BOOK.engine.vol_target}

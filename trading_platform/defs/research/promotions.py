@@ -14,12 +14,14 @@ from typing import Any
 import polars as pl
 import yaml
 
+from trading_platform.config.futures_strategies import MovingAverageCross
 from trading_platform.config.user_strategies import UserStrategySpec
 from trading_platform.defs.research.experiment_runs import (
     stored_assessment,
     stored_split,
     user_book,
 )
+from trading_platform.defs.research.futures_experiments import futures_test_sharpe
 from trading_platform.domain.research.assessment import Assessment
 from trading_platform.domain.research.experiment import trials_from_frames
 from trading_platform.domain.research.promotion import log_entry, next_version, promoted_strategy
@@ -60,17 +62,21 @@ class Outcome:
 
 
 def promote(store: ExperimentStore, folder: StrategyFolder, mlflow_root: str,
-            request: Request, parent_name: str, parent: UserStrategySpec) -> Outcome:
+            request: Request, parent_name: str, parent: UserStrategySpec,
+            futures_parent: MovingAverageCross | None = None) -> Outcome:
     """Choose the run by ``select_by`` on the test window, apply the gate, write the version
-    (ValueError when the experiment is missing or the parent spec changed since it ran)."""
+    (ValueError when the experiment is missing or the parent spec changed since it ran). A
+    futures search passes its moving-average spec as ``futures_parent`` (``parent`` then
+    stands for it: code ``futures_sweep`` with the four swept parameters)."""
     row, trials_df, returns_df, _ = store.load(request.experiment)
     if row.is_empty():
         raise ValueError(f"no experiment {request.experiment!r} (stored: "
                          f"{', '.join(store.names()) or 'none'})")
     info = row.row(0, named=True)
-    if parent.content_hash != info["spec_hash"]:
+    lineage_hash = futures_parent.content_hash if futures_parent else parent.content_hash
+    if lineage_hash != info["spec_hash"]:
         raise ValueError(f"{parent_name} changed since experiment {request.experiment} ran "
-                         f"(spec {info['spec_hash']} then, {parent.content_hash} now): rerun "
+                         f"(spec {info['spec_hash']} then, {lineage_hash} now): rerun "
                          "the search on the current spec")
     trials = trials_from_frames(trials_df, returns_df)
     dates = returns_df["date"].unique().sort().to_list()
@@ -81,14 +87,20 @@ def promote(store: ExperimentStore, folder: StrategyFolder, mlflow_root: str,
     promoted = promoted_strategy(
         request.output_name, _version(folder, request.output_name, parent_name, parent),
         parent_name, parent, chosen.params, _lineage(request, info, chosen, result, dates),
-        dt.date.today())
+        dt.date.today()).model_copy(update={"parent_hash": lineage_hash})
     existing = _same_version(folder, request.output_name, promoted.params, request.experiment)
     if existing is not None:
         return Outcome(chosen, result, info, dates, existing, False)
     path = folder.write(promoted, log_entry(promoted, parent.params))
     start, end = _window(info, dates)
-    table = comparison(store.warehouse, (parent_name, parent), (promoted.name, promoted.spec),
-                       promoted.commodities, start, end, full=False)
+    if futures_parent is not None:
+        table = _futures_comparison(store.warehouse, parent_name, parent.params,
+                                    promoted.name, promoted.params, promoted.commodities,
+                                    start, end)
+    else:
+        table = comparison(store.warehouse, (parent_name, parent),
+                           (promoted.name, promoted.spec), promoted.commodities, start, end,
+                           full=False)
     folder.write_text(f"{path.stem}_vs_parent.md", f"# {path.stem} against {promoted.parent}\n"
                       f"\n```\n{table}\n```\n")
     tags = {"experiment": request.experiment, "trial": str(chosen.number),
@@ -119,6 +131,16 @@ def comparison(warehouse: Warehouse, base: tuple[str, UserStrategySpec],
     lines += [f"  {m:<14}{figures[0][m]:>20.4f}{figures[1][m]:>20.4f}"
               f"{figures[1][m] - figures[0][m]:>14.4f}" for m in SHOWN]
     return "\n".join(lines)
+
+
+def _futures_comparison(warehouse: Warehouse, base_name: str, base: dict[str, Any],
+                        name: str, params: dict[str, Any], commodities: list[str],
+                        start: dt.date, end: dt.date) -> str:
+    one, two = (futures_test_sharpe(warehouse, p, commodities, start, end)
+                for p in (base, params))
+    return (f"on {', '.join(commodities)}, {start}..{end}, the vectorised sweep:\n"
+            f"  {'metric':<14}{base_name:>20}{name:>20}{'difference':>14}\n"
+            f"  {'sharpe':<14}{one:>20.4f}{two:>20.4f}{two - one:>14.4f}")
 
 
 def window_figures(book: UserStrategyBook, start: dt.date, end: dt.date,
