@@ -9,23 +9,16 @@ import polars as pl
 import pytest
 
 from trading_platform.cli.main import main
-from trading_platform.domain.futures.synthetic_curves import universe_series
-from trading_platform.domain.market.synthetic import generate_universe_market
-from trading_platform.resources.tables import FUTURES_SERIES
 from trading_platform.resources.warehouse import Warehouse
+from trading_platform_tests.cli.conftest import store_futures_series
 
 SPACE = "strategy: fusion\nspace:\n  threshold: [0.4, 0.6, 0.8, 1.0]\n  size: [3, 5]\n"
 
 
 @pytest.fixture(scope="module")
 def stored(universe, tmp_path_factory):
-    data = tmp_path_factory.mktemp("experiments")
-    market = generate_universe_market(universe, dt.date(2018, 1, 2), dt.date(2023, 12, 29),
-                                      ["coffee"])
-    series, _ = universe_series(universe, market, ["coffee"])
-    Warehouse(database=str(data / "warehouse.duckdb")).replace_rows(
-        {"commodity": "coffee"}, {FUTURES_SERIES: series["coffee"].with_columns(
-            pl.lit("contracts").alias("basis"))})
+    data = store_futures_series(tmp_path_factory.mktemp("experiments"), universe, ["coffee"],
+                                dt.date(2018, 1, 2), dt.date(2023, 12, 29))
     (data / "space.yaml").write_text(SPACE)
     return data
 

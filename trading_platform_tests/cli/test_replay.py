@@ -9,24 +9,13 @@ import polars as pl
 import pytest
 
 from trading_platform.cli.main import main
-from trading_platform.domain.futures.synthetic_curves import synthetic_series
-from trading_platform.domain.market.synthetic import generate_universe_market
-from trading_platform.resources.tables import FUTURES_SERIES
-from trading_platform.resources.warehouse import Warehouse
+from trading_platform_tests.cli.conftest import store_futures_series
 
 
 @pytest.fixture(scope="module")
 def stored(universe, tmp_path_factory):
-    data = tmp_path_factory.mktemp("replay_cli")
-    market = generate_universe_market(universe, dt.date(2019, 1, 2), dt.date(2023, 12, 29),
-                                      ["coffee"])
-    series = synthetic_series(market.select("date", "close"), universe.commodities[
-        "coffee"].futures, universe.exchange_calendar_for("coffee"), 150.0, universe.seed,
-                              "coffee")
-    Warehouse(database=str(data / "warehouse.duckdb")).replace_rows(
-        {"commodity": "coffee"}, {FUTURES_SERIES: series.with_columns(
-            pl.lit("contracts").alias("basis"))})
-    return data
+    return store_futures_series(tmp_path_factory.mktemp("replay_cli"), universe, ["coffee"],
+                                dt.date(2019, 1, 2), dt.date(2023, 12, 29))
 
 
 @pytest.fixture

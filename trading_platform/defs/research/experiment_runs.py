@@ -110,14 +110,21 @@ def run_experiment(experiment: str, name: str, spec: UserStrategySpec, definitio
                           definition.objective, definition.seed, list(commodities),
                           data_version(book.series), code_version(strategy_class(spec.code)))
     parity = book.confirm_with_full_replay(next(t for t in trials if t.number == chosen).params)
+    return save_experiment(store, ExperimentRun(info, trials, result, parity, seconds), dates)
+
+
+def save_experiment(store: ExperimentStore, run: ExperimentRun,
+                    dates: list[dt.date]) -> ExperimentRun:
+    """Store a finished search under its id: the experiment row, its trials, their returns,
+    and the gate's criteria with the best run's confirmation (``focused_equals_full``)."""
     confirmed = pl.DataFrame([{"criterion": "focused_equals_full",
-                               "value": float(sum(not o.passed for o in parity)),
-                               "threshold": 0.0, "rule": "<=",
-                               "passed": all(o.passed for o in parity)}])
-    store.save(experiment, experiment_row(info, trials, seconds, dt.datetime.now(dt.UTC)),
-               trials_frame(trials), returns_frame(trials, dates),
-               pl.concat([gate_frame(result.gate), confirmed]))
-    return ExperimentRun(info, trials, result, parity, seconds)
+                               "value": float(sum(not o.passed for o in run.parity)),
+                               "threshold": 0.0, "rule": "<=", "passed": run.reproduced}])
+    store.save(run.info.id,
+               experiment_row(run.info, run.trials, run.seconds, dt.datetime.now(dt.UTC)),
+               trials_frame(run.trials), returns_frame(run.trials, dates),
+               pl.concat([gate_frame(run.assessment.gate), confirmed]))
+    return run
 
 
 def stored_assessment(info: dict[str, Any], trials: list[TrialResult], dates: list[dt.date],

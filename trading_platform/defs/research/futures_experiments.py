@@ -23,6 +23,7 @@ from trading_platform.config.futures_strategies import MovingAverageCross
 from trading_platform.config.searches import Search, load_research_config
 from trading_platform.defs.research.experiment_runs import (
     ExperimentRun,
+    save_experiment,
     split_for,
     split_info,
     stored_series,
@@ -37,10 +38,6 @@ from trading_platform.domain.research.experiment import (
     ExperimentInfo,
     code_version,
     data_version,
-    experiment_row,
-    gate_frame,
-    returns_frame,
-    trials_frame,
 )
 from trading_platform.domain.research.folds import walk_forward_folds
 from trading_platform.domain.research.space import grid_points
@@ -88,13 +85,7 @@ def run_futures_experiment(experiment: str, name: str, spec: MovingAverageCross,
                           code_version(sweep.vector_sweep))
     parity = [_twin_check(trials[chosen], series, point_value, cost, capital,
                           split.test_start)]
-    confirmed = pl.DataFrame([{"criterion": "focused_equals_full",
-                               "value": float(not parity[0].passed), "threshold": 0.0,
-                               "rule": "<=", "passed": parity[0].passed}])
-    store.save(experiment, experiment_row(info, trials, seconds, dt.datetime.now(dt.UTC)),
-               trials_frame(trials), returns_frame(trials, days),
-               pl.concat([gate_frame(result.gate), confirmed]))
-    return ExperimentRun(info, trials, result, parity, seconds)
+    return save_experiment(store, ExperimentRun(info, trials, result, parity, seconds), days)
 
 
 def _axes(definition: Search, spec: MovingAverageCross) -> list[list[Any]]:

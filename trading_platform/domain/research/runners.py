@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from trading_platform.domain.futures.backtest import Costs
 from trading_platform.domain.replay.focused import focused_replay, replay_parity, screen_series
 from trading_platform.domain.replay.replay import full_replay
 from trading_platform.domain.replay.specs import build_strategy, screen_key
+from trading_platform.domain.research.trials import daily_returns
 
 
 @dataclass
@@ -39,10 +41,17 @@ class UserStrategyBook:
     capital: float
     screens: dict[tuple[str, str], pl.DataFrame] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def dates(self) -> list[dt.date]:
         """The union of the commodities' dates, in order: the trial's days."""
         return sorted({d for frame in self.series.values() for d in frame["date"].to_list()})
+
+    @cached_property
+    def _rows(self) -> dict[str, np.ndarray]:
+        """Each commodity's bars as positions in ``dates`` (the same for every trial)."""
+        position = {d: i for i, d in enumerate(self.dates)}
+        return {c: np.array([position[d] for d in frame["date"].to_list()], dtype=np.int64)
+                for c, frame in self.series.items()}
 
     def equity(self, params: dict[str, Any]) -> np.ndarray:
         """The trial's daily equity over ``dates`` (module doc), replayed focused."""
@@ -60,13 +69,9 @@ class UserStrategyBook:
     def combine(self, equities: dict[str, np.ndarray]) -> np.ndarray:
         """The equal-weight book of the commodities' equity paths, added in commodity order
         (so a book assembled from worker processes equals the serial one bit for bit)."""
-        days = self.dates
-        position = {d: i for i, d in enumerate(days)}
-        total = np.zeros(len(days))
-        for commodity, series in self.series.items():
-            rows = [position[d] for d in series["date"].to_list()]
-            path = np.concatenate([[self.capital], equities[commodity]])
-            total[rows] += path[1:] / path[:-1] - 1.0
+        total = np.zeros(len(self.dates))
+        for commodity in self.series:
+            total[self._rows[commodity]] += daily_returns(equities[commodity], self.capital)
         return self.capital * np.cumprod(1.0 + total / len(self.series))
 
     def commodity_equity(self, commodity: str, params: dict[str, Any]) -> np.ndarray:
