@@ -4,7 +4,7 @@ overfitting gate on the chosen trial, and reading a search back (docs/research.m
 
     experiments grid-search|random-search|tpe --name N --strategy S [--space FILE]
         [--commodity C ...] [--train-start D --train-end D --test-start D --test-end D]
-        [--trials N] [--objective sharpe|sortino|cagr|calmar] [--seed N]
+        [--trials N] [--objective sharpe|sortino|cagr|calmar] [--seed N] [--prune (tpe)]
     experiments show ID
 
 ``--space`` is a YAML search definition (``config.searches.Search``) or a bare mapping of
@@ -115,7 +115,7 @@ def _definition(args: argparse.Namespace) -> Search:
     body.setdefault("strategy", args.strategy)
     overrides = {"strategy": args.strategy, "objective": args.objective, "seed": args.seed,
                  "commodities": args.commodity, "method": METHODS[args.experiments_command],
-                 "trials": args.trials}
+                 "trials": args.trials, "prune": getattr(args, "prune", False)}
     body |= {k: v for k, v in overrides.items() if v}
     if args.train_start:
         body["split"] = {"train_start": args.train_start, "train_end": args.train_end,
@@ -135,8 +135,8 @@ class _Progress:
     def __call__(self, done: int, total: int, trial: TrialResult) -> None:
         spent = time.perf_counter() - self.started
         eta = spent / done * (total - done)
-        figure = f"test {trial.objective:.3f} (train {trial.train_objective:.3f})" \
-            if trial.status == "done" else f"FAILED: {trial.error}"
+        figure = {"done": f"test {trial.objective:.3f} (train {trial.train_objective:.3f})",
+                  "pruned": trial.error}.get(trial.status, f"FAILED: {trial.error}")
         print(f"[{done}/{total}] {trial.params}: {figure}, {trial.seconds:.2f} s; "
               f"ETA {eta:.0f} s", flush=True)
 
@@ -152,11 +152,12 @@ def _top(trials: list[TrialResult], objective: str, n: int = 10) -> str:
 
 def _summary(experiment: str, trials: list[TrialResult], result: Assessment, seconds: float,
              objective: str) -> str:
-    failed = sum(1 for t in trials if t.status == "failed")
+    failed, pruned = (sum(1 for t in trials if t.status == s) for s in ("failed", "pruned"))
     verdict = "PASSES the gate" if result.gate.passed else \
         f"is REFUSED by the gate ({', '.join(result.gate.failed)})"
     return "\n".join([
-        f"experiment {experiment}: {len(trials)} trials ({failed} failed) in {seconds:.1f} s",
+        f"experiment {experiment}: {len(trials)} trials ({failed} failed, {pruned} pruned) in "
+        f"{seconds:.1f} s",
         _top(trials, objective, 5),
         f"chosen #{result.chosen} {verdict}: {result.gate.describe()}",
         f"runs flagged for a train/test gap > 1: {len(result.gap_flagged)}",

@@ -90,6 +90,9 @@ def _experiment_parsers(sub: argparse._SubParsersAction) -> None:
                           help="random and TPE: trials to run (default: the file's, else 50)")
         verb.add_argument("--objective", choices=("sharpe", "sortino", "cagr", "calmar"))
         verb.add_argument("--seed", type=int)
+        if name == "tpe":
+            verb.add_argument("--prune", action="store_true",
+                              help="stop trials whose first commodities fall below the median")
     show = verbs.add_parser("show", help="a stored search: top runs and the gate")
     show.add_argument("id")
     show.add_argument("--export", choices=("html",), help="also write the HTML report")

@@ -100,6 +100,8 @@ class Search(_Frozen):
     seed: int = 0
     method: Literal["grid", "random", "tpe"] = "grid"
     trials: int = Field(default=50, ge=1, description="random and TPE searches: trials to run")
+    prune: bool = Field(default=False, description="TPE: stop a trial whose partial book falls "
+                        "below the median of earlier trials (a book of several commodities)")
 
     @model_validator(mode="after")
     def _values_listed(self) -> Search:
@@ -107,6 +109,8 @@ class Search(_Frozen):
                  if isinstance(values, list) and not values]
         if empty:
             raise ValueError(f"space {empty} lists no values")
+        if self.prune and self.method != "tpe":
+            raise ValueError(f"prune: only a TPE search prunes trials (method {self.method!r})")
         return self
 
 

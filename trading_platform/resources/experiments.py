@@ -39,8 +39,9 @@ class ExperimentStore:
         stored = self.warehouse.read_where(EXPERIMENTS)
         return sorted(stored["experiment"].to_list()) if stored.height else []
 
-    def study(self, experiment: str, seed: int) -> optuna.Study:
-        """The experiment's TPE study, created or resumed from its journal file."""
+    def study(self, experiment: str, seed: int, prune: bool = False) -> optuna.Study:
+        """The experiment's TPE study, created or resumed from its journal file; with ``prune``,
+        a median pruner (after five finished trials, ``domain.research.search``)."""
         from optuna.storages import JournalStorage
         from optuna.storages.journal import JournalFileBackend
 
@@ -49,6 +50,8 @@ class ExperimentStore:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         return optuna.create_study(study_name=experiment, storage=storage, direction="maximize",
                                    sampler=optuna.samplers.TPESampler(seed=seed),
+                                   pruner=optuna.pruners.MedianPruner(n_startup_trials=5)
+                                   if prune else optuna.pruners.NopPruner(),
                                    load_if_exists=True)
 
 

@@ -33,7 +33,7 @@ def test_grid_search_given_a_space_file_stores_every_trial_and_the_gate(data, ca
     assert main(["experiments", "grid-search", "--name", "fusion_grid", "--strategy", "fusion",
                  "--space", str(data / "space.yaml"), "--commodity", "coffee"]) == 0
     out = capsys.readouterr().out
-    assert "[8/8]" in out and "experiment fusion_grid: 8 trials (0 failed)" in out
+    assert "[8/8]" in out and "experiment fusion_grid: 8 trials (0 failed, 0 pruned)" in out
     assert "chosen #" in out and "the gate" in out
     warehouse = Warehouse(database=str(data / "warehouse.duckdb"))
     trials = warehouse.read_where("research.trials", experiment="fusion_grid")
@@ -67,6 +67,35 @@ def test_tpe_given_the_same_name_again_resumes_the_study(data, capsys):
         "research.trials", experiment="fusion_tpe")
     assert sorted(trials["number"].to_list()) == [0, 1, 2, 3, 4]
     assert (data / "experiments" / "fusion_tpe.journal").exists()
+
+
+def test_tpe_given_prune_stores_pruned_trials_and_counts_them_for_the_gate(universe,
+                                                                           tmp_path, monkeypatch,
+                                                                           capsys):
+    # three commodities: on two workers a trial replays in two rounds, so it can stop after one
+    data = store_futures_series(tmp_path, universe, ["coffee", "corn", "sugar"],
+                                dt.date(2019, 1, 2), dt.date(2023, 12, 29))
+    (data / "space.yaml").write_text("strategy: fusion\nspace:\n  threshold: [0.4, 0.5, 0.6, "
+                                     "0.7, 0.8, 0.9, 1.0]\n  trail_atr: {low: 0.5, high: 6.0, "
+                                     "distribution: uniform}\n")
+    monkeypatch.setenv("TRADING_PLATFORM_DATA_DIR", str(data))
+    assert main(["experiments", "tpe", "--name", "pruned", "--strategy", "fusion", "--space",
+                 str(data / "space.yaml"), "--trials", "12", "--seed", "11", "--prune",
+                 "--commodity", "coffee", "--commodity", "corn", "--commodity", "sugar"]) == 0
+    out = capsys.readouterr().out
+    warehouse = Warehouse(database=str(data / "warehouse.duckdb"))
+    trials = warehouse.read_where("research.trials", experiment="pruned")
+    pruned = trials.filter(pl.col("status") == "pruned")
+    assert trials.height == 12 and pruned.height > 0
+    assert pruned["error"].str.starts_with("pruned after stage 1: partial test sharpe").all()
+    assert f"12 trials (0 failed, {pruned.height} pruned)" in out
+    returns = warehouse.read_where("research.trial_returns", experiment="pruned")
+    assert set(returns["number"]) == set(trials.filter(pl.col("status") == "done")["number"])
+    experiment = warehouse.read_where("research.experiments", experiment="pruned")
+    assert experiment["pruned"].to_list() == [pruned.height]
+    assert main(["experiments", "show", "pruned", "--export", "html"]) == 0
+    page = (data / "reports" / "experiments" / "pruned" / "report.html").read_text()
+    assert f"{pruned.height} pruned" in page
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -134,7 +163,7 @@ def test_grid_search_given_the_futures_book_sweeps_vectorised_and_checks_the_twi
                  "ma_cross_20_100", "--space", str(data / "futures.yaml"), "--commodity",
                  "coffee"]) == 0
     out = capsys.readouterr().out
-    assert "experiment fut: 8 trials (0 failed)" in out and "chosen #" in out
+    assert "experiment fut: 8 trials (0 failed, 0 pruned)" in out and "chosen #" in out
     assert "chosen run confirmed: the sweep's plain-Python twin gives test Sharpe" in out
     warehouse = Warehouse(database=str(data / "warehouse.duckdb"))
     trials = warehouse.read_where("research.trials", experiment="fut")

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -86,18 +86,19 @@ def run_experiment(experiment: str, name: str, spec: UserStrategySpec, definitio
     dates = book.dates
     split = split_for(definition, dates)
     started = time.perf_counter()
-    with _evaluator(book) as equity_of:
+    with _evaluator(book) as evaluator:
         if definition.method == "tpe":
             _, stored, stored_returns, _ = store.load(experiment)
             previous = trials_from_frames(stored, stored_returns) if stored.height else []
-            trials = previous + run_tpe(store.study(experiment, definition.seed),
-                                        definition.space, definition.trials, equity_of,
-                                        book.capital, split, definition.objective, progress)
+            study = store.study(experiment, definition.seed, definition.prune)
+            trials = previous + run_tpe(study, definition.space, definition.trials,
+                                        evaluator.stages, book.capital, split,
+                                        definition.objective, progress)
         else:
             points = grid_points(definition.space) if definition.method == "grid" else \
                 random_points(definition.space, definition.trials, definition.seed)
-            trials = run_points(points, equity_of, book.capital, split, definition.objective,
-                                progress)
+            trials = run_points(points, evaluator.equity, book.capital, split,
+                                definition.objective, progress)
     seconds = time.perf_counter() - started
     folds = walk_forward_folds(len(dates), **definition.folds.model_dump()) \
         if definition.folds else None
@@ -150,15 +151,15 @@ def stored_split(split: dict[str, str], dates: list[dt.date]) -> Fold:
 
 
 @contextmanager
-def _evaluator(book: UserStrategyBook) -> Iterator[Callable[[dict[str, Any]], Any]]:
+def _evaluator(book: UserStrategyBook) -> Iterator[UserStrategyBook | ParallelBook]:
     """The book's trial evaluator: its commodities over the machine's cores when it has more
     than one (the same equity bit for bit, ``ParallelBook``), in process otherwise."""
     workers = min(len(book.series), os.cpu_count() or 1)
     if workers < 2:
-        yield book.equity
+        yield book
         return
     with ParallelBook(book, workers) as parallel:
-        yield parallel.equity
+        yield parallel
 
 
 def split_for(definition: Search, dates: list[dt.date]) -> Fold:

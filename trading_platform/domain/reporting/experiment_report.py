@@ -51,10 +51,12 @@ def experiment_html(experiment: str, info: dict[str, Any], trials: list[TrialRes
 
 def _summary(info: dict[str, Any], trials: list[TrialResult]) -> str:
     done = sum(t.status == "done" for t in trials)
+    pruned = sum(t.status == "pruned" for t in trials)
     rate = 100 * done / max(len(trials), 1)
     return (f"<p>{_e(info['method'])} search of <b>{_e(info['strategy'])}</b> "
             f"[{_e(info['spec_hash'])}] on {_e(info['commodities'])}: {len(trials)} trials, "
-            f"{done} finished ({rate:.0f} %), {len(trials) - done} failed, "
+            f"{done} finished ({rate:.0f} %), {pruned} pruned, {len(trials) - done - pruned} "
+            f"failed, "
             f"{info['seconds']:.1f} s. Objective: test {_e(info['objective'])}; seed "
             f"{info['seed']}.</p><p class='meta'>split {_e(info['split'])}; data "
             f"{_e(info['data_version'])}; code {_e(info['code_version'])}</p>")

@@ -1,8 +1,10 @@
 """A search book whose commodities replay in worker processes: a trial's commodities are spread
 over the workers, each replaying its share focused (screens cached in the worker, as in the
 serial book), and the parent adds their equity paths in commodity order, so the trial's book
-equals the serial ``UserStrategyBook.equity`` bit for bit. Workers start by ``spawn`` with the
-book already in them; only parameters and equity paths cross between processes.
+equals the serial ``UserStrategyBook.equity`` bit for bit. ``stages`` replays in rounds, one
+commodity per worker at a time, yielding the partial book after each round. Workers start by
+``spawn`` with the book already in them; only parameters and equity paths cross between
+processes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from trading_platform.domain.research.runners import UserStrategyBook
+from trading_platform.domain.research.trials import Stages
 
 _WORKER_BOOK: UserStrategyBook | None = None
 
@@ -51,6 +54,17 @@ class ParallelBook:
         for done in [self.pool.submit(_replay, group, params) for group in self.groups]:
             parts |= done.result()
         return self.book.combine(parts)
+
+    def stages(self, params: dict[str, Any]) -> Stages:
+        """The book built in rounds of one commodity per worker (module doc)."""
+        parts: dict[str, np.ndarray] = {}
+        rounds = max(len(group) for group in self.groups)
+        for r in range(rounds):
+            pending = [self.pool.submit(_replay, [group[r]], params)
+                       for group in self.groups if r < len(group)]
+            for done in pending:
+                parts |= done.result()
+            yield self.book.combine(parts), r == rounds - 1
 
     def close(self) -> None:
         self.pool.shutdown()

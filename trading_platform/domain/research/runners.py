@@ -4,7 +4,9 @@ A trial's book is the equal-weight average of its commodities' daily returns on 
 their dates (a commodity without a bar that day contributes 0), compounded from the capital;
 with one commodity it is that commodity's own equity path. Each commodity is replayed focused
 on the candidate set of the trial's screen key, screened once per key and commodity and reused
-by every trial that shares it (``domain.replay.specs``). ``confirm_with_full_replay`` runs the
+by every trial that shares it (``domain.replay.specs``). ``stages`` builds the same book one
+commodity at a time, yielding the equal-weight book of the commodities replayed so far (so a
+search can prune a trial early); its last stage is ``equity``. ``confirm_with_full_replay`` runs the
 full replay of one parameter set (the chosen trial's) and says whether it made the same trades.
 """
 
@@ -26,7 +28,7 @@ from trading_platform.domain.futures.backtest import Costs
 from trading_platform.domain.replay.focused import focused_replay, replay_parity, screen_series
 from trading_platform.domain.replay.replay import full_replay
 from trading_platform.domain.replay.specs import build_strategy, screen_key
-from trading_platform.domain.research.trials import daily_returns
+from trading_platform.domain.research.trials import Stages, daily_returns
 
 
 @dataclass
@@ -63,16 +65,25 @@ class UserStrategyBook:
         return self._book(lambda commodity, series: full_replay(
             strategy, series, self.contracts[commodity], self.costs, self.capital).equity)
 
+    def stages(self, params: dict[str, Any]) -> Stages:
+        """The book built one commodity at a time (module doc)."""
+        done: dict[str, np.ndarray] = {}
+        for commodity in self.series:
+            done[commodity] = self.commodity_equity(commodity, params)
+            yield self.combine(done), len(done) == len(self.series)
+
     def _book(self, replay: Callable[[str, pl.DataFrame], np.ndarray]) -> np.ndarray:
         return self.combine({c: replay(c, s) for c, s in self.series.items()})
 
     def combine(self, equities: dict[str, np.ndarray]) -> np.ndarray:
-        """The equal-weight book of the commodities' equity paths, added in commodity order
-        (so a book assembled from worker processes equals the serial one bit for bit)."""
+        """The equal-weight book of the given commodities' equity paths (every commodity's:
+        the trial's book), added in commodity order (so a book assembled from worker processes
+        equals the serial one bit for bit)."""
         total = np.zeros(len(self.dates))
         for commodity in self.series:
-            total[self._rows[commodity]] += daily_returns(equities[commodity], self.capital)
-        return self.capital * np.cumprod(1.0 + total / len(self.series))
+            if commodity in equities:
+                total[self._rows[commodity]] += daily_returns(equities[commodity], self.capital)
+        return self.capital * np.cumprod(1.0 + total / len(equities))
 
     def commodity_equity(self, commodity: str, params: dict[str, Any]) -> np.ndarray:
         """One commodity's focused replay of ``params`` (its screen cached like ``equity``)."""

@@ -7,13 +7,18 @@ window's metrics are ``equity_metrics`` of its equity path started from the equi
 before it (the capital for the first window): daily returns, annualised with 252 days. The
 objective is one of those metrics on the test window; the train value beside it measures the
 gap. ``returns`` holds every day's return (train and test), which PBO and DSR need.
+
+A staged trial (``evaluate_staged_trial``) is built up in stages, a book's commodities a few at
+a time; after every stage but the last, the objective of the partial book on the test window is
+reported to ``prune``, which may stop the trial there: a **pruned** trial, kept with the stage
+and the value that stopped it, and without metrics or returns.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +28,9 @@ from trading_platform.domain.futures.backtest import equity_metrics
 from trading_platform.domain.research.folds import Fold
 
 OBJECTIVES = ("sharpe", "sortino", "cagr", "calmar")
+
+Stages = Generator[tuple[np.ndarray, bool], None, None]
+"""Equity paths of a trial built up in stages, each flagged ``True`` when it is the last."""
 
 
 @dataclass(frozen=True)
@@ -59,11 +67,35 @@ def evaluate_trial(number: int, params: dict[str, Any],
                    clock: Callable[[], float] = time.perf_counter) -> TrialResult:
     """Run ``equity_of(params)`` (the daily equity over every bar) and measure the trial; an
     exception in the strategy makes a failed trial carrying its error, never a lost one."""
+    def one_stage(p: dict[str, Any]) -> Stages:
+        yield equity_of(p), True
+
+    return evaluate_staged_trial(number, params, one_stage, capital, split, objective, None,
+                                 clock)
+
+
+def evaluate_staged_trial(number: int, params: dict[str, Any],
+                          stages_of: Callable[[dict[str, Any]], Stages],
+                          capital: float, split: Fold, objective: str,
+                          prune: Callable[[int, float], bool] | None,
+                          clock: Callable[[], float] = time.perf_counter) -> TrialResult:
+    """Measure the equity path ``stages_of(params)`` yields last (flagged ``True``); after each
+    earlier one, ``prune(stage, partial test objective)`` may stop the trial (module doc)."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective {objective!r}: choose one of {OBJECTIVES}")
     started = clock()
+    stages = stages_of(params)
     try:
-        equity = np.asarray(equity_of(params), dtype=np.float64)
+        for stage, (path, last) in enumerate(stages):
+            equity = np.asarray(path, dtype=np.float64)
+            if last:
+                break
+            partial = window_metrics(equity, capital, split.test_start, split.test_end)[objective]
+            if prune is not None and prune(stage, partial):
+                stages.close()
+                return TrialResult(number, params, "pruned", seconds=clock() - started,
+                                   error=f"pruned after stage {stage + 1}: partial test "
+                                         f"{objective} {partial:.3f}")
     except Exception as exc:  # a trial's failure is a result, recorded with its error
         return TrialResult(number, params, "failed", seconds=clock() - started,
                            error=f"{type(exc).__name__}: {exc}")

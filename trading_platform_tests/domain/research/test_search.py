@@ -1,5 +1,6 @@
 """Searches over a user strategy: trials replay focused on shared candidate sets, the equal-
-weight book of two commodities, TPE asks a seeded study and a resumed study carries on."""
+weight book of two commodities (also built in stages), TPE asks a seeded study, a resumed study
+carries on, and a study with a pruner prunes trials below the median."""
 
 from __future__ import annotations
 
@@ -72,10 +73,10 @@ def test_run_tpe_given_a_seeded_study_repeats_and_resumes(two):
                                    sampler=optuna.samplers.TPESampler(seed=5))
 
     first = study()
-    trials = run_tpe(first, space, 6, book.equity, 1e6, split, "sharpe")
-    again = run_tpe(study(), space, 6, book.equity, 1e6, split, "sharpe")
+    trials = run_tpe(first, space, 6, book.stages, 1e6, split, "sharpe")
+    again = run_tpe(study(), space, 6, book.stages, 1e6, split, "sharpe")
     assert [t.params for t in trials] == [t.params for t in again]
-    more = run_tpe(first, space, 9, book.equity, 1e6, split, "sharpe")
+    more = run_tpe(first, space, 9, book.stages, 1e6, split, "sharpe")
     assert [t.number for t in more] == [6, 7, 8] and len(first.trials) == 9
 
 
@@ -87,3 +88,38 @@ def test_parallel_book_given_two_workers_equals_the_serial_book_bit_for_bit(two)
         assert [len(g) for g in parallel.groups] == [1, 1]
         for params in ({"threshold": 0.8}, {"threshold": 0.4, "trail_atr": 2.0}):
             np.testing.assert_array_equal(parallel.equity(params), serial.equity(params))
+            *_, (last, final) = parallel.stages(params)
+            assert final
+            np.testing.assert_array_equal(last, serial.equity(params))
+
+
+def test_user_strategy_book_stages_given_two_commodities_add_one_at_a_time(two):
+    book = _book(two, ["coffee", "corn"])
+    alone = _book(two, ["coffee"])
+    stages = list(book.stages({"threshold": 0.8}))
+    assert [final for _, final in stages] == [False, True]
+    # the first stage is coffee's book alone (both series share their dates here)
+    assert alone.dates == book.dates
+    np.testing.assert_array_equal(stages[0][0], alone.equity({"threshold": 0.8}))
+    np.testing.assert_array_equal(stages[1][0], book.equity({"threshold": 0.8}))
+
+
+def test_run_tpe_given_a_median_pruner_prunes_trials_below_the_earlier_median(two):
+    book = _book(two, ["coffee", "corn"])
+    split = ratio_split(len(book.dates))
+    space = {"threshold": [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+             "trail_atr": Distribution(low=0.5, high=6.0, distribution="uniform")}
+    study = optuna.create_study(direction="maximize",
+                                sampler=optuna.samplers.TPESampler(seed=11),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=2))
+    trials = run_tpe(study, space, 12, book.stages, 1e6, split, "sharpe")
+    pruned = [t for t in trials if t.status == "pruned"]
+    assert pruned and len(trials) == 12
+    states = {t.number: t.state for t in study.trials}
+    for trial in pruned:
+        assert states[trial.number] == optuna.trial.TrialState.PRUNED
+        assert trial.error.startswith("pruned after stage 1") and trial.returns.size == 0
+        value = study.trials[trial.number].intermediate_values[0]
+        earlier = [t.intermediate_values[0] for t in study.trials[:trial.number]
+                   if t.state == optuna.trial.TrialState.COMPLETE]
+        assert len(earlier) >= 2 and value < np.median(earlier)

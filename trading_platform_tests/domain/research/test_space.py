@@ -56,6 +56,7 @@ def test_load_search_given_a_file_reads_space_split_and_folds(tmp_path):
                                      "test_start": "2020-06-01", "test_end": "2022-01-01"}},
      "dates must run"),
     ({"space": {"x": [1]}, "objective": "profit"}, "objective"),
+    ({"space": {"x": [1]}, "prune": True}, "only a TPE search prunes trials"),
 ])
 def test_search_given_a_bad_definition_names_the_field(body, message):
     with pytest.raises(ValueError, match=message):
