@@ -33,6 +33,7 @@ from trading_platform.domain.research.folds import ratio_split
 from trading_platform.domain.research.parallel_book import ParallelBook
 from trading_platform.domain.research.runners import UserStrategyBook
 from trading_platform.domain.research.search import run_tpe
+from trading_platform.domain.research.trials import single_stage
 from trading_platform.resources.experiments import ExperimentStore
 
 TRIALS, LAST_DAY, WORKERS = 200, dt.date(2026, 11, 30), 2
@@ -49,7 +50,8 @@ def one_run(book: UserStrategyBook, prune: bool) -> tuple[float, float, int]:
         study = store.study("bench_tpe", seed=11, prune=prune)
         began = time.perf_counter()
         with ParallelBook(book, workers=WORKERS) as parallel:
-            trials = run_tpe(study, SPACE, TRIALS, parallel.stages, book.capital,
+            stages = parallel.stages if prune else single_stage(parallel.equity)
+            trials = run_tpe(study, SPACE, TRIALS, stages, book.capital,
                              ratio_split(len(book.dates)), "sharpe")
         seconds = time.perf_counter() - began
     return (seconds, max(t.objective for t in trials if t.status == "done"),

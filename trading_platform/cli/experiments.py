@@ -1,10 +1,12 @@
 """`experiments` searches (dispatched by ``promotion.experiments_command``): parameter searches of
-a user strategy on the stored continuous series, the
+a user strategy or a futures moving-average cross on the stored continuous series, or of an
+inventory strategy on a model's stored forecasts, the
 overfitting gate on the chosen trial, and reading a search back (docs/research.md).
 
     experiments grid-search|random-search|tpe --name N --strategy S [--space FILE]
         [--commodity C ...] [--train-start D --train-end D --test-start D --test-end D]
         [--trials N] [--objective sharpe|sortino|cagr|calmar] [--seed N] [--prune (tpe)]
+        [--book user|futures|inventory] [--model M (inventory)]
     experiments show ID
 
 ``--space`` is a YAML search definition (``config.searches.Search``) or a bare mapping of
@@ -27,6 +29,10 @@ from trading_platform.config.futures_strategies import MovingAverageCross
 from trading_platform.config.searches import Search
 from trading_platform.defs.research.experiment_runs import run_experiment, stored_assessment
 from trading_platform.defs.research.futures_experiments import run_futures_experiment
+from trading_platform.defs.research.inventory_experiments import (
+    inventory_spec,
+    run_inventory_experiment,
+)
 from trading_platform.defs.universe import FUTURES_STRATEGIES
 from trading_platform.domain.reporting.experiment_report import experiment_html
 from trading_platform.domain.research.assessment import Assessment, best_trial
@@ -35,6 +41,7 @@ from trading_platform.domain.research.experiment import (
 )
 from trading_platform.domain.research.trials import TrialResult
 from trading_platform.resources.experiments import ExperimentStore
+from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.reports import ReportFolder
 from trading_platform.settings import paths
 
@@ -47,16 +54,24 @@ def search(store: ExperimentStore, args: argparse.Namespace) -> int:
         if definition.book == "futures":
             run = run_futures_experiment(args.name, definition.strategy,
                                          futures_spec(definition.strategy), definition, store)
+        elif definition.book == "inventory":
+            run = run_inventory_experiment(args.name, inventory_spec(definition.strategy),
+                                           definition, store,
+                                           ForecastStore(root=str(paths().forecasts)),
+                                           _Progress(time.perf_counter()))
         else:
             name, spec = resolve_spec(definition.strategy)
             run = run_experiment(args.name, name, spec, definition, store,
                                  _Progress(time.perf_counter()))
-    except ValueError as error:
+    except (ValueError, FileNotFoundError) as error:
         raise CommandError(f"experiment {args.name}: {error}") from error
     print(_summary(args.name, run.trials, run.assessment, run.seconds, definition.objective))
     if definition.book == "futures":
         print(("chosen run confirmed: " if run.reproduced else "chosen run NOT confirmed: ")
               + run.parity[0].description)
+    elif definition.book == "inventory":
+        print("chosen run on the engine's plain-Python reference: " + "; ".join(
+            o.description for o in run.parity))
     else:
         print("chosen run replayed on every bar: "
               + ("the same trades on every commodity" if run.reproduced else
@@ -115,7 +130,8 @@ def _definition(args: argparse.Namespace) -> Search:
     body.setdefault("strategy", args.strategy)
     overrides = {"strategy": args.strategy, "objective": args.objective, "seed": args.seed,
                  "commodities": args.commodity, "method": METHODS[args.experiments_command],
-                 "trials": args.trials, "prune": getattr(args, "prune", False)}
+                 "trials": args.trials, "prune": getattr(args, "prune", False),
+                 "model": args.model, "book": args.book}
     body |= {k: v for k, v in overrides.items() if v}
     if args.train_start:
         body["split"] = {"train_start": args.train_start, "train_end": args.train_end,

@@ -90,6 +90,9 @@ def _experiment_parsers(sub: argparse._SubParsersAction) -> None:
                           help="random and TPE: trials to run (default: the file's, else 50)")
         verb.add_argument("--objective", choices=("sharpe", "sortino", "cagr", "calmar"))
         verb.add_argument("--seed", type=int)
+        verb.add_argument("--book", choices=("user", "futures", "inventory"),
+                          help="whose strategy (default: the file's, else user)")
+        verb.add_argument("--model", help="inventory: the model whose forecasts it reads")
         if name == "tpe":
             verb.add_argument("--prune", action="store_true",
                               help="stop trials whose first commodities fall below the median")
@@ -108,6 +111,8 @@ def _experiment_parsers(sub: argparse._SubParsersAction) -> None:
     compare = verbs.add_parser("compare", help="two specs on identical data")
     compare.add_argument("--baseline", required=True, metavar="SPEC")
     compare.add_argument("--candidate", required=True, metavar="SPEC")
+    compare.add_argument("--model", help="inventory versions: whose forecasts (default: the "
+                         "candidate's)")
     _window_options(compare)
     for verb in verbs.choices.values():
         verb.add_argument("--debug", action="store_true", help="show the stack trace of a "

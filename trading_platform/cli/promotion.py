@@ -18,22 +18,33 @@ from typing import Any
 from trading_platform.cli.errors import CommandError
 from trading_platform.cli.experiments import futures_spec, search, show
 from trading_platform.cli.replay import load_promoted, resolve_spec
-from trading_platform.config.user_strategies import UserStrategySpec
 from trading_platform.defs.research.experiment_runs import user_book
 from trading_platform.defs.research.futures_experiments import (
     FUTURES_CODE,
     base_params,
     futures_test_sharpe,
 )
+from trading_platform.defs.research.inventory_experiments import (
+    inventory_book,
+    inventory_comparison,
+    inventory_figures,
+    inventory_parent,
+    inventory_spec,
+)
 from trading_platform.defs.research.promotions import (
     SHOWN,
     Request,
     comparison,
+    futures_parent,
     promote,
+    user_parent,
     window_figures,
 )
 from trading_platform.defs.universe import FUTURES_PARTITIONS
+from trading_platform.domain.inventory.strategies import default_strategies
+from trading_platform.domain.research.inventory_book import CODE_PREFIX, version_spec
 from trading_platform.resources.experiments import ExperimentStore
+from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.strategy_folder import StrategyFolder
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.settings import paths
@@ -58,19 +69,21 @@ def promote_command(args: argparse.Namespace) -> int:
     if row.is_empty():
         raise CommandError(f"no experiment {args.id!r} (stored: "
                            f"{', '.join(store.names()) or 'none'})")
-    futures = None
-    if row["book"][0] == "futures":
-        parent_name, futures = row["strategy"][0], futures_spec(row["strategy"][0])
-        parent = UserStrategySpec(code=FUTURES_CODE, version=futures.version,
-                                  params=base_params(futures))
-    else:
-        parent_name, parent = resolve_spec(row["strategy"][0])
+    book, strategy = row["book"][0], row["strategy"][0]
     request = Request(args.id, args.output_name, args.select_by, args.expected_impact or "",
                       args.override)
     try:
+        if book == "futures":
+            cross = futures_spec(strategy)
+            parent = futures_parent(store.warehouse, strategy, cross, base_params(cross))
+        elif book == "inventory":
+            parent = inventory_parent(store.warehouse, _forecasts(), inventory_spec(strategy),
+                                      row["model"][0])
+        else:
+            parent = user_parent(store.warehouse, *resolve_spec(strategy))
         outcome = promote(store, StrategyFolder(paths().data_dir / "strategies"),
-                          str(paths().mlflow), request, parent_name, parent, futures)
-    except ValueError as error:
+                          str(paths().mlflow), request, parent)
+    except (ValueError, FileNotFoundError) as error:
         raise CommandError(f"experiments promote {args.id}: {error}") from error
     chosen, gate = outcome.chosen, outcome.assessment.gate
     if outcome.path is None:
@@ -92,6 +105,8 @@ def backtest_command(args: argparse.Namespace) -> int:
     promoted = load_promoted_or_none(args.strategy)
     if promoted is not None and promoted.code == FUTURES_CODE:
         return _backtest_futures(args, promoted)
+    if promoted is not None and promoted.code.startswith(CODE_PREFIX):
+        return _backtest_inventory(args, promoted)
     name, spec = resolve_spec(args.strategy)
     commodities = args.commodity or (promoted.commodities if promoted else
                                      FUTURES_PARTITIONS.get_partition_keys())
@@ -128,7 +143,37 @@ def _backtest_futures(args: argparse.Namespace, promoted: Any) -> int:
     return 0
 
 
+def _backtest_inventory(args: argparse.Namespace, promoted: Any) -> int:
+    """A promoted inventory version through ``run_backtest`` on its experiment's commodities
+    and model: its test figures must come out exactly as the search measured them."""
+    commodities = args.commodity or promoted.commodities
+    try:
+        spec = version_spec(promoted, default_strategies())
+        book = inventory_book(Warehouse(database=str(paths().warehouse)), _forecasts(), spec,
+                              commodities, promoted.model)
+        start, end = _window(args, promoted, book.dates)
+        figures = inventory_figures(book, {}, start, end, full=True)
+    except (ValueError, FileNotFoundError) as error:
+        raise CommandError(f"backtest: {error}") from error
+    print(f"{promoted.name} v{promoted.version} [{spec.content_hash}] on "
+          f"{', '.join(commodities)} with {promoted.model}'s forecasts, {start}..{end}, the "
+          "inventory backtester: " + _format(figures))
+    if (start, end) == _test_window(promoted) and commodities == promoted.commodities:
+        same = all(_equal(figures[m], promoted.metrics["test"].get(m)) for m in SHOWN)
+        print(f"reproduces experiment {promoted.experiment}'s test figures: "
+              + ("yes, every one" if same else "NO: " + _format(promoted.metrics["test"])))
+        return 0 if same else 1
+    return 0
+
+
+def _forecasts() -> ForecastStore:
+    return ForecastStore(root=str(paths().forecasts))
+
+
 def compare_command(args: argparse.Namespace) -> int:
+    candidate = load_promoted_or_none(args.candidate)
+    if candidate is not None and candidate.code.startswith(CODE_PREFIX):
+        return _compare_inventory(args, candidate)
     base_name, base = resolve_spec(args.baseline)
     cand_name, cand = resolve_spec(args.candidate)
     commodities = args.commodity or FUTURES_PARTITIONS.get_partition_keys()
@@ -139,6 +184,27 @@ def compare_command(args: argparse.Namespace) -> int:
         print(comparison(warehouse, (base_name, base), (cand_name, cand), commodities, start,
                          end, full=True))
     except ValueError as error:
+        raise CommandError(f"experiments compare: {error}") from error
+    return 0
+
+
+def _compare_inventory(args: argparse.Namespace, candidate: Any) -> int:
+    """A promoted inventory version against its kind's configured version (``--baseline``
+    names the kind) on the same commodities, model and days, through ``run_backtest``."""
+    try:
+        base = inventory_spec(args.baseline)
+        spec = version_spec(candidate, default_strategies())
+        if spec.kind != base.kind:  # type: ignore[attr-defined]
+            raise ValueError(f"--candidate is a version of {spec.kind}, --baseline is "  # type: ignore[attr-defined]
+                             f"{base.kind}: compare versions of one strategy")  # type: ignore[attr-defined]
+        book = inventory_book(Warehouse(database=str(paths().warehouse)), _forecasts(), base,
+                              args.commodity or candidate.commodities,
+                              args.model or candidate.model)
+        start, end = args.start or book.dates[0], args.end or book.dates[-1]
+        print(inventory_comparison(book, candidate.params,
+                                   f"{candidate.name} v{candidate.version}", start, end,
+                                   full=True))
+    except (ValueError, FileNotFoundError) as error:
         raise CommandError(f"experiments compare: {error}") from error
     return 0
 

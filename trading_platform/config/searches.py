@@ -1,7 +1,8 @@
 """Parameter searches as YAML (``searches/<name>.yaml``) and the overfitting gate's thresholds.
 
-A search names the strategy it tunes (a user strategy from ``user_strategies.yaml``, or a
-futures signal strategy from ``futures_strategies.yaml``: ``book``), the space of its
+A search names the strategy it tunes (``book``: a user strategy from ``user_strategies.yaml``,
+a futures signal strategy from ``futures_strategies.yaml``, or an inventory strategy kind of the
+producer's book on one ``model``'s out-of-sample forecasts), the space of its
 parameters, the train/test split (dates, or a ratio: 75/25 by default), optional walk-forward
 folds, the objective and a seed. A parameter's space is a list of values, a stepped range
 (``low``, ``high``, ``step``: grid and random searches alike) or a distribution (``low``,
@@ -91,7 +92,8 @@ class Search(_Frozen):
     """One parameter search."""
 
     strategy: str
-    book: Literal["user", "futures"] = "user"
+    book: Literal["user", "futures", "inventory"] = "user"
+    model: str = Field(default="", description="inventory: the model whose forecasts it reads")
     commodities: list[str] = Field(default_factory=list, description="empty: every one")
     space: dict[str, list[Value] | Stepped | Distribution] = Field(min_length=1)
     split: Split = Field(default_factory=Split)
@@ -109,6 +111,9 @@ class Search(_Frozen):
                  if isinstance(values, list) and not values]
         if empty:
             raise ValueError(f"space {empty} lists no values")
+        if self.book == "inventory" and not self.model:
+            raise ValueError("book inventory: name the model whose out-of-sample forecasts the "
+                             "strategy reads (model: naive_rw, say)")
         if self.prune and self.method != "tpe":
             raise ValueError(f"prune: only a TPE search prunes trials (method {self.method!r})")
         return self

@@ -80,6 +80,7 @@ class PromotedStrategy(BaseModel):
     data_range: dict[str, str]
     data_version: str
     code_version: str
+    model: str = Field(default="", description="inventory book: the forecasts it was tuned on")
     metrics: dict[str, dict[str, float | None]]
     gate: list[dict[str, object]]
     gate_passed: bool

@@ -9,10 +9,10 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 from pydantic import BaseModel
@@ -39,7 +39,7 @@ from trading_platform.domain.research.parallel_book import ParallelBook
 from trading_platform.domain.research.runners import UserStrategyBook
 from trading_platform.domain.research.search import Progress, run_points, run_tpe
 from trading_platform.domain.research.space import grid_points, random_points
-from trading_platform.domain.research.trials import TrialResult
+from trading_platform.domain.research.trials import Stages, TrialResult, single_stage
 from trading_platform.resources.experiments import ExperimentStore
 from trading_platform.resources.tables import FUTURES_SERIES
 from trading_platform.resources.warehouse import Warehouse
@@ -83,35 +83,61 @@ def run_experiment(experiment: str, name: str, spec: UserStrategySpec, definitio
     (a TPE search of an existing id resumes its study)."""
     commodities = definition.commodities or FUTURES_PARTITIONS.get_partition_keys()
     book = user_book(store.warehouse, name, spec, commodities)
+
+    def describe(split: Fold) -> ExperimentInfo:
+        return ExperimentInfo(experiment, definition.method, name, "user", spec.content_hash,
+                              plain_space(definition.space), split_info(split, book.dates),
+                              definition.folds.model_dump() if definition.folds else None,
+                              definition.objective, definition.seed, list(commodities),
+                              data_version(book.series), code_version(strategy_class(spec.code)))
+
+    with _evaluator(book) as evaluator:
+        return run_search(experiment, evaluator, definition, store, describe,
+                          book.confirm_with_full_replay, progress)
+
+
+class SearchBook(Protocol):
+    """What a search runs on: the trial's days and capital, its equity in one go or stages."""
+
+    dates: list[dt.date]
+    capital: float
+
+    def equity(self, params: dict[str, Any]) -> Any: ...
+
+    def stages(self, params: dict[str, Any]) -> Stages: ...
+
+
+def run_search(experiment: str, book: SearchBook, definition: Search, store: ExperimentStore,
+               describe: Callable[[Fold], ExperimentInfo],
+               confirm: Callable[[dict[str, Any]], list[CheckOutcome]],
+               progress: Progress | None = None) -> ExperimentRun:
+    """Every trial of ``definition`` on ``book``, the gate on the best, ``confirm`` of its
+    parameters (an independent re-run), all saved under ``experiment``."""
     dates = book.dates
     split = split_for(definition, dates)
     started = time.perf_counter()
-    with _evaluator(book) as evaluator:
-        if definition.method == "tpe":
-            _, stored, stored_returns, _ = store.load(experiment)
-            previous = trials_from_frames(stored, stored_returns) if stored.height else []
-            study = store.study(experiment, definition.seed, definition.prune)
-            trials = previous + run_tpe(study, definition.space, definition.trials,
-                                        evaluator.stages, book.capital, split,
-                                        definition.objective, progress)
-        else:
-            points = grid_points(definition.space) if definition.method == "grid" else \
-                random_points(definition.space, definition.trials, definition.seed)
-            trials = run_points(points, evaluator.equity, book.capital, split,
-                                definition.objective, progress)
+    if definition.method == "tpe":
+        _, stored, stored_returns, _ = store.load(experiment)
+        previous = trials_from_frames(stored, stored_returns) if stored.height else []
+        study = store.study(experiment, definition.seed, definition.prune)
+        # without pruning, the book in one go (its workers are not held at stage barriers)
+        stages = book.stages if definition.prune else single_stage(book.equity)
+        trials = previous + run_tpe(study, definition.space, definition.trials, stages,
+                                    book.capital, split, definition.objective, progress)
+    else:
+        points = grid_points(definition.space) if definition.method == "grid" else \
+            random_points(definition.space, definition.trials, definition.seed)
+        trials = run_points(points, book.equity, book.capital, split, definition.objective,
+                            progress)
     seconds = time.perf_counter() - started
     folds = walk_forward_folds(len(dates), **definition.folds.model_dump()) \
         if definition.folds else None
     chosen = best_trial(trials)
     result = assess(trials, chosen, definition.method == "grid", split, folds,
                     load_research_config().gate)
-    info = ExperimentInfo(experiment, definition.method, name, "user", spec.content_hash,
-                          _plain(definition.space), split_info(split, dates),
-                          definition.folds.model_dump() if definition.folds else None,
-                          definition.objective, definition.seed, list(commodities),
-                          data_version(book.series), code_version(strategy_class(spec.code)))
-    parity = book.confirm_with_full_replay(next(t for t in trials if t.number == chosen).params)
-    return save_experiment(store, ExperimentRun(info, trials, result, parity, seconds), dates)
+    parity = confirm(next(t for t in trials if t.number == chosen).params)
+    return save_experiment(store, ExperimentRun(describe(split), trials, result, parity,
+                                                seconds), dates)
 
 
 def save_experiment(store: ExperimentStore, run: ExperimentRun,
@@ -183,5 +209,5 @@ def split_info(split: Fold, dates: list[dt.date]) -> dict[str, str]:
             "test": f"{dates[split.test_start]}..{dates[split.test_end - 1]}"}
 
 
-def _plain(space: dict[str, Any]) -> dict[str, Any]:
+def plain_space(space: dict[str, Any]) -> dict[str, Any]:
     return {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in space.items()}

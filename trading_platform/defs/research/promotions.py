@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,13 @@ import polars as pl
 import yaml
 
 from trading_platform.config.futures_strategies import MovingAverageCross
-from trading_platform.config.user_strategies import UserStrategySpec
+from trading_platform.config.user_strategies import PromotedStrategy, UserStrategySpec
 from trading_platform.defs.research.experiment_runs import (
     stored_assessment,
     stored_split,
     user_book,
 )
-from trading_platform.defs.research.futures_experiments import futures_test_sharpe
+from trading_platform.defs.research.futures_experiments import FUTURES_CODE, futures_test_sharpe
 from trading_platform.domain.research.assessment import Assessment
 from trading_platform.domain.research.experiment import trials_from_frames
 from trading_platform.domain.research.promotion import log_entry, next_version, promoted_strategy
@@ -61,22 +62,50 @@ class Outcome:
 
 
 
+@dataclass(frozen=True)
+class Parent:
+    """What a search tuned, as a promotion needs it: its name, its spec in the version file's
+    shape (code, version, parameters), the hash the experiment recorded for it, how to compare
+    a parameter set with it on identical data, and (when the traded spec's identity is not the
+    file's) the content hash of the spec a promoted version trades."""
+
+    name: str
+    spec: UserStrategySpec
+    lineage_hash: str
+    compare: Callable[[PromotedStrategy, dt.date, dt.date], str]
+    identity: Callable[[dict[str, Any], int], str] | None = None
+
+
+def user_parent(warehouse: Warehouse, name: str, spec: UserStrategySpec) -> Parent:
+    def compare(promoted: PromotedStrategy, start: dt.date, end: dt.date) -> str:
+        return comparison(warehouse, (name, spec), (promoted.name, promoted.spec),
+                          promoted.commodities, start, end, full=False)
+    return Parent(name, spec, spec.content_hash, compare)
+
+
+def futures_parent(warehouse: Warehouse, name: str, cross: MovingAverageCross,
+                   params: dict[str, Any]) -> Parent:
+    """A futures search's moving-average spec (code ``futures_sweep``, the four parameters)."""
+    spec = UserStrategySpec(code=FUTURES_CODE, version=cross.version, params=params)
+
+    def compare(promoted: PromotedStrategy, start: dt.date, end: dt.date) -> str:
+        return _futures_comparison(warehouse, name, params, promoted.name, promoted.params,
+                                   promoted.commodities, start, end)
+    return Parent(name, spec, cross.content_hash, compare)
+
+
 def promote(store: ExperimentStore, folder: StrategyFolder, mlflow_root: str,
-            request: Request, parent_name: str, parent: UserStrategySpec,
-            futures_parent: MovingAverageCross | None = None) -> Outcome:
+            request: Request, parent: Parent) -> Outcome:
     """Choose the run by ``select_by`` on the test window, apply the gate, write the version
-    (ValueError when the experiment is missing or the parent spec changed since it ran). A
-    futures search passes its moving-average spec as ``futures_parent`` (``parent`` then
-    stands for it: code ``futures_sweep`` with the four swept parameters)."""
+    (ValueError when the experiment is missing or the parent spec changed since it ran)."""
     row, trials_df, returns_df, _ = store.load(request.experiment)
     if row.is_empty():
         raise ValueError(f"no experiment {request.experiment!r} (stored: "
                          f"{', '.join(store.names()) or 'none'})")
     info = row.row(0, named=True)
-    lineage_hash = futures_parent.content_hash if futures_parent else parent.content_hash
-    if lineage_hash != info["spec_hash"]:
-        raise ValueError(f"{parent_name} changed since experiment {request.experiment} ran "
-                         f"(spec {info['spec_hash']} then, {lineage_hash} now): rerun "
+    if parent.lineage_hash != info["spec_hash"]:
+        raise ValueError(f"{parent.name} changed since experiment {request.experiment} ran "
+                         f"(spec {info['spec_hash']} then, {parent.lineage_hash} now): rerun "
                          "the search on the current spec")
     trials = trials_from_frames(trials_df, returns_df)
     dates = returns_df["date"].unique().sort().to_list()
@@ -84,23 +113,17 @@ def promote(store: ExperimentStore, folder: StrategyFolder, mlflow_root: str,
     result = stored_assessment(info, trials, dates, chosen.number)
     if not result.gate.passed and not request.override:
         return Outcome(chosen, result, info, dates, None, False)
+    version = _version(folder, request.output_name, parent.name, parent.spec)
     promoted = promoted_strategy(
-        request.output_name, _version(folder, request.output_name, parent_name, parent),
-        parent_name, parent, chosen.params, _lineage(request, info, chosen, result, dates),
-        dt.date.today()).model_copy(update={"parent_hash": lineage_hash})
+        request.output_name, version, parent.name, parent.spec, chosen.params,
+        _lineage(request, info, chosen, result, dates), dt.date.today())
+    promoted = promoted.model_copy(update={"parent_hash": parent.lineage_hash} | (
+        {"content_hash": parent.identity(promoted.params, version)} if parent.identity else {}))
     existing = _same_version(folder, request.output_name, promoted.params, request.experiment)
     if existing is not None:
         return Outcome(chosen, result, info, dates, existing, False)
-    path = folder.write(promoted, log_entry(promoted, parent.params))
-    start, end = _window(info, dates)
-    if futures_parent is not None:
-        table = _futures_comparison(store.warehouse, parent_name, parent.params,
-                                    promoted.name, promoted.params, promoted.commodities,
-                                    start, end)
-    else:
-        table = comparison(store.warehouse, (parent_name, parent),
-                           (promoted.name, promoted.spec), promoted.commodities, start, end,
-                           full=False)
+    path = folder.write(promoted, log_entry(promoted, parent.spec.params))
+    table = parent.compare(promoted, *_window(info, dates))
     folder.write_text(f"{path.stem}_vs_parent.md", f"# {path.stem} against {promoted.parent}\n"
                       f"\n```\n{table}\n```\n")
     tags = {"experiment": request.experiment, "trial": str(chosen.number),
@@ -124,9 +147,15 @@ def comparison(warehouse: Warehouse, base: tuple[str, UserStrategySpec],
     every bar, else the candidate bars (the same trades, by the replay's parity)."""
     figures = [window_figures(user_book(warehouse, name, spec, commodities), start, end, full)
                for name, spec in (base, candidate)]
-    labels = [f"{name} v{spec.version}" for name, spec in (base, candidate)]
+    labels = (f"{base[0]} v{base[1].version}", f"{candidate[0]} v{candidate[1].version}")
     how = "every bar replayed" if full else "candidate bars replayed"
-    lines = [f"on {', '.join(commodities)}, {start}..{end}, {how}:",
+    return figures_table(f"on {', '.join(commodities)}, {start}..{end}, {how}", labels,
+                         figures)
+
+
+def figures_table(title: str, labels: tuple[str, str], figures: list[dict[str, float]]) -> str:
+    """Two columns of ``SHOWN`` metrics and their difference, under ``title``."""
+    lines = [f"{title}:",
              f"  {'metric':<14}{labels[0]:>20}{labels[1]:>20}{'difference':>14}"]
     lines += [f"  {m:<14}{figures[0][m]:>20.4f}{figures[1][m]:>20.4f}"
               f"{figures[1][m] - figures[0][m]:>14.4f}" for m in SHOWN]
@@ -190,6 +219,7 @@ def _lineage(request: Request, info: dict[str, Any], chosen: TrialResult, result
         "data_range": {"train": f"{dates[split.train_start]}..{dates[split.train_end - 1]}",
                        "test": f"{dates[split.test_start]}..{dates[split.test_end - 1]}"},
         "data_version": info["data_version"], "code_version": info["code_version"],
+        "model": info.get("model") or "",
         "metrics": {"train": _clean(chosen.train), "test": _clean(chosen.test)},
         "gate": [{"criterion": c.name, "value": _number(c.value), "threshold": c.threshold,
                   "rule": c.rule, "passed": c.passed} for c in result.gate.criteria],

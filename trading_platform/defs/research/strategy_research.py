@@ -12,7 +12,7 @@ from trading_platform.defs.automation import WEEKLY_STEP
 from trading_platform.defs.ops.check_results import check_results
 from trading_platform.defs.research.experiment_runs import run_experiment
 from trading_platform.defs.research.forecast_tracking import markdown_table
-from trading_platform.defs.research.promotions import Request, promote
+from trading_platform.defs.research.promotions import Request, promote, user_parent
 from trading_platform.defs.teams import RESEARCH_TEAM
 from trading_platform.defs.universe import USER_STRATEGIES
 from trading_platform.domain.evidence import ERROR, CheckOutcome
@@ -101,8 +101,8 @@ def promoted_strategies(context: dg.AssetExecutionContext, warehouse: Warehouse,
     select_by = definition.objective if definition.objective != "calmar" else "sharpe"
     try:
         outcome = promote(research.store(warehouse), research.strategies(), tracker.root,
-                          Request(name, definition.strategy, select_by), definition.strategy,
-                          spec)
+                          Request(name, definition.strategy, select_by),
+                          user_parent(warehouse, definition.strategy, spec))
     except ValueError as error:
         raise dg.Failure(f"promoted_strategies {name}: {error}") from error
     gate = outcome.assessment.gate

@@ -44,6 +44,7 @@ class ExperimentInfo:
     commodities: list[str]
     data_version: str
     code_version: str
+    model: str = ""  # the inventory book's forecasts
 
 
 def experiment_row(info: ExperimentInfo, trials: list[TrialResult], seconds: float,
@@ -57,7 +58,8 @@ def experiment_row(info: ExperimentInfo, trials: list[TrialResult], seconds: flo
         "folds": json.dumps(json_safe(info.folds), sort_keys=True),
         "objective": info.objective, "seed": info.seed,
         "commodities": ",".join(info.commodities), "data_version": info.data_version,
-        "code_version": info.code_version, "trials": len(trials), **counts,
+        "code_version": info.code_version, "model": info.model, "trials": len(trials),
+        **counts,
         "seconds": seconds, "created": created}])
 
 

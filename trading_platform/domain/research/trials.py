@@ -67,11 +67,16 @@ def evaluate_trial(number: int, params: dict[str, Any],
                    clock: Callable[[], float] = time.perf_counter) -> TrialResult:
     """Run ``equity_of(params)`` (the daily equity over every bar) and measure the trial; an
     exception in the strategy makes a failed trial carrying its error, never a lost one."""
-    def one_stage(p: dict[str, Any]) -> Stages:
-        yield equity_of(p), True
+    return evaluate_staged_trial(number, params, single_stage(equity_of), capital, split,
+                                 objective, None, clock)
 
-    return evaluate_staged_trial(number, params, one_stage, capital, split, objective, None,
-                                 clock)
+
+def single_stage(equity_of: Callable[[dict[str, Any]], np.ndarray]
+                 ) -> Callable[[dict[str, Any]], Stages]:
+    """``equity_of`` as stages: one, the whole book (nothing to prune)."""
+    def stages_of(params: dict[str, Any]) -> Stages:
+        yield equity_of(params), True
+    return stages_of
 
 
 def evaluate_staged_trial(number: int, params: dict[str, Any],
