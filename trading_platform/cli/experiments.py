@@ -40,7 +40,7 @@ from trading_platform.domain.research.experiment import (
     trials_from_frames,
 )
 from trading_platform.domain.research.trials import TrialResult
-from trading_platform.resources.experiments import ExperimentStore
+from trading_platform.resources.experiments import ExperimentStore, ResearchFolder
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.reports import ReportFolder
 from trading_platform.settings import paths
@@ -55,7 +55,8 @@ def search(store: ExperimentStore, args: argparse.Namespace) -> int:
             run = run_futures_experiment(args.name, definition.strategy,
                                          futures_spec(definition.strategy), definition, store)
         elif definition.book == "inventory":
-            run = run_inventory_experiment(args.name, inventory_spec(definition.strategy),
+            run = run_inventory_experiment(args.name, inventory_spec(definition.strategy,
+                                                                     in_force()),
                                            definition, store,
                                            ForecastStore(root=str(paths().forecasts)),
                                            _Progress(time.perf_counter()))
@@ -78,6 +79,11 @@ def search(store: ExperimentStore, args: argparse.Namespace) -> int:
                  "DIFFERENT trades: " + "; ".join(o.description for o in run.parity
                                                   if not o.passed)))
     return 0
+
+
+def in_force() -> dict[str, Any]:
+    """The inventory strategies in force: configured, or promoted under the kind's name."""
+    return ResearchFolder(root=str(paths().data_dir)).inventory_strategies()
 
 
 def futures_spec(name: str) -> MovingAverageCross:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trading_platform.cli.errors import CommandError
-from trading_platform.cli.experiments import futures_spec, search, show
+from trading_platform.cli.experiments import futures_spec, in_force, search, show
 from trading_platform.cli.replay import load_promoted, resolve_spec
 from trading_platform.defs.research.experiment_runs import user_book
 from trading_platform.defs.research.futures_experiments import (
@@ -77,8 +77,8 @@ def promote_command(args: argparse.Namespace) -> int:
             cross = futures_spec(strategy)
             parent = futures_parent(store.warehouse, strategy, cross, base_params(cross))
         elif book == "inventory":
-            parent = inventory_parent(store.warehouse, _forecasts(), inventory_spec(strategy),
-                                      row["model"][0])
+            parent = inventory_parent(store.warehouse, _forecasts(),
+                                      inventory_spec(strategy, in_force()), row["model"][0])
         else:
             parent = user_parent(store.warehouse, *resolve_spec(strategy))
         outcome = promote(store, StrategyFolder(paths().data_dir / "strategies"),

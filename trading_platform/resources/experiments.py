@@ -10,6 +10,9 @@ import dagster as dg
 import optuna
 import polars as pl
 
+from trading_platform.domain.inventory.strategies import default_strategies
+from trading_platform.domain.inventory.strategy_base import StrategySpec
+from trading_platform.domain.research.inventory_book import traded_strategies
 from trading_platform.resources.strategy_folder import StrategyFolder
 from trading_platform.resources.tables import EXPERIMENT_GATE, EXPERIMENTS, TRIAL_RETURNS, TRIALS
 from trading_platform.resources.warehouse import Warehouse
@@ -66,3 +69,11 @@ class ResearchFolder(dg.ConfigurableResource):
 
     def strategies(self) -> StrategyFolder:
         return StrategyFolder(Path(self.root) / "strategies")
+
+    def inventory_strategies(self) -> dict[str, StrategySpec]:
+        """The inventory strategies the research chain backtests and the desk trades: the
+        configured versions, each replaced by the highest version promoted under its kind's
+        name (``domain.research.inventory_book.traded_strategies``)."""
+        folder = self.strategies()
+        return traded_strategies(default_strategies(),
+                                 [folder.load(folder.root / name) for name in folder.files()])

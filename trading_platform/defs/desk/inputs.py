@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Mapping
 
 import dagster as dg
 import polars as pl
@@ -23,7 +24,7 @@ from trading_platform.domain.desk.recording import HALT_SCHEMA, ledger_frame
 from trading_platform.domain.inventory.backtest import BookSetup
 from trading_platform.domain.inventory.book import BookState
 from trading_platform.domain.inventory.engine_kernels import NEVER_SOLD
-from trading_platform.domain.inventory.strategies import default_strategies
+from trading_platform.domain.inventory.strategy_base import StrategySpec
 from trading_platform.domain.market.calendar import next_trading_day
 from trading_platform.domain.partition_keys import commodity_date_key
 from trading_platform.domain.statuses import HaltKind
@@ -39,7 +40,8 @@ from trading_platform.resources.tables import (
 from trading_platform.resources.warehouse import Warehouse
 
 
-def load_champion(warehouse: Warehouse, commodity: str) -> tuple[Champion, dict]:
+def load_champion(warehouse: Warehouse, commodity: str,
+                  strategies: Mapping[str, StrategySpec]) -> tuple[Champion, dict]:
     """What the commodity's desk trades (the champion row's trading pick) as a ``Champion``,
     and the raw record."""
     rows = warehouse.read_where(CHAMPIONS, commodity=commodity)
@@ -52,7 +54,7 @@ def load_champion(warehouse: Warehouse, commodity: str) -> tuple[Champion, dict]
                          "trading basis recorded): rerun model_candidates and champion_model "
                          f"for {commodity} before trading")
     strategy, spec_hash = record["trading_strategy"], record["trading_spec_hash"]
-    spec = default_strategies().get(strategy)
+    spec = strategies.get(strategy)
     if spec is None or spec.content_hash != spec_hash:
         raise dg.Failure(
             f"{commodity} traded strategy {strategy} has spec hash {spec_hash}, the code's is "
@@ -110,7 +112,7 @@ def halt_state(warehouse: Warehouse, commodity: str, day: dt.date) -> tuple[str,
 
 def day_inputs(context: dg.AssetExecutionContext, warehouse: Warehouse,
                forecast_store: ForecastStore, champion: Champion, commodity: str, day: dt.date,
-               parity_days: int) -> DayInputs:
+               parity_days: int, strategies: Mapping[str, StrategySpec]) -> DayInputs:
     """Everything ``trading_day`` needs for ``commodity`` on ``day`` (``champion``: what
     ``load_champion`` gave)."""
     store = forecast_store.open(commodity, champion.model)
@@ -135,7 +137,7 @@ def day_inputs(context: dg.AssetExecutionContext, warehouse: Warehouse,
         matrices=matrices, halted=halted, since_reset=since_reset,
         lineage={"data_partition": commodity_date_key(commodity, day), "run_id": context.run.run_id,
                  "units": spec.units, "volume_unit": spec.harvest.volume_unit if spec.harvest
-                 else ""})
+                 else ""}, strategies=strategies)
 
 
 def store_day(warehouse: Warehouse, result: TradingDay, commodity: str, day: dt.date) -> None:

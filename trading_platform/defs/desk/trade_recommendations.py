@@ -3,7 +3,7 @@ blocking safety validators, the circuit breakers and the backtest-live parity ch
 champion_forecast in one step (``desk_day``): a second step cost 0.28 s per commodity and day."""
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import dagster as dg
 from pydantic import Field
@@ -21,6 +21,8 @@ from trading_platform.defs.teams import DESK_TEAM
 from trading_platform.defs.universe import TRADING_PARTITIONS
 from trading_platform.domain.desk.day import VALIDATORS, trading_day
 from trading_platform.domain.desk.inputs import Champion
+from trading_platform.domain.inventory.strategy_base import StrategySpec
+from trading_platform.resources.experiments import ResearchFolder
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.warehouse import Warehouse
 
@@ -71,30 +73,32 @@ def _desk_specs() -> list[dg.AssetSpec]:
 )
 def desk_day(
     context: dg.AssetExecutionContext, config: TradingConfig, warehouse: Warehouse,
-    forecast_store: ForecastStore,
+    forecast_store: ForecastStore, research: ResearchFolder,
 ) -> Iterator[dg.MaterializeResult]:
     """One commodity's trading day in one step: the champion's forecast (asset
     champion_forecast), then the recommendation behind the validators (asset
     trade_recommendations). Either can be materialized alone."""
     keys = context.partition_key.keys_by_dimension
     commodity, day = keys["commodity"], dt.date.fromisoformat(keys["date"])
-    champion, _ = load_champion(warehouse, commodity)  # once for both assets
+    strategies = research.inventory_strategies()  # configured or promoted versions
+    champion, _ = load_champion(warehouse, commodity, strategies)  # once for both assets
     if CHAMPION_FORECAST_KEY in context.selected_asset_keys:
         yield champion_forecast_result(context, warehouse, forecast_store, champion, commodity,
                                        day)
     if RECOMMENDATIONS_KEY in context.selected_asset_keys:
         yield recommendation_result(context, config, warehouse, forecast_store, champion,
-                                    commodity, day)
+                                    commodity, day, strategies)
 
 
 def recommendation_result(
     context: dg.AssetExecutionContext, config: TradingConfig, warehouse: Warehouse,
     forecast_store: ForecastStore, champion: Champion, commodity: str, day: dt.date,
+    strategies: Mapping[str, StrategySpec],
 ) -> dg.MaterializeResult:
     """Decide, validate and store the day (the asset trade_recommendations)."""
     limits = config.limits()
     inputs = day_inputs(context, warehouse, forecast_store, champion, commodity, day,
-                        limits.parity.days)
+                        limits.parity.days, strategies)
     result = trading_day(inputs, limits)
     store_day(warehouse, result, commodity, day)
     rec = result.recommendation

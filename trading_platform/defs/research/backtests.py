@@ -29,8 +29,8 @@ from trading_platform.domain.inventory.comparison import (
     missing_partitions,
 )
 from trading_platform.domain.inventory.model_backtest import backtest_model
-from trading_platform.domain.inventory.strategies import default_strategies
 from trading_platform.domain.partition_keys import commodity_model_key
+from trading_platform.resources.experiments import ResearchFolder
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.reports import ReportFolder
 from trading_platform.resources.tables import BACKTEST_METRICS, BACKTEST_SUMMARY, BACKTEST_TABLES
@@ -76,10 +76,11 @@ def research_end(meta: dict) -> dt.date:
 )
 def backtest_results(
     context: dg.AssetExecutionContext, warehouse: Warehouse, forecast_store: ForecastStore,
-    reports: ReportFolder,
+    reports: ReportFolder, research: ResearchFolder,
 ) -> dg.MaterializeResult:
     """Every inventory strategy simulated on one model's out-of-sample forecasts of one
-    commodity: metrics, per-season breakdown, sales and daily book state."""
+    commodity (the versions the desk trades: configured, or promoted under the kind's name):
+    metrics, per-season breakdown, sales and daily book state."""
     began = time.perf_counter()
     keys = context.partition_key.keys_by_dimension
     commodity, model = keys["commodity"], keys["model"]
@@ -92,7 +93,8 @@ def backtest_results(
             market["date"].to_numpy(), market["close"].to_numpy(), store.dates, store.paths,
             store.checks, commodity_model_key(commodity, model),
             BookSetup.for_commodity(UNIVERSE.commodities[commodity],
-                                    UNIVERSE.calendar_for(commodity)), default_strategies())
+                                    UNIVERSE.calendar_for(commodity)),
+            research.inventory_strategies())
     except (FileNotFoundError, UnusableForecastsError, ValueError) as error:
         key = commodity_model_key(commodity, model)
         raise dg.Failure(f"backtest_results {key}: {error}") from error

@@ -49,8 +49,8 @@ INVENTORY_BOOK = "inventory"
 
 def inventory_spec(kind: str, strategies: dict[str, StrategySpec] | None = None
                    ) -> StrategySpec:
-    """The version of ``kind`` that trades (``strategies``: the active set; default the
-    configured one), ValueError listing the kinds when unknown."""
+    """The version of ``kind`` in ``strategies`` (the set in force; default the configured
+    versions), ValueError listing the kinds when unknown."""
     known = strategies or default_strategies()
     if kind not in known:
         raise ValueError(f"no inventory strategy {kind!r} (kinds: {', '.join(known)})")

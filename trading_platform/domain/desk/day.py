@@ -158,6 +158,7 @@ def trading_day(inputs: DayInputs, limits: RiskLimits) -> TradingDay:
         # Every strategy the code knows, by hash: recent days may have traded another one
         # (a champion change, a fallback to the last confirmed champion or a baseline).
         specs = {spec.content_hash: spec for spec in default_strategies().values()}
+        specs |= {spec.content_hash: spec for spec in inputs.strategies.values()}
         specs[inputs.champion.spec.content_hash] = inputs.champion.spec
         outcomes.append(backtest_live_parity(
             history, inputs.dates, inputs.closes, inputs.matrices, inputs.setup, specs,

@@ -11,6 +11,7 @@ import polars as pl
 
 from trading_platform.domain.desk.live import Opening
 from trading_platform.domain.inventory.backtest import BookSetup
+from trading_platform.domain.inventory.strategies import default_strategies
 from trading_platform.domain.inventory.strategy_base import StrategySpec
 
 
@@ -67,3 +68,6 @@ class DayInputs:
     halted: str
     since_reset: dt.date | None
     lineage: Mapping[str, str]
+    # the inventory strategies in force (configured or promoted versions), which parity
+    # looks recent days' specs up in
+    strategies: Mapping[str, StrategySpec] = field(default_factory=default_strategies)

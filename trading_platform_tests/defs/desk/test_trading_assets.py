@@ -22,6 +22,7 @@ from trading_platform.defs.universe import ZOO
 from trading_platform.domain.desk.day import VALIDATORS
 from trading_platform.domain.forecasting.build import daily_prediction_matrix
 from trading_platform.domain.forecasting.protocol import WalkForwardConfig
+from trading_platform.resources.experiments import ResearchFolder
 from trading_platform.resources.forecast_files import record_checks, write_matrices
 from trading_platform.resources.forecast_store import ForecastStore, fit_identity
 from trading_platform.resources.registry import ChampionRegistry
@@ -49,6 +50,7 @@ class Desk:
         self.resources = {
             "warehouse": Warehouse(database=market.database),
             "forecast_store": ForecastStore(root=str(root / "forecasts")),
+            "research": ResearchFolder(root=str(root)),
             "reports": ReportFolder(root=str(root / "reports")),
             "registry": ChampionRegistry(root=str(root / "mlflow"))}
 

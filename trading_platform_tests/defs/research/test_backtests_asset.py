@@ -10,6 +10,7 @@ import pytest
 
 from trading_platform.defs.partitions import PartitionSlice
 from trading_platform.defs.research.backtests import backtest_comparison, backtest_results
+from trading_platform.resources.experiments import ResearchFolder
 from trading_platform.resources.forecast_files import record_checks, write_matrices
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.reports import ReportFolder
@@ -48,7 +49,8 @@ class BacktestHarness:
         return dg.materialize(
             [asset], partition_key=key, instance=self.instance, raise_on_error=False,
             resources={"warehouse": Warehouse(database=self.market.database),
-                       "forecast_store": self.store, "reports": self.reports})
+                       "forecast_store": self.store, "reports": self.reports,
+                       "research": ResearchFolder(root=str(self.root))})
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +93,35 @@ def test_backtest_results_given_store_writes_tables_charts_and_passes_checks(bt)
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
     assert metadata["n_days"].value == n_days and metadata["missing_forecast_days"].value == 0
     assert "data:image/png;base64" in metadata["chart_net_earnings"].value
+
+
+def test_backtest_results_given_a_promoted_version_backtests_it_in_place_of_v1(bt):
+    from trading_platform.config.user_strategies import PromotedStrategy
+    from trading_platform.domain.inventory.strategies_baseline import PriceThreshold
+    from trading_platform.resources.strategy_folder import StrategyFolder
+
+    folder = StrategyFolder(bt.root / "strategies")
+    common = {"parent": "price_threshold v1", "parent_hash": "x", "experiment": "e",
+              "commodities": ["coffee"], "data_range": {}, "data_version": "d",
+              "code_version": "c", "metrics": {}, "gate": [], "gate_passed": True,
+              "promoted_on": "2026-12-01", "code": "inventory:price_threshold"}
+    promoted = PriceThreshold(threshold_pct=0.09, version=2)
+    written = [folder.write(PromotedStrategy.model_validate(
+        common | {"name": name, "version": 2, "params": {"threshold_pct": pct},
+                  "content_hash": "h"}), "") for name, pct in (("price_threshold", 0.09),
+                                                               ("pt_challenger", 0.2))]
+    try:
+        bt.write_store("naive_rw", slice(250, None))
+        assert bt.materialize(backtest_results, "coffee|naive_rw").success
+        hashes = dict(bt.market.query(
+            "select strategy, spec_hash from research.backtest_metrics "
+            "where commodity = 'coffee' and model = 'naive_rw'"))
+        # the kind's own name trades its promoted version; the challenger trades nowhere
+        assert hashes["price_threshold"] == promoted.content_hash
+        assert len(hashes) == STRATEGIES
+    finally:
+        for path in written:
+            path.unlink()
 
 
 def test_backtest_results_given_rerun_replace_rows_identically(bt):

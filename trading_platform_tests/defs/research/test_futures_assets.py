@@ -14,6 +14,7 @@ from trading_platform.defs.market.futures_prices import contract_prices, futures
 from trading_platform.defs.partitions import PartitionSlice
 from trading_platform.defs.research.futures_backtests import futures_backtests
 from trading_platform.defs.research.portfolio import portfolio_backtests, trading_book_champion
+from trading_platform.resources.experiments import ResearchFolder
 from trading_platform.resources.forecast_files import record_checks, write_matrices
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.registry import ChampionRegistry
@@ -33,6 +34,7 @@ class FuturesHarness:
         self.resources = {
             "warehouse": Warehouse(database=market.database),
             "forecast_store": ForecastStore(root=str(root / "forecasts")),
+            "research": ResearchFolder(root=str(root)),
             "reports": ReportFolder(root=str(root / "reports")),
             "tracker": MlflowTracker(root=str(root / "mlflow")),
             "registry": ChampionRegistry(root=str(root / "mlflow"))}
