@@ -74,6 +74,4 @@ class ResearchFolder(dg.ConfigurableResource):
         """The inventory strategies the research chain backtests and the desk trades: the
         configured versions, each replaced by the highest version promoted under its kind's
         name (``domain.research.inventory_book.traded_strategies``)."""
-        folder = self.strategies()
-        return traded_strategies(default_strategies(),
-                                 [folder.load(folder.root / name) for name in folder.files()])
+        return traded_strategies(default_strategies(), self.strategies().promoted())

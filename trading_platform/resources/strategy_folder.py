@@ -9,6 +9,7 @@ import yaml
 
 from trading_platform.config.loading import load_yaml_config
 from trading_platform.config.user_strategies import PromotedStrategy
+from trading_platform.domain.research.promotion import fill_actual_impact
 from trading_platform.resources.atomic_files import write_atomically
 
 LOG_NAME = "STRATEGY_LOG.md"
@@ -45,6 +46,22 @@ class StrategyFolder:
         """A file beside the versions (the comparison with the parent)."""
         self.root.mkdir(parents=True, exist_ok=True)
         return write_atomically(self.root / name, text.encode())
+
+    def promoted(self) -> list[PromotedStrategy]:
+        """Every promoted version on file."""
+        return [self.load(self.root / name) for name in self.files()]
+
+    def fill_impact(self, content_hash: str, line: str) -> bool:
+        """Fill the pending actual-impact line of the version ``content_hash`` in the log;
+        False when there was none to fill."""
+        log = self.root / LOG_NAME
+        if not log.exists():
+            return False
+        filled = fill_actual_impact(log.read_text(encoding="utf-8"), content_hash, line)
+        if filled is None:
+            return False
+        write_atomically(log, filled.encode())
+        return True
 
     def load(self, path: Path) -> PromotedStrategy:
         return load_yaml_config(PromotedStrategy, path, "promoted strategy")

@@ -13,10 +13,14 @@ from trading_platform.defs.universe import REPORT_PARTITIONS, UNIVERSE
 from trading_platform.domain.evidence import CheckOutcome
 from trading_platform.domain.reporting.daily_report import build_report_pack, summary_markdown
 from trading_platform.domain.reporting.monitoring_chart import monitoring_chart
+from trading_platform.domain.research.inventory_book import CODE_PREFIX
+from trading_platform.domain.research.promotion import actual_impact
 from trading_platform.domain.statuses import RecommendationStatus
+from trading_platform.resources.experiments import ResearchFolder
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.reports import ReportFolder
-from trading_platform.resources.tables import RECOMMENDATIONS, VALIDATIONS
+from trading_platform.resources.strategy_folder import StrategyFolder
+from trading_platform.resources.tables import LEDGER, RECOMMENDATIONS, VALIDATIONS
 from trading_platform.resources.warehouse import Warehouse
 
 REPORT_KEY = dg.AssetKey("daily_report")
@@ -34,7 +38,8 @@ BY_DATE = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="da
     automation_condition=DAILY_REPORT_STEP,
 )
 def daily_report(context: dg.AssetExecutionContext, config: TradingConfig, warehouse: Warehouse,
-                 forecast_store: ForecastStore, reports: ReportFolder) -> dg.MaterializeResult:
+                 forecast_store: ForecastStore, reports: ReportFolder,
+                 research: ResearchFolder) -> dg.MaterializeResult:
     """The day's report pack in data/reports/<date>/: trades.csv, signals.json,
     monitoring.json and report.html (prices with the forecast fan, books, recommendations,
     validator verdicts)."""
@@ -64,6 +69,8 @@ def daily_report(context: dg.AssetExecutionContext, config: TradingConfig, wareh
                      "no champion's rolling IC is drifting" if not drifting else
                      "forecast drift: " + "; ".join(f"{c}: {r}" for c, r in drifting.items()),
                      {"observed": drifting, "threshold": settings.drift_ic_threshold})]
+    for line in fill_impacts(research.strategies(), warehouse):
+        context.log.info(f"STRATEGY_LOG.md: {line}")
     statuses = pack.summary["status"].to_list() if pack.summary.height else []
     return dg.MaterializeResult(
         metadata=to_metadata({"commodities": len(days), "missing": pack.missing,
@@ -76,3 +83,18 @@ def daily_report(context: dg.AssetExecutionContext, config: TradingConfig, wareh
         check_results=list(check_results(outcomes, REPORT_KEY)))
 
 
+
+
+def fill_impacts(folder: StrategyFolder, warehouse: Warehouse) -> list[str]:
+    """Fill the actual-impact line of every promoted inventory version that has now traded
+    30 trading days (``domain.research.promotion.actual_impact``); the lines written."""
+    versions = [v for v in folder.promoted() if v.code.startswith(CODE_PREFIX)]
+    if not versions:
+        return []
+    ledger = warehouse.read_table(LEDGER)
+    written = []
+    for version in versions:
+        line = actual_impact(version, ledger)
+        if line is not None and folder.fill_impact(version.content_hash, line):
+            written.append(f"{version.name} v{version.version}: {line}")
+    return written

@@ -12,8 +12,11 @@ import datetime as dt
 import re
 from typing import Any
 
+import polars as pl
+
 from trading_platform.config.user_strategies import PromotedStrategy, UserStrategySpec
 
+IMPACT_DAYS = 30
 ACTUAL_IMPACT_PENDING = "actual impact: (filled in after 30 trading days of the new version)"
 
 
@@ -58,3 +61,44 @@ def log_entry(promoted: PromotedStrategy, parent_params: dict[str, Any]) -> str:
     lines += [f"- expected impact: {promoted.expected_impact or '(not given)'}",
               f"- {ACTUAL_IMPACT_PENDING}", ""]
     return "\n".join(lines)
+
+
+def actual_impact(promoted: PromotedStrategy, ledger: pl.DataFrame,
+                  days: int = IMPACT_DAYS) -> str | None:
+    """The version's actual-impact line once the desk has traded it on ``days`` trading days
+    (ledger dates on or after its promotion with its content hash), from those days' ledger
+    rows; None before then. Figures: commodity-days, sales and the quantity sold, net proceeds
+    (proceeds - transaction costs), storage costs, and price capture (volume-weighted price of
+    the sales / mean close of those commodity-days)."""
+    if ledger.is_empty():
+        return None
+    since = dt.date.fromisoformat(promoted.promoted_on)
+    rows = ledger.filter((pl.col("strategy_hash") == promoted.content_hash)
+                         & (pl.col("date") >= since))
+    traded = rows["date"].unique().sort().to_list()
+    if len(traded) < days:
+        return None
+    rows = rows.filter(pl.col("date") <= traded[days - 1])
+    sold = rows.filter(pl.col("executed_quantity").fill_null(0) > 0)
+    quantity = float(sold["executed_quantity"].sum())
+    realised = float((sold["executed_quantity"] * sold["executed_price"]).sum()) / quantity \
+        if quantity > 0 else float("nan")
+    capture = realised / float(rows["price"].mean())  # type: ignore[arg-type]
+    net = float(rows["proceeds"].fill_null(0).sum() - rows["transaction_cost"].fill_null(0).sum())
+    return (f"actual impact ({days} trading days, {traded[0]}..{traded[days - 1]}): "
+            f"{rows.height} commodity-days on {rows['commodity'].n_unique()} commodities, "
+            f"{sold.height} sales of {quantity:,.1f}, net proceeds {net:,.2f}, storage costs "
+            f"{float(rows['storage_cost'].fill_null(0).sum()):,.2f}, price capture "
+            f"{capture:.4f}")
+
+
+def fill_actual_impact(log: str, content_hash: str, line: str) -> str | None:
+    """``log`` with the pending actual-impact line of the entry for ``content_hash`` replaced
+    by ``line``; None when that entry has no pending line (already filled, or absent)."""
+    entries = log.split("\n## ")
+    for i, entry in enumerate(entries):
+        header = entry.split("\n", 1)[0]
+        if f"[{content_hash}]" in header and f"- {ACTUAL_IMPACT_PENDING}" in entry:
+            entries[i] = entry.replace(f"- {ACTUAL_IMPACT_PENDING}", f"- {line}", 1)
+            return "\n## ".join(entries)
+    return None
