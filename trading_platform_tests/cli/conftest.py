@@ -1,4 +1,5 @@
-"""What the CLI tests share: a data directory holding stored continuous futures series."""
+"""What the CLI tests share: a data directory holding stored continuous futures series, and
+``data``: the test module's ``stored`` directory made the data directory for one test."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from trading_platform.config.universe import Universe
 from trading_platform.domain.futures.synthetic_curves import universe_series
@@ -26,3 +28,10 @@ def store_futures_series(data: Path, universe: Universe, commodities: list[str],
                                                           .with_columns(pl.lit("contracts")
                                                                         .alias("basis"))})
     return data
+
+
+@pytest.fixture
+def data(stored, monkeypatch):
+    """The module's ``stored`` data directory, set as the data directory for this test."""
+    monkeypatch.setenv("TRADING_PLATFORM_DATA_DIR", str(stored))
+    return stored

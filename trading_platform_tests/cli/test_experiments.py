@@ -23,12 +23,6 @@ def stored(universe, tmp_path_factory):
     return data
 
 
-@pytest.fixture
-def data(stored, monkeypatch):
-    monkeypatch.setenv("TRADING_PLATFORM_DATA_DIR", str(stored))
-    return stored
-
-
 def test_grid_search_given_a_space_file_stores_every_trial_and_the_gate(data, capsys):
     assert main(["experiments", "grid-search", "--name", "fusion_grid", "--strategy", "fusion",
                  "--space", str(data / "space.yaml"), "--commodity", "coffee"]) == 0

@@ -45,12 +45,6 @@ def stored(universe, tmp_path_factory):
     return data
 
 
-@pytest.fixture
-def data(stored, monkeypatch):
-    monkeypatch.setenv("TRADING_PLATFORM_DATA_DIR", str(stored))
-    return stored
-
-
 def test_inventory_search_promote_backtest_and_compare_given_a_grid(data, capsys):
     assert main(["experiments", "grid-search", "--name", "pt_grid", "--strategy",
                  "price_threshold", "--space", str(data / "space.yaml"), "--commodity",

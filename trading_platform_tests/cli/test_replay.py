@@ -18,12 +18,6 @@ def stored(universe, tmp_path_factory):
                                 dt.date(2019, 1, 2), dt.date(2023, 12, 29))
 
 
-@pytest.fixture
-def data(stored, monkeypatch):
-    monkeypatch.setenv("TRADING_PLATFORM_DATA_DIR", str(stored))
-    return stored
-
-
 def test_screen_given_a_configured_strategy_writes_and_reports_its_candidates(data, capsys):
     assert main(["screen", "--strategy", "fusion", "--commodity", "coffee"]) == 0
     line = capsys.readouterr().out

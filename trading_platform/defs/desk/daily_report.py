@@ -83,8 +83,6 @@ def daily_report(context: dg.AssetExecutionContext, config: TradingConfig, wareh
         check_results=list(check_results(outcomes, REPORT_KEY)))
 
 
-
-
 def fill_impacts(folder: StrategyFolder, warehouse: Warehouse) -> list[str]:
     """Fill the actual-impact line of every promoted inventory version that has now traded
     30 trading days (``domain.research.promotion.actual_impact``); the lines written."""

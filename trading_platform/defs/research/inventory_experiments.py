@@ -1,8 +1,8 @@
-"""Searches of an inventory (producer's book) strategy, shared by the ``experiments`` command
-and the ``strategy_experiments`` asset: the stored market closes and one model's stored
-out-of-sample forecasts in (the window ``backtest_results`` uses), every trial on the inventory
-engine, the gate on the best, and the best re-run against the engine's plain-Python reference
-(docs/research.md)."""
+"""Searches of an inventory (producer's book) strategy, run by the ``experiments`` command
+(the ``strategy_experiments`` asset runs user-strategy searches only): the stored market closes
+and one model's stored out-of-sample forecasts in (the window ``backtest_results`` uses),
+every trial on the inventory engine, the gate on the best, and the best re-run against the
+engine's plain-Python reference (docs/research.md)."""
 
 from __future__ import annotations
 

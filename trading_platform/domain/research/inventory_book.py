@@ -130,8 +130,8 @@ class InventoryStrategyBook:
         return pnl / backtest_notional(data.setup, data.price)
 
     def equity(self, params: dict[str, Any]) -> np.ndarray:
-        *_, (last, _) = self.stages(params)
-        return last
+        """The trial's book in one go (``stages`` builds the same one step by step)."""
+        return self.combine({c: self.commodity_returns(c, params) for c in self.inputs})
 
     def stages(self, params: dict[str, Any]) -> Stages:
         """The book built one commodity at a time (a partial book after each)."""
