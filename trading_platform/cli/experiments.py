@@ -25,15 +25,9 @@ from pydantic import ValidationError
 
 from trading_platform.cli.errors import CommandError
 from trading_platform.cli.replay import resolve_spec
-from trading_platform.config.futures_strategies import MovingAverageCross
 from trading_platform.config.searches import Search
-from trading_platform.defs.research.experiment_runs import run_experiment, stored_assessment
-from trading_platform.defs.research.futures_experiments import run_futures_experiment
-from trading_platform.defs.research.inventory_experiments import (
-    inventory_spec,
-    run_inventory_experiment,
-)
-from trading_platform.defs.universe import FUTURES_STRATEGIES
+from trading_platform.defs.research.configured_searches import SearchSources, run_configured
+from trading_platform.defs.research.experiment_runs import stored_assessment
 from trading_platform.domain.reporting.experiment_report import experiment_html
 from trading_platform.domain.research.assessment import Assessment, best_trial
 from trading_platform.domain.research.experiment import (
@@ -51,19 +45,8 @@ METHODS = {"grid-search": "grid", "random-search": "random", "tpe": "tpe"}
 def search(store: ExperimentStore, args: argparse.Namespace) -> int:
     definition = _definition(args)
     try:
-        if definition.book == "futures":
-            run = run_futures_experiment(args.name, definition.strategy,
-                                         futures_spec(definition.strategy), definition, store)
-        elif definition.book == "inventory":
-            run = run_inventory_experiment(args.name, inventory_spec(definition.strategy,
-                                                                     in_force()),
-                                           definition, store,
-                                           ForecastStore(root=str(paths().forecasts)),
-                                           _Progress(time.perf_counter()))
-        else:
-            name, spec = resolve_spec(definition.strategy)
-            run = run_experiment(args.name, name, spec, definition, store,
-                                 _Progress(time.perf_counter()))
+        run = run_configured(args.name, definition, store, sources(),
+                             _Progress(time.perf_counter()))
     except (ValueError, FileNotFoundError) as error:
         raise CommandError(f"experiment {args.name}: {error}") from error
     print(_summary(args.name, run.trials, run.assessment, run.seconds, definition.objective))
@@ -81,19 +64,12 @@ def search(store: ExperimentStore, args: argparse.Namespace) -> int:
     return 0
 
 
-def in_force() -> dict[str, Any]:
-    """The inventory strategies in force: configured, or promoted under the kind's name."""
-    return ResearchFolder(root=str(paths().data_dir)).inventory_strategies()
-
-
-def futures_spec(name: str) -> MovingAverageCross:
-    spec = FUTURES_STRATEGIES.strategies.get(name)
-    if not isinstance(spec, MovingAverageCross):
-        crosses = [n for n, s in FUTURES_STRATEGIES.strategies.items()
-                   if isinstance(s, MovingAverageCross)]
-        raise CommandError(f"--strategy {name!r}: futures searches tune a moving-average cross "
-                           f"of futures_strategies.yaml ({', '.join(crosses)})")
-    return spec
+def sources() -> SearchSources:
+    """The data directory's forecasts and inventory versions in force (configured, or promoted
+    under the kind's name); user strategies by configured name or spec file."""
+    return SearchSources(ForecastStore(root=str(paths().forecasts)),
+                         ResearchFolder(root=str(paths().data_dir)).inventory_strategies(),
+                         resolve_spec)
 
 
 def show(store: ExperimentStore, experiment: str, export: str | None = None) -> int:

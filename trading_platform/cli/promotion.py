@@ -16,28 +16,25 @@ from pathlib import Path
 from typing import Any
 
 from trading_platform.cli.errors import CommandError
-from trading_platform.cli.experiments import futures_spec, in_force, search, show
+from trading_platform.cli.experiments import search, show, sources
 from trading_platform.cli.replay import load_promoted, resolve_spec
+from trading_platform.defs.research.configured_searches import search_parent
 from trading_platform.defs.research.experiment_runs import user_book
 from trading_platform.defs.research.futures_experiments import (
     FUTURES_CODE,
-    base_params,
     futures_test_sharpe,
 )
 from trading_platform.defs.research.inventory_experiments import (
     inventory_book,
     inventory_comparison,
     inventory_figures,
-    inventory_parent,
     inventory_spec,
 )
 from trading_platform.defs.research.promotions import (
     SHOWN,
     Request,
     comparison,
-    futures_parent,
     promote,
-    user_parent,
     window_figures,
 )
 from trading_platform.defs.universe import FUTURES_PARTITIONS
@@ -73,14 +70,7 @@ def promote_command(args: argparse.Namespace) -> int:
     request = Request(args.id, args.output_name, args.select_by, args.expected_impact or "",
                       args.override)
     try:
-        if book == "futures":
-            cross = futures_spec(strategy)
-            parent = futures_parent(store.warehouse, strategy, cross, base_params(cross))
-        elif book == "inventory":
-            parent = inventory_parent(store.warehouse, _forecasts(),
-                                      inventory_spec(strategy, in_force()), row["model"][0])
-        else:
-            parent = user_parent(store.warehouse, *resolve_spec(strategy))
+        parent = search_parent(book, strategy, row["model"][0], store, sources())
         outcome = promote(store, StrategyFolder(paths().data_dir / "strategies"),
                           str(paths().mlflow), request, parent)
     except (ValueError, FileNotFoundError) as error:

@@ -4,20 +4,13 @@ test figures through the ordinary backtester, and `compare` with the configured 
 
 from __future__ import annotations
 
-import datetime as dt
-
-import numpy as np
-import polars as pl
 import pytest
 import yaml
 
 from trading_platform.cli.main import main
 from trading_platform.domain.inventory.strategies_baseline import PriceThreshold
-from trading_platform.domain.market.schema import MARKET_SCHEMA
-from trading_platform.domain.market.synthetic import generate_universe_market
-from trading_platform.resources.forecast_files import record_checks, write_matrices
-from trading_platform.resources.tables import MARKET_DATA
 from trading_platform.resources.warehouse import Warehouse
+from trading_platform_tests.inventory_data import store_coffee_forecasts
 
 SPACE = ("book: inventory\nmodel: naive_rw\nspace:\n  threshold_pct: [0.02, 0.05, 0.08]\n"
          "  batch_size: [0.25, 0.5]\n")
@@ -27,20 +20,7 @@ SPACE = ("book: inventory\nmodel: naive_rw\nspace:\n  threshold_pct: [0.02, 0.05
 def stored(universe, tmp_path_factory):
     """Coffee's synthetic market rows and a random-walk forecast store over its days."""
     data = tmp_path_factory.mktemp("inventory_experiments")
-    market = generate_universe_market(universe, dt.date(2017, 1, 2), dt.date(2023, 12, 29),
-                                      ["coffee"]).select(
-        [pl.col(c).cast(t) for c, t in MARKET_SCHEMA.items()])
-    Warehouse(database=str(data / "warehouse.duckdb")).replace_rows(
-        {"commodity": "coffee"}, {MARKET_DATA: market.drop("commodity")})
-    dates = market["date"].to_numpy().astype("datetime64[D]")[250:]
-    close = market["close"].to_numpy()[250:]
-    rng = np.random.default_rng(5)
-    paths = close[:, None, None] * np.exp(np.cumsum(rng.normal(0, 0.02, (dates.size, 30, 14)),
-                                                    axis=2))
-    folder = data / "forecasts" / "coffee" / "naive_rw"
-    write_matrices(folder, dates, paths.astype(np.float32), dates[0], dates - 1,
-                   {"model": "naive_rw"})
-    record_checks(folder, {"forecasts_shape_and_finite": {"passed": True, "severity": "ERROR"}})
+    store_coffee_forecasts(universe, data)
     (data / "space.yaml").write_text(SPACE)
     return data
 

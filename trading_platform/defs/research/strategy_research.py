@@ -1,25 +1,29 @@
-"""strategy_experiments and promoted_strategies: the configured parameter searches of user
-strategies (``config/searches/*.yaml``, one partition each), and the version each promotes
-through the overfitting gate (docs/research.md)."""
+"""strategy_experiments and promoted_strategies: the configured parameter searches
+(``config/searches/*.yaml``, one partition each; a user strategy, the futures book's
+moving-average cross or an inventory kind), and the version each promotes through the
+overfitting gate (docs/research.md)."""
 
 from dataclasses import asdict
 
 import dagster as dg
 
 from trading_platform.config.searches import Search, default_searches_dir, load_search
-from trading_platform.config.user_strategies import UserStrategySpec
 from trading_platform.defs.automation import WEEKLY_STEP
 from trading_platform.defs.ops.check_results import check_results
-from trading_platform.defs.research.experiment_runs import run_experiment
+from trading_platform.defs.research.configured_searches import (
+    SearchSources,
+    run_configured,
+    search_parent,
+)
 from trading_platform.defs.research.forecast_tracking import markdown_table
-from trading_platform.defs.research.promotions import Request, promote, user_parent
+from trading_platform.defs.research.promotions import Request, promote
 from trading_platform.defs.teams import RESEARCH_TEAM
-from trading_platform.defs.universe import USER_STRATEGIES
 from trading_platform.domain.evidence import ERROR, CheckOutcome
 from trading_platform.domain.reporting.experiment_report import experiment_html
 from trading_platform.domain.research.experiment import gate_frame
 from trading_platform.domain.research.trials import TrialResult
 from trading_platform.resources.experiments import ResearchFolder
+from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.reports import ReportFolder
 from trading_platform.resources.tracker import MlflowTracker
 from trading_platform.resources.warehouse import Warehouse
@@ -30,39 +34,41 @@ EXPERIMENTS_KEY, PROMOTED_KEY = dg.AssetKey("strategy_experiments"), dg.AssetKey
     "promoted_strategies")
 
 
-def _spec(context: dg.AssetExecutionContext) -> tuple[str, Search, UserStrategySpec]:
-    name = context.partition_key
-    definition = SEARCHES[name]
-    spec = USER_STRATEGIES.strategies.get(definition.strategy)
-    if spec is None:
-        raise dg.Failure(f"search {name}: strategy {definition.strategy!r} is not in "
-                         f"user_strategies.yaml ({', '.join(USER_STRATEGIES.strategies)})")
-    return name, definition, spec
+def _search(context: dg.AssetExecutionContext) -> tuple[str, Search]:
+    return context.partition_key, SEARCHES[context.partition_key]
+
+
+def _sources(forecast_store: ForecastStore, research: ResearchFolder) -> SearchSources:
+    return SearchSources(forecast_store, research.inventory_strategies())
 
 
 @dg.asset(
     partitions_def=EXPERIMENT_PARTITIONS, group_name="research", owners=RESEARCH_TEAM,
     pool="duckdb_write", kinds={"numba", "duckdb"}, automation_condition=WEEKLY_STEP,
-    deps=[dg.AssetDep("futures_series", partition_mapping=dg.AllPartitionMapping())],
+    deps=[dg.AssetDep(key, partition_mapping=dg.AllPartitionMapping())
+          for key in ("futures_series", "forecasts")],
     check_specs=[dg.AssetCheckSpec(
         "chosen_run_replays_identically", asset=EXPERIMENTS_KEY, blocking=True,
-        description="The search's best run, replayed on every bar, makes the trades its "
-        "focused replay made on every commodity")],
+        description="The search's best run, re-run independently, gives the figures the "
+        "search measured: a user strategy replayed on every bar makes its focused replay's "
+        "trades; the futures sweep and the inventory engine agree with their plain-Python "
+        "twins")],
 )
 def strategy_experiments(context: dg.AssetExecutionContext, warehouse: Warehouse,
-                         reports: ReportFolder, research: ResearchFolder) -> dg.MaterializeResult:
-    """Every trial of one configured parameter search of a user strategy, with the overfitting
-    gate's figures for its best run."""
-    name, definition, spec = _spec(context)
+                         reports: ReportFolder, research: ResearchFolder,
+                         forecast_store: ForecastStore) -> dg.MaterializeResult:
+    """Every trial of one configured parameter search, with the overfitting gate's figures for
+    its best run."""
+    name, definition = _search(context)
 
     def progress(done: int, total: int, trial: TrialResult) -> None:
         context.log.info(f"{name}: trial {done} of {total}: {trial.params} {trial.status}, "
                          f"test {trial.objective:.3f}")
 
     try:
-        run = run_experiment(name, definition.strategy, spec, definition,
-                             research.store(warehouse), progress)
-    except ValueError as error:
+        run = run_configured(name, definition, research.store(warehouse),
+                             _sources(forecast_store, research), progress)
+    except (ValueError, FileNotFoundError) as error:
         raise dg.Failure(f"strategy_experiments {name}: {error}") from error
     page = experiment_html(name, asdict(run.info) | {"seconds": run.seconds}, run.trials,
                            run.assessment, definition.objective)
@@ -93,17 +99,19 @@ def strategy_experiments(context: dg.AssetExecutionContext, warehouse: Warehouse
         "gap, DSR for every trial run, PBO by CSCV, neighbourhood stability, walk-forward")],
 )
 def promoted_strategies(context: dg.AssetExecutionContext, warehouse: Warehouse,
-                        research: ResearchFolder, tracker: MlflowTracker
-                        ) -> dg.MaterializeResult:
+                        research: ResearchFolder, tracker: MlflowTracker,
+                        forecast_store: ForecastStore) -> dg.MaterializeResult:
     """The strategy version promoted from one configured search's best run, written only when
     the run passes the overfitting gate."""
-    name, definition, spec = _spec(context)
+    name, definition = _search(context)
     select_by = definition.objective if definition.objective != "calmar" else "sharpe"
+    store = research.store(warehouse)
     try:
-        outcome = promote(research.store(warehouse), research.strategies(), tracker.root,
-                          Request(name, definition.strategy, select_by),
-                          user_parent(warehouse, definition.strategy, spec))
-    except ValueError as error:
+        parent = search_parent(definition.book, definition.strategy, definition.model, store,
+                               _sources(forecast_store, research))
+        outcome = promote(store, research.strategies(), tracker.root,
+                          Request(name, definition.strategy, select_by), parent)
+    except (ValueError, FileNotFoundError) as error:
         raise dg.Failure(f"promoted_strategies {name}: {error}") from error
     gate = outcome.assessment.gate
     verdict = CheckOutcome(

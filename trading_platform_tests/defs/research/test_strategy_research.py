@@ -7,6 +7,7 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 import pytest
+import yaml
 
 from trading_platform.config.searches import GateConfig, ResearchConfig, Search
 from trading_platform.defs.research import experiment_runs
@@ -18,11 +19,13 @@ from trading_platform.defs.research.strategy_research import (
 from trading_platform.domain.futures.synthetic_curves import universe_series
 from trading_platform.domain.market.synthetic import generate_universe_market
 from trading_platform.resources.experiments import ResearchFolder
+from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.registry import ChampionRegistry
 from trading_platform.resources.reports import ReportFolder
 from trading_platform.resources.tables import FUTURES_SERIES
 from trading_platform.resources.tracker import MlflowTracker
 from trading_platform.resources.warehouse import Warehouse
+from trading_platform_tests.inventory_data import store_coffee_forecasts
 
 KEY = "fusion_thresholds"
 SEARCH = Search.model_validate({
@@ -43,7 +46,8 @@ def setup(universe, tmp_path, monkeypatch):
     monkeypatch.setitem(module.SEARCHES, KEY, SEARCH)
     resources = {"warehouse": warehouse, "reports": ReportFolder(root=str(tmp_path / "reports")),
                  "research": ResearchFolder(root=str(tmp_path)),
-                 "tracker": MlflowTracker(root=str(tmp_path / "mlflow"))}
+                 "tracker": MlflowTracker(root=str(tmp_path / "mlflow")),
+                 "forecast_store": ForecastStore(root=str(tmp_path / "forecasts"))}
     with dg.instance_for_test() as instance:
         yield tmp_path, resources, instance
 
@@ -79,13 +83,7 @@ def test_promoted_strategies_given_a_refused_run_blocks_and_writes_nothing(setup
 
 def test_promoted_strategies_given_a_passing_gate_promotes_once_as_challenger(setup,
                                                                              monkeypatch):
-    # The gate's thresholds loosened so that this run passes: the criteria themselves are
-    # proven on known answers in domain/research/test_assessment.py.
-    # (model_construct: a negative stability floor is not a valid config, only a test's lever)
-    loose = ResearchConfig(gate=GateConfig.model_construct(
-        max_gap=10, min_dsr=0.001, max_pbo=0.999, pbo_blocks=16, min_stability=-10,
-        min_fold_share=0.01))
-    monkeypatch.setattr(experiment_runs, "load_research_config", lambda: loose)
+    _loosen_gate(monkeypatch)
     root, _, _ = setup
     assert _run(setup, [strategy_experiments]).success
     first = _run(setup, [strategy_experiments, promoted_strategies])
@@ -98,3 +96,47 @@ def test_promoted_strategies_given_a_passing_gate_promotes_once_as_challenger(se
         "STRATEGY_LOG.md", "fusion_v2.yaml", "fusion_v2_vs_parent.md"]
     client = ChampionRegistry(root=str(root / "mlflow"))._client()
     assert client.get_registered_model("strategy_fusion").aliases == {"challenger": 1}
+
+
+def _loosen_gate(monkeypatch):
+    # The gate's thresholds loosened so that a run passes: the criteria themselves are proven
+    # on known answers in domain/research/test_assessment.py.
+    # (model_construct: a negative stability floor is not a valid config, only a test's lever)
+    loose = ResearchConfig(gate=GateConfig.model_construct(
+        max_gap=10, min_dsr=0.001, max_pbo=0.999, pbo_blocks=16, min_stability=-10,
+        min_fold_share=0.01))
+    monkeypatch.setattr(experiment_runs, "load_research_config", lambda: loose)
+
+
+def test_strategy_experiments_given_a_futures_search_runs_the_sweep_and_its_twin(setup,
+                                                                               monkeypatch):
+    monkeypatch.setitem(module.SEARCHES, KEY, Search.model_validate({
+        "book": "futures", "strategy": "ma_cross_20_100", "commodities": ["coffee"],
+        "space": {"fast": [10, 20], "slow": [50, 100], "vol_target": [0.1, 0.2]}}))
+    _, resources, _ = setup
+    result = _run(setup, [strategy_experiments])
+    assert result.success and _checks(result) == {"chosen_run_replays_identically": True}
+    row = resources["warehouse"].read_where("research.experiments", experiment=KEY)
+    assert (row["book"][0], row["strategy"][0]) == ("futures", "ma_cross_20_100")
+    assert resources["warehouse"].read_where("research.trials", experiment=KEY).height == 8
+
+
+def test_promoted_strategies_given_an_inventory_search_promotes_the_version_that_trades(
+        setup, universe, monkeypatch):
+    root, resources, _ = setup
+    store_coffee_forecasts(universe, root)
+    monkeypatch.setitem(module.SEARCHES, KEY, Search.model_validate({
+        "book": "inventory", "model": "naive_rw", "strategy": "price_threshold",
+        "commodities": ["coffee"], "space": {"threshold_pct": [0.02, 0.05, 0.08]}}))
+    result = _run(setup, [strategy_experiments])
+    assert result.success and _checks(result) == {"chosen_run_replays_identically": True}
+    row = resources["warehouse"].read_where("research.experiments", experiment=KEY)
+    assert (row["book"][0], row["model"][0]) == ("inventory", "naive_rw")
+    _loosen_gate(monkeypatch)
+    promoted = _run(setup, [strategy_experiments, promoted_strategies])
+    assert promoted.success and _checks(promoted) == {"overfitting_gate_passed": True}
+    body = yaml.safe_load((root / "strategies" / "price_threshold_v2.yaml").read_text())
+    assert body["code"] == "inventory:price_threshold" and body["model"] == "naive_rw"
+    # what backtest_results and the desk now run for the kind is the promoted version
+    in_force = resources["research"].inventory_strategies()["price_threshold"]
+    assert in_force.version == 2 and in_force.content_hash == body["content_hash"]
