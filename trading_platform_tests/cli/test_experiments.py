@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -176,3 +177,43 @@ def test_grid_search_given_the_futures_book_sweeps_vectorised_and_checks_the_twi
     assert main(["experiments", "grid-search", "--name", "bad", "--strategy", "donchian_55_20",
                  "--space", str(data / "futures.yaml")]) == 2
     assert "tune a moving-average cross" in capsys.readouterr().err
+
+
+def _plant_cycles(data):
+    """Coffee's stored series replaced by a 250-day price cycle with little noise and no rolls:
+    a trend follower has a real edge on it, in every window."""
+    warehouse = Warehouse(database=str(data / "warehouse.duckdb"))
+    series = warehouse.read_where("market.futures_series", commodity="coffee").sort("date")
+    days = np.arange(series.height)
+    noise = np.cumsum(np.random.default_rng(1).normal(0.0, 0.006, series.height))
+    price = pl.Series(150.0 * np.exp(0.25 * np.sin(2 * np.pi * days / 250) + noise))
+    warehouse.replace_rows({"commodity": "coffee"}, {"market.futures_series": series.drop(
+        "commodity").with_columns(close=price, adjusted_close=price, next_close=price,
+                                  roll=pl.lit(False))})
+
+
+def test_promote_given_a_planted_edge_passes_the_gate_and_backtest_reproduces_it(
+        universe, tmp_path, monkeypatch, capsys):
+    data = store_futures_series(tmp_path, universe, ["coffee"], dt.date(2018, 1, 2),
+                                dt.date(2023, 12, 29))
+    _plant_cycles(data)
+    (data / "space.yaml").write_text("strategy: ma_cross_user\nspace:\n  fast: [10, 20, 30]\n"
+                                     "  slow: [60, 100]\nfolds: {train: 500, test: 125, "
+                                     "step: 125}\n")
+    monkeypatch.setenv("TRADING_PLATFORM_DATA_DIR", str(data))
+    assert main(["experiments", "grid-search", "--name", "cycles", "--strategy",
+                 "ma_cross_user", "--space", str(data / "space.yaml"),
+                 "--commodity", "coffee"]) == 0
+    assert "PASSES the gate" in capsys.readouterr().out
+    assert main(["experiments", "promote", "cycles", "--output-name", "ma_cross_user"]) == 0
+    out = capsys.readouterr().out
+    spec = data / "strategies" / "ma_cross_user_v2.yaml"
+    assert f"as {spec.name} (gate passed)" in out and "ma_cross_user v1" in out
+    assert "OVERRIDE" not in (data / "strategies" / "STRATEGY_LOG.md").read_text()
+    assert main(["backtest", "--strategy", str(spec)]) == 0
+    assert "reproduces experiment cycles's test figures: yes, every one" in \
+        capsys.readouterr().out
+    assert main(["experiments", "compare", "--baseline", "ma_cross_user", "--candidate",
+                 str(spec), "--commodity", "coffee"]) == 0
+    compared = capsys.readouterr().out
+    assert "ma_cross_user v1" in compared and "ma_cross_user v2" in compared
