@@ -143,9 +143,14 @@ def _top(trials: list[TrialResult], objective: str, n: int = 10) -> str:
     done = sorted((t for t in trials if t.status == "done"), key=lambda t: -t.objective)[:n]
     lines = [f"top {len(done)} by test {objective}:"]
     lines += [f"  #{t.number} {t.params}: test {t.objective:.3f}, train "
-              f"{t.train_objective:.3f}, test Sharpe {t.test['sharpe']:.2f}, max drawdown "
-              f"{100 * t.test['max_drawdown']:.1f} %" for t in done]
+              f"{t.train_objective:.3f}, test Sharpe {t.test['sharpe']:.2f}"
+              + _drawdown(t.test['max_drawdown']) for t in done]
     return "\n".join(lines)
+
+
+def _drawdown(value: float) -> str:
+    # the futures sweep measures Sharpe only: its other metrics are NaN and left out
+    return "" if value != value else f", max drawdown {100 * value:.1f} %"
 
 
 def _summary(experiment: str, trials: list[TrialResult], result: Assessment, seconds: float,
