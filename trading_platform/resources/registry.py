@@ -112,13 +112,32 @@ class ChampionRegistry(dg.ConfigurableResource):
         model = f"strategy_{name}"
         with _quiet_mlflow_logger():
             client = self._client()
-            _ensure_registered_model(client, model, f"Promoted versions of the user strategy "
-                                                    f"{name}")
+            _ensure_registered_model(client, model, f"Promoted versions of the strategy {name}")
             created = client.create_model_version(
                 model, source=artifact_uri, run_id=run_id,
                 tags={tag: str(value) for tag, value in tags.items()}, description=description)
             client.set_registered_model_alias(model, CHALLENGER_ALIAS, str(created.version))
             return _champion_version(client.get_model_version(model, str(created.version)))
+
+    def crown_strategy(self, content_hash: str) -> ChampionVersion | None:
+        """Move alias ``champion`` of ``strategy_<name>`` to the promoted version whose spec
+        hash is ``content_hash`` (``previous`` to the version it held), once the desk trades
+        it; None when no promoted version has that hash (a configured spec)."""
+        with _quiet_mlflow_logger():
+            client = self._client()
+            found = client.search_model_versions(
+                f"tags.content_hash = '{content_hash}' AND name LIKE 'strategy_%'")
+            if not found:
+                return None
+            version = max(found, key=lambda v: int(v.version))
+            current = _version_at(client, version.name, CHAMPION_ALIAS)
+            if current is not None and current.version == str(version.version):
+                return current
+            if current is not None:
+                client.set_registered_model_alias(version.name, PREVIOUS_ALIAS, current.version)
+            client.set_registered_model_alias(version.name, CHAMPION_ALIAS, str(version.version))
+            return _champion_version(client.get_model_version(version.name,
+                                                              str(version.version)))
 
     def _client(self) -> Any:
         from mlflow import MlflowClient

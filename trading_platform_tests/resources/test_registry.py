@@ -115,3 +115,17 @@ def test_promote_given_tags_without_champion_key_raises(tmp_path):
     registry = ChampionRegistry(root=str(tmp_path / "mlflow"))
     with pytest.raises(ValueError, match="champion_key"):
         registry.promote("corn", "0123abcd", {"model": "a"}, "none")
+
+
+def test_crown_strategy_given_promoted_versions_moves_champion_and_previous(store):
+    # two promoted versions of one strategy, each registered as challenger with its hash
+    for version, content_hash in ((1, "hash_v1"), (2, "hash_v2")):
+        store.registry.register_challenger("crowned", store.fitted_a, "file:///spec",
+                                           {"content_hash": content_hash}, f"v{version}")
+    assert store.registry.crown_strategy("configured_hash") is None
+    first = store.registry.crown_strategy("hash_v1")
+    assert (first.name, first.version) == ("strategy_crowned", "1")
+    assert store.registry.crown_strategy("hash_v1").version == "1"  # again: unchanged
+    store.registry.crown_strategy("hash_v2")
+    aliases = store.client.get_registered_model("strategy_crowned").aliases
+    assert aliases == {"challenger": 2, "champion": 2, "previous": 1}

@@ -155,6 +155,8 @@ def champion_model(
         commodity, tags["forecast_run"], tags,
         f"{commodity} champion: {decision.model} x {decision.strategy} ({decision.status})")
     record = record | {"version": version.version}
+    # a promoted strategy version the desk now trades becomes its strategy's MLflow champion
+    crowned = registry.crown_strategy(choice.spec_hash)
     warehouse.replace_rows({"commodity": commodity},
                            {CHAMPIONS: pl.DataFrame([record])})
     warehouse.replace_rows({"commodity": commodity, "selected_through": record["selected_through"]},
@@ -174,5 +176,7 @@ def champion_model(
     return dg.MaterializeResult(
         metadata=to_metadata({k: v for k, v in record.items() if k != "selected_at"})
         | {"selection_report": dg.MetadataValue.md(markdown),
+           "strategy_champion": "configured version" if crowned is None else
+           f"{crowned.name} version {crowned.version}",
            "equity_curves": png_markdown(chart, "equity curves of the top candidates")},
         check_results=list(check_results(outcomes, CHAMPION_KEY)))
