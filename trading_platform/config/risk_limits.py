@@ -79,12 +79,68 @@ class MonitoringSettings(_Frozen):
     drift_share: float = Field(default=0.6, gt=0, le=1)
 
 
+class FuturesLimits(_Frozen):
+    """The futures desk's validators, as shares of the book (``domain.desk.trading_book``)."""
+
+    weight_tolerance: float = Field(default=0.01, gt=0, lt=1)
+    max_position: float = Field(default=0.40, gt=0, le=1)
+    min_position: float = Field(default=0.05, ge=0, lt=1)
+    max_turnover: float = Field(default=0.30, gt=0)
+    max_order: float = Field(default=0.10, gt=0, le=1)
+    max_costs: float = Field(default=0.005, gt=0, lt=1)
+    max_volume_share: float = Field(default=0.05, gt=0, le=1)
+    missing_volume: Literal["refuse", "allow"] = "refuse"
+    min_cash: float = Field(default=0.05, ge=0, lt=1)
+    max_gross: float = Field(default=1.0, gt=0)
+    max_margin: float = Field(default=0.5, gt=0, le=1)
+    min_order: float = Field(default=0.001, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FuturesLimits:
+        if self.min_position > self.max_position:
+            raise ValueError(f"min_position {self.min_position} is above max_position "
+                             f"{self.max_position}: no position could be held")
+        if self.min_order > self.max_order:
+            raise ValueError(f"min_order {self.min_order} is above max_order "
+                             f"{self.max_order}: every order would be dropped or refused")
+        return self
+
+
+class FuturesBreakers(_Frozen):
+    """Breakers on the futures paper book (losses positive fractions)."""
+
+    day_loss: float = Field(default=0.05, gt=0, lt=1)
+    week_loss: float = Field(default=0.10, gt=0, lt=1)
+    week_days: int = Field(default=5, ge=2)
+    drawdown: float = Field(default=0.15, gt=0, lt=1)
+    position_loss: float = Field(default=0.08, gt=0, lt=1)
+    min_value: float = Field(default=0.80, gt=0, lt=1)
+
+
+class KillSwitch(_Frozen):
+    """The futures book's kill switch: one day's loss, or a poor rolling Sharpe."""
+
+    day_loss: float = Field(default=0.03, gt=0, lt=1)
+    sharpe_days: int = Field(default=30, ge=5)
+    min_sharpe: float = 0.5
+
+
+class FuturesRisk(_Frozen):
+    """The futures desk: validators, breakers, kill switch, and what a halt allows."""
+
+    limits: FuturesLimits = FuturesLimits()
+    breakers: FuturesBreakers = FuturesBreakers()
+    kill_switch: KillSwitch = KillSwitch()
+    on_halt: Literal["freeze", "flatten_only"] = "freeze"
+
+
 class RiskLimits(_Frozen):
     execution: Execution = Execution()
     limits: Limits = Limits()
     breakers: BreakerLimits = BreakerLimits()
     parity: ParitySettings = ParitySettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    futures: FuturesRisk = FuturesRisk()
 
     @property
     def content_hash(self) -> str:

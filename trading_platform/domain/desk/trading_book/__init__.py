@@ -1,0 +1,2 @@
+"""The futures (trading) book's desk: the day's proposed portfolio, its validators, breakers
+and kill switch."""
