@@ -63,3 +63,25 @@ def test_plan_orders_given_a_shrinking_position_stops_at_the_minimum_size():
     book = plan_orders(_book([0.0, 0.3], held=[12.0, 30.0]), LIMITS)
     assert book.target.tolist() == [5, 30]
     assert all(o.passed for o in validate_orders(book, LIMITS))
+
+
+def _random_weights(rng, k):
+    raw = rng.normal(0.0, 0.3, k) * (rng.random(k) < 0.7)
+    return raw if np.abs(raw).sum() <= 1 else raw / (np.abs(raw).sum() * 1.01)
+
+
+def test_plan_orders_given_random_targets_day_after_day_passes_every_validator():
+    # 200 random books of 6 commodities, each replanned on 5 new random targets in a row;
+    # contract values vary from 0.2 % to 3 % of the book and volumes from 50 to 5,000 a day
+    rng = np.random.default_rng(20)
+    for _ in range(200):
+        k = 6
+        book = _book(_random_weights(rng, k), volume=rng.uniform(50, 5_000, k))
+        book = ProposedBook(**(vars(book) | {"price": rng.uniform(20, 300, k)}))
+        for _ in range(5):
+            weights = _random_weights(rng, k)
+            book = ProposedBook(**(vars(book) | {"held": book.target, "plan_weights": weights,
+                                                 "plan_cash": 1 - np.abs(weights).sum()}))
+            book = plan_orders(book, LIMITS)
+            failed = [o.description for o in validate_orders(book, LIMITS) if not o.passed]
+            assert failed == [], (book.held, book.target, weights)
