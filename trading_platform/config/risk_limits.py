@@ -106,13 +106,11 @@ class FuturesLimits(_Frozen):
         return self
 
 
-class FuturesBreakers(_Frozen):
-    """Breakers on the futures paper book (losses positive fractions)."""
+class FuturesBreakers(BreakerLimits):
+    """The breakers on the futures paper book: the inventory book's three (a one-day loss of
+    5 % here) plus a single position's loss and the value against the initial capital."""
 
-    day_loss: float = Field(default=0.05, gt=0, lt=1)
-    week_loss: float = Field(default=0.10, gt=0, lt=1)
-    week_days: int = Field(default=5, ge=2)
-    drawdown: float = Field(default=0.15, gt=0, lt=1)
+    one_day_loss: float = Field(default=0.05, gt=0, lt=1)
     position_loss: float = Field(default=0.08, gt=0, lt=1)
     min_value: float = Field(default=0.80, gt=0, lt=1)
 

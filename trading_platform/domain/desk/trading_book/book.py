@@ -36,6 +36,8 @@ class ProposedBook:
 
     def __post_init__(self) -> None:
         k = len(self.commodities)
+        if k == 0:
+            raise ValueError("proposed book: no commodities")
         for name in ("price", "point_value", "margin", "held", "target", "volume",
                      "cost_per_contract", "plan_weights"):
             if np.shape(getattr(self, name)) != (k,):
@@ -45,8 +47,13 @@ class ProposedBook:
         if not (np.isfinite(self.equity) and self.equity > 0):
             raise ValueError(f"proposed book: equity must be finite and > 0, got {self.equity}")
 
+    @property
+    def contract_weight(self) -> np.ndarray:
+        """One contract's weight in each commodity."""
+        return self.price * self.point_value / self.equity
+
     def weights(self, contracts: np.ndarray) -> np.ndarray:
-        return contracts * self.price * self.point_value / self.equity
+        return contracts * self.contract_weight
 
     @property
     def before(self) -> np.ndarray:

@@ -8,9 +8,9 @@ notional and its profit or loss since it was opened (currency; 0 for a flat comm
 Daily returns are ``r_t = value_t / value_{t-1} - 1`` (``desk.breakers.book_returns``: simple,
 time-weighted; a futures book has no intake flow). Losses are positive magnitudes:
 
-- breakers: one-day loss ``-r_{n-1} > day_loss``; week loss over ``week_days`` returns
-  ``1 - I_{n-1} / I_{n-1-week_days} > week_loss``; drawdown from the peak since the reset
-  ``1 - I_{n-1} / max(I) > drawdown``; a single position's loss ``-unrealised / entry >
+- breakers: one-day loss ``-r_{n-1} > one_day_loss``; week loss over ``week_days`` returns
+  ``1 - I_{n-1} / I_{n-1-week_days} > one_week_loss``; drawdown from the peak since the reset
+  ``1 - I_{n-1} / max(I) > max_drawdown``; a single position's loss ``-unrealised / entry >
   position_loss`` (its own notional at entry); value ``value_{n-1} < min_value x initial``;
 - kill switch: one-day loss ``> kill.day_loss``; the Sharpe of the last ``kill.sharpe_days``
   returns (mean / std, ddof 1, x sqrt(252)) ``< kill.min_sharpe``, judged only once that many
@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from trading_platform.config.risk_limits import FuturesBreakers, KillSwitch
-from trading_platform.domain.desk.breakers import read_breakers
+from trading_platform.domain.desk.breakers import book_returns, read_breakers
 from trading_platform.domain.evidence import ERROR, CheckOutcome
 
 RESET_COMMAND = "python -m trading_platform.cli desk reset --book futures --reason TEXT"
@@ -62,12 +62,13 @@ def breaker_checks(value: np.ndarray, initial: float, entry: np.ndarray,
     worst = float(position_losses(entry, unrealised).max(initial=0.0))
     share = float(value[-1] / initial)
     return [
-        _check("day_loss_breaker", "one-day loss", -reading.one_day_return, limits.day_loss,
-               bool(-reading.one_day_return <= limits.day_loss), days),
+        _check("day_loss_breaker", "one-day loss", -reading.one_day_return,
+               limits.one_day_loss, bool(-reading.one_day_return <= limits.one_day_loss), days),
         _check("week_loss_breaker", f"{limits.week_days}-day loss", -reading.one_week_return,
-               limits.week_loss, bool(-reading.one_week_return <= limits.week_loss), days),
+               limits.one_week_loss, bool(-reading.one_week_return <= limits.one_week_loss),
+               days),
         _check("drawdown_breaker", "drawdown since the reset", reading.drawdown,
-               limits.drawdown, bool(reading.drawdown <= limits.drawdown), days),
+               limits.max_drawdown, bool(reading.drawdown <= limits.max_drawdown), days),
         _check("position_loss_breaker", "largest single-position loss", worst,
                limits.position_loss, bool(worst <= limits.position_loss), days),
         _check("value_breaker", "value as a share of the initial capital", share,
@@ -85,7 +86,7 @@ def kill_switch_checks(value: np.ndarray, kill: KillSwitch) -> list[CheckOutcome
     """The kill switch's two triggers at the last close."""
     value = np.asarray(value, dtype=np.float64)
     reading = read_breakers(value, np.zeros_like(value), 1)
-    returns = value[1:] / value[:-1] - 1.0
+    returns = book_returns(value, np.zeros_like(value))[1:]
     checks = [_check("kill_switch_day_loss", "one-day loss", -reading.one_day_return,
                      kill.day_loss, bool(-reading.one_day_return <= kill.day_loss),
                      reading.days)]

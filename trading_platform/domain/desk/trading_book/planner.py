@@ -38,10 +38,9 @@ def target_weights(weights: np.ndarray, limits: FuturesLimits) -> np.ndarray:
 
 def _moves(book: ProposedBook, target: np.ndarray, limits: FuturesLimits) -> np.ndarray:
     """Step 2: each commodity's move in weight, within the order, volume and turnover caps."""
-    per_contract = book.price * book.point_value / book.equity
     known = np.isfinite(book.volume) & (book.volume > 0)
     volume_cap = np.where(known, limits.max_volume_share * np.where(known, book.volume, 0.0)
-                          * per_contract,
+                          * book.contract_weight,
                           0.0 if limits.missing_volume == "refuse" else np.inf)
     wanted = target - book.before
     cap = np.minimum(limits.max_order, volume_cap)
@@ -55,7 +54,7 @@ def _moves(book: ProposedBook, target: np.ndarray, limits: FuturesLimits) -> np.
 
 def plan_orders(book: ProposedBook, limits: FuturesLimits) -> ProposedBook:
     """``book`` with today's target contracts planned from its ``plan_weights``."""
-    per_contract = book.price * book.point_value / book.equity
+    per_contract = book.contract_weight
     moves = _moves(book, target_weights(book.plan_weights, limits), limits)
     step = moves / per_contract
     # toward the held contracts; the slack keeps 0.3 - 0.2 (= 0.0999...) worth 10 contracts

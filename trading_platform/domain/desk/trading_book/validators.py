@@ -57,12 +57,12 @@ def position_within_max(book: ProposedBook, limits: FuturesLimits) -> CheckOutco
 
 def held_position_above_min(book: ProposedBook, limits: FuturesLimits) -> CheckOutcome:
     held = np.abs(book.after)
-    small = np.where(held > 0, held, np.inf)
-    smallest = float(small.min()) if small.size and np.isfinite(small).any() else math.inf
-    name = book.commodities[int(np.argmin(small))] if math.isfinite(smallest) else ""
-    observed = smallest if math.isfinite(smallest) else 0.0
-    passed = not math.isfinite(smallest) or smallest >= limits.min_position - _SLACK
-    return _outcome("held_position_above_min", passed, "smallest held position", observed,
+    sizes = np.where(held > 0, held, np.inf)  # flat commodities hold nothing to judge
+    i = int(np.argmin(sizes))
+    smallest, name = (float(sizes[i]), book.commodities[i]) if np.isfinite(sizes[i]) \
+        else (0.0, "")
+    passed = not name or smallest >= limits.min_position - _SLACK
+    return _outcome("held_position_above_min", passed, "smallest held position", smallest,
                     limits.min_position, name)
 
 

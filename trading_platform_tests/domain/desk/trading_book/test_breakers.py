@@ -85,3 +85,9 @@ def test_a_tripped_breaker_says_the_book_is_halted_and_how_to_reset():
     day = next(c for c in checks if c.name == "day_loss_breaker")
     assert "HALTED" in day.description and "desk reset --book futures" in day.description
     assert day.metadata["observed"] == pytest.approx(0.06)
+
+
+def test_futures_breakers_given_a_week_limit_below_the_day_limit_are_refused():
+    # shared with the inventory book's breakers: a week may lose at least as much as a day
+    with pytest.raises(ValueError, match=r"one_week_loss 0\.04 is below one_day_loss 0\.05"):
+        FuturesBreakers(one_week_loss=0.04)
