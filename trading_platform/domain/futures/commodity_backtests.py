@@ -170,10 +170,11 @@ def _twin_sample(runs: dict, series: pl.DataFrame, start: int, contract: Futures
 
 
 def engine_matches_twin(kernel: object, twin: object, label: str) -> CheckOutcome:
-    """Equity, positions, P&L, costs and trades of the numba kernel equal its twin's (1e-6)."""
+    """Equity, positions, P&L, costs, pending orders and trades of the numba kernel equal its
+    twin's (1e-6)."""
     gaps = {name: float(np.max(np.abs(getattr(kernel, name) - getattr(twin, name)), initial=0.0))
             if getattr(kernel, name).shape == getattr(twin, name).shape else float("inf")
-            for name in ("equity", "positions", "pnl", "costs", "trades")}
+            for name in ("equity", "positions", "pnl", "costs", "pending", "trades")}
     worst = max(gaps, key=lambda k: gaps[k])
     passed = gaps[worst] <= 1e-6
     return CheckOutcome(

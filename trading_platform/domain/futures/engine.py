@@ -75,14 +75,21 @@ class EngineInputs:
 
 @dataclass(frozen=True)
 class EngineResult:
-    """Daily equity ``(n,)``, contracts held ``(n, m)``, P&L and costs ``(n, m)`` and the
-    trade rows ``(k, 7)`` in ``engine_kernels.TRADE_COLUMNS`` order."""
+    """Daily equity ``(n,)``, contracts held ``(n, m)``, P&L and costs ``(n, m)``, the orders
+    decided but not yet filled after the last day ``(m,)`` and the trade rows ``(k, 7)`` in
+    ``engine_kernels.TRADE_COLUMNS`` order."""
 
     equity: np.ndarray
     positions: np.ndarray
     pnl: np.ndarray
     costs: np.ndarray
+    pending: np.ndarray
     trades: np.ndarray
+
+    @property
+    def target(self) -> np.ndarray:
+        """The contracts the engine wants after the last day's close: held plus pending."""
+        return self.positions[-1] + self.pending
 
 
 def _outputs(inputs: EngineInputs) -> tuple[np.ndarray, ...]:
@@ -94,12 +101,13 @@ def _outputs(inputs: EngineInputs) -> tuple[np.ndarray, ...]:
 def run_positions(inputs: EngineInputs, config: EngineConfig) -> EngineResult:
     """Run the engine's kernel over every day and asset."""
     equity, positions, pnl, costs, trades = _outputs(inputs)
+    pending = np.zeros(inputs.close.shape[1])
     arrays = [np.ascontiguousarray(getattr(inputs, name), dtype=np.float64)
               for name in (*_MATRICES, *_VECTORS)]
     count = run_positions_kernel(*arrays, config.capital, config.vol_target, config.stop_atr,
                                  config.max_margin, config.use_open, config.band, equity,
-                                 positions, pnl, costs, trades)
-    return EngineResult(equity, positions, pnl, costs, trades[:count].copy())
+                                 positions, pnl, costs, pending, trades)
+    return EngineResult(equity, positions, pnl, costs, pending, trades[:count].copy())
 
 
 def run_positions_reference(inputs: EngineInputs, config: EngineConfig) -> EngineResult:
@@ -133,6 +141,7 @@ def run_positions_reference(inputs: EngineInputs, config: EngineConfig) -> Engin
                             order_atr=inputs.atr[t, a])
         positions[t] = [book["held"] for book in books]
     return EngineResult(equity, positions, pnl, costs,
+                        np.array([book["order"] for book in books], dtype=np.float64),
                         np.array(trades, dtype=np.float64).reshape(-1, 7))
 
 

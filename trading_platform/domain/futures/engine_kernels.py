@@ -37,8 +37,10 @@ Rules, in order, for each day and asset with a bar:
    the deciding close (no stop when ``stop_atr`` is 0).
 
 Outputs: ``equity`` (n,), ``positions`` (n, m) contracts held after the day's roll, ``pnl`` and
-``costs`` (n, m), and ``trades`` rows ``(day, asset, contracts, price, commission, slippage,
-reason)`` with reason 0 signal, 1 stop, 2 roll out, 3 roll in; the kernel returns the row count.
+``costs`` (n, m), ``pending`` (m,) the orders still to fill after the last day (decided at its
+close: today's order when the last day is today), and ``trades`` rows ``(day, asset,
+contracts, price, commission, slippage, reason)`` with reason 0 signal, 1 stop, 2 roll out,
+3 roll in; the kernel returns the row count.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def _record(trades, count, day, asset, contracts, price, commission, slippage, r
 @njit(cache=True)
 def run_positions_kernel(close, open_, roll, next_close, target, risk, atr, point_value,
                          commission, slippage, margin, capital, vol_target, stop_atr,
-                         max_margin, use_open, band, equity, positions, pnl, costs, trades):
+                         max_margin, use_open, band, equity, positions, pnl, costs, pending_out,
+                         trades):
     n, m = close.shape
     held = np.zeros(m)
     last = np.full(m, np.nan)
@@ -166,4 +169,6 @@ def run_positions_kernel(close, open_, roll, next_close, target, risk, atr, poin
             pending_atr[a] = atr[t, a]
         for a in range(m):
             positions[t, a] = held[a]
+    for a in range(m):
+        pending_out[a] = pending[a]
     return count

@@ -37,7 +37,7 @@ def _inputs(close, target=None, open_=None, roll=None, next_close=None, atr=None
 
 def _both(inputs, config):
     fast, slow = run_positions(inputs, config), run_positions_reference(inputs, config)
-    for name in ("equity", "positions", "pnl", "costs", "trades"):
+    for name in ("equity", "positions", "pnl", "costs", "pending", "trades"):
         np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name), err_msg=name)
     return fast
 
@@ -49,6 +49,15 @@ def test_engine_given_one_contract_fills_at_the_next_close_and_marks_to_market()
     np.testing.assert_array_equal(result.equity, [100_000, 99_995, 100_015, 100_005])
     np.testing.assert_array_equal(result.positions[:, 0], [0, 1, 1, 1])
     np.testing.assert_array_equal(result.trades, [[1, 0, 1, 101, 2, 3, 0]])
+
+
+def test_engine_given_a_decision_on_the_last_day_leaves_it_pending_as_the_target():
+    # Held 1 from t1; at the t2 close the target doubles: 2 x 100,000 x 0.1 / 10,000 = 2
+    # wanted, 1 held, so +1 is pending after the last day and the target is 2 contracts.
+    result = _both(_inputs([100.0, 101, 103], target=[1.0, 1.0, 2.0]), CLOSE_FILLS)
+    np.testing.assert_array_equal(result.positions[:, 0], [0, 1, 1])
+    np.testing.assert_array_equal(result.pending, [1.0])
+    np.testing.assert_array_equal(result.target, [2.0])
 
 
 def test_engine_given_opens_fills_at_the_next_open():

@@ -100,14 +100,17 @@ def test_engine_matches_twin_given_a_planted_difference_fails():
         positions: np.ndarray
         pnl: np.ndarray
         costs: np.ndarray
+        pending: np.ndarray
         trades: np.ndarray
 
-    same = Book(np.ones(3), np.zeros((3, 1)), np.zeros((3, 1)), np.zeros((3, 1)),
+    same = Book(np.ones(3), np.zeros((3, 1)), np.zeros((3, 1)), np.zeros((3, 1)), np.zeros(1),
                 np.zeros((0, 7)))
     assert engine_matches_twin(same, same, "x").passed
     off = dataclasses.replace(same, equity=np.array([1.0, 1.0, 1.5]))
     outcome = engine_matches_twin(same, off, "x")
     assert not outcome.passed and "equity" in outcome.description
+    late = dataclasses.replace(same, pending=np.array([2.0]))
+    assert "pending" in engine_matches_twin(same, late, "x").description
 
 
 @pytest.fixture(scope="module")
