@@ -14,7 +14,8 @@ time-weighted; a futures book has no intake flow). Losses are positive magnitude
   position_loss`` (its own notional at entry); value ``value_{n-1} < min_value x initial``;
 - kill switch: one-day loss ``> kill.day_loss``; the Sharpe of the last ``kill.sharpe_days``
   returns (mean / std, ddof 1, x sqrt(252)) ``< kill.min_sharpe``, judged only once that many
-  returns exist since the reset (a shorter span says so and passes).
+  returns exist since the reset (a shorter span says so and passes); a book whose value did
+  not move at all over them (flat, no position) has no Sharpe and passes, saying so.
 
 A non-finite reading fails its check (the comparison is false).
 """
@@ -98,7 +99,15 @@ def kill_switch_checks(value: np.ndarray, kill: KillSwitch) -> list[CheckOutcome
             {"observed": returns.size, "threshold": kill.sharpe_days,
              "days_since_reset": reading.days}))
         return checks
-    sharpe = rolling_sharpe(returns[-kill.sharpe_days:])
+    recent = returns[-kill.sharpe_days:]
+    if np.all(recent == 0.0):
+        checks.append(CheckOutcome(
+            "kill_switch_sharpe", True, ERROR,
+            f"kill_switch_sharpe: the book's value did not move over the last "
+            f"{kill.sharpe_days} closes (no position): no Sharpe to judge",
+            {"observed": 0.0, "threshold": kill.min_sharpe, "days_since_reset": reading.days}))
+        return checks
+    sharpe = rolling_sharpe(recent)
     checks.append(_check("kill_switch_sharpe", f"{kill.sharpe_days}-day Sharpe", sharpe,
                          kill.min_sharpe, bool(sharpe >= kill.min_sharpe), reading.days,
                          "{:.2f}"))

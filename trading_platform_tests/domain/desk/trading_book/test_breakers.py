@@ -73,6 +73,13 @@ def test_kill_switch_sharpe_given_six_weeks_of_drift_down_trips_and_not_before()
     assert short.passed and "29 of the 30 daily returns" in short.description
 
 
+def test_kill_switch_sharpe_given_a_flat_book_for_six_weeks_passes_saying_why():
+    # a shadow book without a position: value unchanged, no Sharpe to judge, no trip
+    assert _tripped(np.full(40, CAPITAL)) == set()
+    check = kill_switch_checks(np.full(40, CAPITAL), KillSwitch())[1]
+    assert check.passed and "did not move" in check.description
+
+
 def test_rolling_sharpe_given_hand_figures_matches():
     # mean 0.001, sample std of [0.002, 0.0] = 0.0014142: 0.7071 x sqrt(252) = 11.225
     assert rolling_sharpe(np.array([0.002, 0.0])) == pytest.approx(0.001 / np.sqrt(2e-6)
