@@ -84,13 +84,6 @@ class FuturesDay:
         return self.settled.positions.with_pending(self.book.orders)
 
 
-def engine_weights(contracts: np.ndarray, price: np.ndarray, point_value: np.ndarray,
-                   equity: float) -> np.ndarray:
-    """The backtest's wanted contracts as signed weights of its own equity (NaN where the
-    price is unknown): the book trades the same exposure on its own capital."""
-    return np.asarray(contracts, dtype=np.float64) * price * point_value / equity
-
-
 def _reduce_only(plan: np.ndarray, before: np.ndarray) -> np.ndarray:
     """``flatten_only``: toward flat only, never past it, never a new position."""
     same_side = np.sign(plan) == np.sign(before)

@@ -9,11 +9,7 @@ import numpy as np
 import pytest
 
 from trading_platform.config.risk_limits import FuturesRisk
-from trading_platform.domain.desk.trading_book.day import (
-    FuturesDayInputs,
-    engine_weights,
-    futures_day,
-)
+from trading_platform.domain.desk.trading_book.day import FuturesDayInputs, futures_day
 from trading_platform.domain.desk.trading_book.paper import PaperPositions, Session
 from trading_platform.domain.statuses import RecommendationStatus
 
@@ -96,10 +92,3 @@ def test_futures_day_given_a_tiny_order_drops_and_lists_it():
     assert not day.book.orders.any() and day.status == RecommendationStatus.ACTIONABLE
     assert day.dropped == [{"commodity": "corn", "contracts": 1.0,
                             "weight": pytest.approx(0.0005)}]
-
-
-def test_engine_weights_given_contracts_are_their_notional_over_equity():
-    # 4 contracts x 50 x 1,000 / 1,000,000 = 0.2; -2 x 25 x 2,000 / 1e6 = -0.1
-    got = engine_weights(np.array([4.0, -2.0]), np.array([50.0, 25.0]),
-                         np.array([1_000.0, 2_000.0]), 1_000_000.0)
-    assert got.tolist() == pytest.approx([0.2, -0.1])
