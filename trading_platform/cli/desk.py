@@ -13,7 +13,7 @@ import polars as pl
 
 from trading_platform.cli.runs import run_daily, run_partitions
 from trading_platform.defs.desk.inputs import write_halt
-from trading_platform.defs.universe import UNIVERSE
+from trading_platform.defs.universe import FUTURES_PARTITIONS, UNIVERSE
 from trading_platform.domain.desk.ledger import opening_from_ledger, settle
 from trading_platform.domain.desk.live import Opening
 from trading_platform.domain.desk.recording import ledger_frame
@@ -114,6 +114,13 @@ def recommendations_table(day: dt.date) -> str:
     return "\n".join(lines)
 
 
+def run_futures_desk(day: dt.date) -> bool:
+    """The futures desk's day: contract prices through ``day``, then its orders."""
+    keys = FUTURES_PARTITIONS.get_partition_keys()
+    ok = run_partitions("daily_contracts", keys, {}, f"contract prices {day}")
+    return run_partitions("daily_futures", [day.isoformat()], {}, "futures desk") and ok
+
+
 def run_trading(days: Sequence[dt.date]) -> bool:
     """Recommendations for every harvested commodity on each day in order, then each day's
     report pack; prints the last day's recommendations."""
@@ -121,6 +128,7 @@ def run_trading(days: Sequence[dt.date]) -> bool:
     for day in days:
         keys = trading_partition_keys(day, UNIVERSE)
         ok = run_partitions("daily_trading", keys, {}, f"recommendations {day}") and ok
+        ok = run_futures_desk(day) and ok
         ok = run_partitions("daily_reporting", [day.isoformat()], {}, "report") and ok
     if days:
         print(f"\nrecommendations for {days[-1]}:\n{recommendations_table(days[-1])}")

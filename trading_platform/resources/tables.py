@@ -73,6 +73,10 @@ RECOMMENDATIONS = Table("trading", "recommendations", "the day's action per comm
 VALIDATIONS = Table("trading", "validations", "every validator verdict per commodity and day")
 LEDGER = Table("trading", "ledger", "the paper book, day by day")
 HALTS = Table("trading", "halts", "breaker trips, kill switches and their resets")
+FUTURES_DESK = Table("trading", "futures_desk",
+                     "the futures desk's day: status, paper value, champion, risk figures")
+FUTURES_POSITIONS = Table("trading", "futures_positions",
+                          "the futures paper book per commodity and day: fills, P&L, orders")
 
 BACKTEST_TABLES = {"summary": BACKTEST_SUMMARY, "metrics": BACKTEST_METRICS,
                    "seasons": BACKTEST_SEASONS, "forced": BACKTEST_FORCED,
@@ -86,4 +90,4 @@ ALL_TABLES = (MARKET_DATA, FEATURES, QUARANTINE, REVISIONS, SOURCE_CHANGES, CONT
               REPLAY_CANDIDATES, REPLAY_RUNS, REPLAY_TRADES, EXPERIMENTS, TRIALS,
               TRIAL_RETURNS, EXPERIMENT_GATE,
               *PORTFOLIO_TABLES.values(), BOOK_CANDIDATES, BOOK_CHAMPIONS, RECOMMENDATIONS,
-              VALIDATIONS, LEDGER, HALTS)
+              VALIDATIONS, LEDGER, HALTS, FUTURES_DESK, FUTURES_POSITIONS)

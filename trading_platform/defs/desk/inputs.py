@@ -91,8 +91,11 @@ def opening_book(warehouse: Warehouse, commodity: str, champion: Champion, ledge
     return opening or Opening(BookState(0.0, NEVER_SOLD), 0.0)
 
 
-def halt_state(warehouse: Warehouse, commodity: str, day: dt.date) -> tuple[str, dt.date | None]:
-    """(reason of a halt in force before ``day`` or "", the last reset date or None)."""
+def halt_state(warehouse: Warehouse, commodity: str, day: dt.date,
+               reset_command: str | None = None) -> tuple[str, dt.date | None]:
+    """(reason of a halt in force before ``day`` or "", the last reset date or None);
+    ``reset_command`` is what the reason tells the desk to run (the inventory book's
+    ``reset-breaker`` for the commodity by default)."""
     halts = warehouse.read_where(HALTS)
     if halts.is_empty():
         return "", None
@@ -104,9 +107,10 @@ def halt_state(warehouse: Warehouse, commodity: str, day: dt.date) -> tuple[str,
     reason = ""
     if active.height:
         first = active.sort("tripped_on").row(0, named=True)
+        command = reset_command or ("python -m trading_platform.cli reset-breaker "
+                                    f"--commodity {commodity} --by NAME --reason TEXT")
         reason = (f"halted since {first['tripped_on']} ({first['reason']}); trading resumes "
-                  f"after `python -m trading_platform.cli reset-breaker --commodity {commodity} "
-                  "--by NAME --reason TEXT`")
+                  f"after `{command}`")
     return reason, resets["reset_on"].max() if resets.height else None
 
 

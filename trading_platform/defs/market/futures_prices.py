@@ -120,6 +120,26 @@ def _recheck(rows: pl.DataFrame, commodity: str) -> CheckOutcome:
                         {"observed": 0, "threshold": 0})
 
 
+def continuous_as_of(warehouse: Warehouse, commodity: str,
+                     day: dt.date) -> tuple[pl.DataFrame, str]:
+    """(the continuous series built from the prices stored up to ``day``, its basis): as it
+    was known that day (back-adjustment reads every later roll, so a series cut after the fact
+    is not the one known then). ValueError names what to materialize when nothing is stored."""
+    spec = UNIVERSE.commodities[commodity]
+    prices = warehouse.read_where(CONTRACT_PRICES, commodity=commodity)
+    prices = prices.filter(pl.col("date") <= day) if prices.height else prices
+    if prices.is_empty():
+        front = warehouse.read_market([commodity], UNIVERSE.partition_start, day)
+        if front.is_empty():
+            raise ValueError("neither contract prices nor market_data stored; materialize "
+                             "market_data (and contract_prices where per-contract files "
+                             "exist) first")
+        return front_month_series(front.select("date", "close")), "front_month_only"
+    series = series_from_contracts(prices.select("date", "contract", "close"), spec.futures,
+                                   UNIVERSE.exchange_calendar_for(commodity), commodity)
+    return series, "contracts"
+
+
 @dg.asset(
     partitions_def=FUTURES_PARTITIONS,
     group_name="market",
@@ -135,25 +155,13 @@ def futures_series(context: dg.AssetExecutionContext,
     """One commodity's continuous futures series: the held contract and its raw close for
     execution, the back-adjusted close for signals, and every roll."""
     commodity = context.partition_key
-    spec = UNIVERSE.commodities[commodity]
-    prices = warehouse.read_where(CONTRACT_PRICES, commodity=commodity)
-    if prices.is_empty():
-        front = warehouse.read_market([commodity], UNIVERSE.partition_start, dt.date.max)
-        if front.is_empty():
-            raise dg.Failure(f"futures_series {commodity}: neither contract prices nor "
-                             "market_data stored; materialize market_data (and contract_prices "
-                             "where per-contract files exist) first")
-        series, basis = front_month_series(front.select("date", "close")), "front_month_only"
+    try:
+        series, basis = continuous_as_of(warehouse, commodity, dt.date.max)
+    except ValueError as error:
+        raise dg.Failure(f"futures_series {commodity}: {error}") from error
+    if basis == "front_month_only":
         context.log.warning(f"{commodity}: no per-contract prices, the front-month series is "
                             "used as given (its roll gaps are price moves; flagged)")
-    else:
-        try:
-            series = series_from_contracts(prices.select("date", "contract", "close"),
-                                           spec.futures, UNIVERSE.exchange_calendar_for(commodity),
-                                           commodity)
-        except ValueError as error:
-            raise dg.Failure(f"futures_series {commodity}: {error}") from error
-        basis = "contracts"
     series = series.with_columns(pl.lit(basis).alias("basis"))
     warehouse.replace_rows({"commodity": commodity}, {FUTURES_SERIES: series})
     chart = continuous_chart(series, f"{commodity}: held contract close and back-adjusted close")

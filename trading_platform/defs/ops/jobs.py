@@ -86,3 +86,21 @@ portfolio_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("portfolio_backtests", "trading_book_champion"),
     description="The futures book's model x optimiser matrix and the trading-book champion.",
 )
+
+CONTRACTS_JOB = "daily_contracts"
+
+contracts_job = dg.define_asset_job(
+    CONTRACTS_JOB,
+    selection=dg.AssetSelection.assets("contract_prices"),
+    description="One commodity's contract prices through the latest close: what the futures "
+    "desk reads (it builds each day's continuous series from them, as known that day).",
+)
+
+FUTURES_DESK_JOB = "daily_futures"
+
+futures_desk_job = dg.define_asset_job(
+    FUTURES_DESK_JOB,
+    selection=dg.AssetSelection.assets("futures_orders"),
+    description="The futures desk's trading day: paper fills, P&L, breakers and today's "
+    "orders toward the trading-book champion's target, behind the validators.",
+)

@@ -31,6 +31,9 @@ from trading_platform.domain.desk.breakers import book_returns, read_breakers
 from trading_platform.domain.evidence import ERROR, CheckOutcome
 
 RESET_COMMAND = "python -m trading_platform.cli desk reset --book futures --reason TEXT"
+BREAKER_CHECKS = ("day_loss_breaker", "week_loss_breaker", "drawdown_breaker",
+                  "position_loss_breaker", "value_breaker")
+KILL_SWITCH_CHECKS = ("kill_switch_day_loss", "kill_switch_sharpe")
 
 
 def _check(name: str, what: str, observed: float, limit: float, passed: bool,

@@ -23,14 +23,20 @@ from trading_platform.config.contracts import FuturesSpec
 from trading_platform.config.futures_book import FuturesBookConfig
 from trading_platform.domain.futures.backtest import Costs
 from trading_platform.domain.futures.commodity_backtests import ModelForecasts
-from trading_platform.domain.futures.engine import EngineConfig
+from trading_platform.domain.futures.engine import (
+    EngineConfig,
+    EngineInputs,
+    run_positions,
+    run_positions_reference,
+)
 from trading_platform.domain.futures.matrix import matrix_start
 from trading_platform.domain.futures.optimisers import WeightBounds
 from trading_platform.domain.futures.portfolio import (
     PortfolioRun,
     align_book,
+    inputs_from,
     optimiser_weights,
-    run_portfolio,
+    portfolio_inputs,
 )
 from trading_platform.domain.futures.signals import strategy_signal
 
@@ -39,7 +45,8 @@ from trading_platform.domain.futures.signals import strategy_signal
 class ChampionTarget:
     """The ``day`` the run ends on, the engine's ``contracts`` wanted after its close,
     the day's ``price`` per commodity (the contract held after a roll), the engine's
-    ``equity`` that day, the ``weights`` (NaN without a bar that day) and the ``run``."""
+    ``equity`` that day, the ``weights`` (NaN without a bar that day), the ``run`` and the
+    engine's ``inputs`` and ``config`` behind it."""
 
     day: dt.date
     contracts: np.ndarray
@@ -47,6 +54,16 @@ class ChampionTarget:
     equity: float
     weights: np.ndarray
     run: PortfolioRun
+    inputs: EngineInputs
+    config: EngineConfig
+
+    def twin_gap(self) -> float:
+        """The largest difference between the run and the engine's plain twin on the same
+        inputs (equity, positions, pending orders)."""
+        twin = run_positions_reference(self.inputs, self.config)
+        result = self.run.result
+        return max(float(np.max(np.abs(getattr(result, name) - getattr(twin, name)),
+                                initial=0.0)) for name in ("equity", "positions", "pending"))
 
 
 def engine_weights(contracts: np.ndarray, price: np.ndarray, point_value: np.ndarray,
@@ -81,9 +98,11 @@ def champion_target(series: dict[str, pl.DataFrame], specs: dict[str, FuturesSpe
     weights = optimiser_weights(series, optimiser,
                                 WeightBounds(settings.lower_bound, settings.upper_bound),
                                 settings.window, settings.rebalance_every)
-    run = run_portfolio(series, directions, specs, weights,
-                        EngineConfig(**book.engine.model_dump()), Costs(**book.costs.model_dump()),
-                        atrs, start, aligned)
+    config = EngineConfig(**book.engine.model_dump())
+    inputs = inputs_from(portfolio_inputs(series, directions, specs, weights,
+                                          Costs(**book.costs.model_dump()), atrs, aligned), start)
+    run = PortfolioRun(aligned.dates[start:], list(series), weights[start:],
+                       run_positions(inputs, config))
     last = len(aligned.dates) - 1
     price = np.where(aligned.roll[last] == 1.0, aligned.next_close[last], aligned.close[last])
     point_value = np.array([specs[c].point_value() for c in series])
@@ -91,4 +110,5 @@ def champion_target(series: dict[str, pl.DataFrame], specs: dict[str, FuturesSpe
     equity = float(run.result.equity[-1])
     weights_now = np.where(np.isfinite(aligned.close[last]),
                            engine_weights(contracts, price, point_value, equity), np.nan)
-    return ChampionTarget(aligned.dates[last], contracts, price, equity, weights_now, run)
+    return ChampionTarget(aligned.dates[last], contracts, price, equity, weights_now, run,
+                          inputs, config)

@@ -70,6 +70,7 @@ def test_champion_target_given_a_cell_runs_the_matrixs_own_path(book, strategy, 
     point_value = np.array([specs[c].point_value() for c in series])
     np.testing.assert_allclose(target.weights, engine_weights(
         target.contracts, target.price, point_value, target.equity))
+    assert target.twin_gap() <= 1e-6
 
 
 def test_champion_target_given_a_cut_day_wants_what_the_longer_run_holds_next(book):

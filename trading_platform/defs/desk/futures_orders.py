@@ -1,0 +1,135 @@
+"""futures_orders: the futures desk's trading day, behind the blocking validators, the circuit
+breakers, the kill switch and the backtest-live parity check (docs/futures-desk.md)."""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import numpy as np
+import polars as pl
+
+from trading_platform.defs.desk.futures_inputs import (
+    BOOK_KEY,
+    average_volume,
+    book_champion,
+    book_universe,
+    model_forecasts,
+    paper_state,
+    research_firsts,
+    series_as_of,
+)
+from trading_platform.defs.desk.futures_replay import champion_at, parity_outcome
+from trading_platform.defs.desk.inputs import write_halt
+from trading_platform.defs.desk.trade_recommendations import TradingConfig
+from trading_platform.defs.ops.check_results import check_results, to_metadata
+from trading_platform.defs.teams import DESK_TEAM
+from trading_platform.defs.universe import FUTURES_BOOK, REPORT_PARTITIONS
+from trading_platform.domain.desk.trading_book.breakers import BREAKER_CHECKS, KILL_SWITCH_CHECKS
+from trading_platform.domain.desk.trading_book.day import FuturesDayInputs, futures_day
+from trading_platform.domain.desk.trading_book.paper import Session
+from trading_platform.domain.desk.trading_book.parity import NAME as PARITY
+from trading_platform.domain.desk.trading_book.recording import day_figures, position_rows
+from trading_platform.domain.desk.trading_book.validators import VALIDATORS
+from trading_platform.domain.statuses import HaltKind
+from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.tables import FUTURES_DESK, FUTURES_POSITIONS, HALTS, VALIDATIONS
+from trading_platform.resources.warehouse import Warehouse
+
+FUTURES_ORDERS_KEY = dg.AssetKey("futures_orders")
+CHECKS = (*(v.__name__ for v in VALIDATORS), *BREAKER_CHECKS, *KILL_SWITCH_CHECKS, PARITY)
+STAGE = "shadow"  # paper only: the go/no-go decision stages capital in (docs/futures-desk.md)
+
+
+def _session(series: dict[str, pl.DataFrame], day: dt.date) -> tuple[Session, list[str]]:
+    """Today's bar of each commodity (NaN without one) and the contract held after it."""
+    specs, costs = book_universe(), FUTURES_BOOK.costs
+    rows = {c: frame.filter(pl.col("date") == day) for c, frame in series.items()}
+
+    def value(column: str) -> np.ndarray:
+        return np.array([float(r[column][0]) if r.height and r[column][0] is not None
+                         else np.nan for r in rows.values()])
+    contracts = [(r["next_contract"][0] if r["roll"][0] else r["contract"][0]) if r.height
+                 else "" for r in rows.values()]
+    return Session(value("close"), np.array([1.0 if r.height and r["roll"][0] else 0.0
+                                             for r in rows.values()]), value("next_close"),
+                   np.array([specs[c].point_value() for c in series]),
+                   np.full(len(series), costs.commission),
+                   np.array([costs.slippage_ticks * specs[c].tick_value for c in series])
+                   ), contracts
+
+
+@dg.asset(
+    partitions_def=REPORT_PARTITIONS,
+    group_name="trading",
+    owners=DESK_TEAM,
+    pool="duckdb_write",
+    deps=[dg.AssetDep("contract_prices", partition_mapping=dg.AllPartitionMapping()),
+          dg.AssetDep("futures_backtests", partition_mapping=dg.AllPartitionMapping()),
+          dg.AssetDep("trading_book_champion")],
+    check_specs=[dg.AssetCheckSpec(name, asset=FUTURES_ORDERS_KEY, blocking=True)
+                 for name in CHECKS],
+    kinds={"numba", "duckdb"},
+)
+def futures_orders(context: dg.AssetExecutionContext, config: TradingConfig,
+                   warehouse: Warehouse, forecast_store: ForecastStore) -> dg.MaterializeResult:
+    """The futures paper book on one trading day: yesterday's orders filled, P&L, and today's
+    whole-contract orders toward the trading-book champion's target, within the risk limits."""
+    day = dt.date.fromisoformat(context.partition_key)
+    risk = config.limits()
+    champion = book_champion(warehouse, day)
+    series = series_as_of(warehouse, day)
+    commodities = list(series)
+    forecasts = model_forecasts(warehouse, forecast_store, champion.row["model"], series, day)
+    target = champion_at(series, champion, forecasts, research_firsts(warehouse, commodities))
+    state = paper_state(warehouse, commodities, day, FUTURES_BOOK.engine.capital)
+    session, contracts = _session(series, day)
+    specs = book_universe()
+    inputs = FuturesDayInputs(
+        day, tuple(commodities), session, state.reference, state.positions, state.values,
+        FUTURES_BOOK.engine.capital, target.weights if target.day == day else np.full(
+            len(commodities), np.nan), np.array([specs[c].initial_margin for c in commodities]),
+        average_volume(warehouse, commodities, day), state.halted)
+    result = futures_day(inputs, risk.futures)
+    positions = position_rows(result, contracts, inputs.plan_weights, session.slippage,
+                              state.positions.held)
+    parity = parity_outcome(warehouse, forecast_store, champion, commodities, day, target,
+                            risk.parity.days)
+    figures = day_figures(result)
+    lineage = {k: champion.row[k] for k in ("signal_set", "optimiser", "model", "strategy",
+                                             "strategy_version", "strategy_hash",
+                                             "book_config_hash", "mlflow_version")}
+    summary = {"status": str(result.status), "basis": champion.basis, "stage": STAGE,
+               "selected": f"{champion.selected['signal_set']} x "
+                           f"{champion.selected['optimiser']}",
+               "halted_reason": state.halted or (result.new_halt or ""),
+               "engine_equity": target.equity, "risk_limits_hash": risk.content_hash,
+               "gaps": ", ".join(result.gaps)} | figures | lineage
+    outcomes = [*result.validators, *result.breakers, parity]
+    _store(warehouse, day, summary, positions, outcomes, result.new_halt)
+    _log(context, day, summary)
+    return dg.MaterializeResult(metadata=to_metadata(summary),
+                                check_results=list(check_results(outcomes, FUTURES_ORDERS_KEY)))
+
+
+def _store(warehouse: Warehouse, day: dt.date, summary: dict, positions: pl.DataFrame,
+           outcomes: list, new_halt: str | None) -> None:
+    verdicts = pl.DataFrame([{"check": o.name, "passed": o.passed, "severity": o.severity,
+                              "description": o.description,
+                              "evidence": json.dumps(o.metadata, default=str)}
+                             for o in outcomes])
+    warehouse.replace_rows({"date": day}, {FUTURES_DESK: pl.DataFrame([summary]),
+                                           FUTURES_POSITIONS: positions})
+    warehouse.replace_rows({"commodity": BOOK_KEY, "date": day}, {VALIDATIONS: verdicts})
+    if new_halt is not None and warehouse.read_where(HALTS, commodity=BOOK_KEY,
+                                                     tripped_on=day).is_empty():
+        write_halt(warehouse, {"commodity": BOOK_KEY, "tripped_on": day,
+                               "kind": str(HaltKind.BREAKER), "reason": new_halt})
+
+
+def _log(context: dg.AssetExecutionContext, day: dt.date, summary: dict) -> None:
+    context.log.info(f"futures book {day}: {summary['status']} ({summary['basis']} champion "
+                     f"{summary['signal_set']} x {summary['optimiser']}, {summary['stage']} "
+                     f"stage): {summary['orders']} order(s), value {summary['equity']:,.0f}, "
+                     f"P&L {summary['pnl']:,.0f}")
+    if summary["halted_reason"]:
+        context.log.error(f"futures book {day}: HALTED - {summary['halted_reason']}")
