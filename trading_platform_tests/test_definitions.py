@@ -77,13 +77,14 @@ def test_definitions_given_market_group_exposes_assets_checks_and_backfill_job(t
                     "contract_prices", "futures_series", "futures_backtests",
                     "candidate_sets", "strategy_experiments", "promoted_strategies",
                     "portfolio_backtests", "trading_book_champion",
-                    "champion_forecast", "trade_recommendations", "daily_report"}
+                    "champion_forecast", "trade_recommendations", "daily_report", "futures_orders"}
     assert graph.get(dg.AssetKey("trade_recommendations")).group_name == "trading"
     trading_checks = {c.name for c in graph.asset_check_keys
                       if c.asset_key.to_user_string() == "trade_recommendations"}
     assert {"sale_within_inventory", "market_data_fresh", "drawdown_within_limit",
             "trading_not_halted", "backtest_live_parity"} <= trading_checks
-    for job in ("research_selection", "daily_trading", "daily_reporting"):
+    for job in ("research_selection", "daily_trading", "daily_reporting", "daily_contracts",
+                "daily_futures"):
         assert built.resolve_job_def(job) is not None
     for key in ("market_data", "features"):
         node = graph.get(dg.AssetKey(key))

@@ -63,10 +63,20 @@ def book_champion(warehouse: Warehouse, day: dt.date) -> BookChampion:
     return BookChampion(selected, "provisional", selected)
 
 
-def series_as_of(warehouse: Warehouse, day: dt.date) -> dict[str, pl.DataFrame]:
-    """Every book commodity's continuous series as known on ``day``."""
+def book_commodities(warehouse: Warehouse) -> list[str]:
+    """The commodities the futures research covered (the matrix the champion came from)."""
+    daily = warehouse.read_table(FUTURES_DAILY)
+    if daily.is_empty():
+        raise dg.Failure("futures desk: no futures_backtests stored; materialize them first")
+    covered = set(daily["commodity"].unique().to_list())
+    return [c for c in FUTURES_PARTITIONS.get_partition_keys() if c in covered]
+
+
+def series_as_of(warehouse: Warehouse, day: dt.date,
+                 commodities: list[str]) -> dict[str, pl.DataFrame]:
+    """Each commodity's continuous series as known on ``day``."""
     series = {}
-    for commodity in FUTURES_PARTITIONS.get_partition_keys():
+    for commodity in commodities:
         try:
             frame, _ = continuous_as_of(warehouse, commodity, day)
         except ValueError as error:

@@ -12,6 +12,7 @@ from trading_platform.defs.desk.futures_inputs import (
     BOOK_KEY,
     average_volume,
     book_champion,
+    book_commodities,
     book_universe,
     model_forecasts,
     paper_state,
@@ -77,8 +78,8 @@ def futures_orders(context: dg.AssetExecutionContext, config: TradingConfig,
     day = dt.date.fromisoformat(context.partition_key)
     risk = config.limits()
     champion = book_champion(warehouse, day)
-    series = series_as_of(warehouse, day)
-    commodities = list(series)
+    commodities = book_commodities(warehouse)
+    series = series_as_of(warehouse, day, commodities)
     forecasts = model_forecasts(warehouse, forecast_store, champion.row["model"], series, day)
     target = champion_at(series, champion, forecasts, research_firsts(warehouse, commodities))
     state = paper_state(warehouse, commodities, day, FUTURES_BOOK.engine.capital)

@@ -57,7 +57,7 @@ def parity_outcome(warehouse: Warehouse, forecast_store: ForecastStore,
         weight = dict(zip(rows["commodity"].to_list(), rows["plan_weight"].to_list(),
                           strict=True))
         recorded[past] = np.array([weight.get(c, np.nan) for c in commodities], dtype=float)
-        series = series_as_of(warehouse, past)
+        series = series_as_of(warehouse, past, commodities)
         forecasts = model_forecasts(warehouse, forecast_store, champion.row["model"], series,
                                     past, make_today=False)
         again = champion_at(series, champion, forecasts, firsts)

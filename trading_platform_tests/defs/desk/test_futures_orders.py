@@ -1,0 +1,136 @@
+"""The futures desk's asset over paper days after a futures research cut: fills, P&L and orders
+behind every blocking check, an idempotent rerun, a stored price revised after a day traded
+caught by the parity replay, and a halt that stops new orders until its recorded reset."""
+
+import datetime as dt
+import itertools
+
+import duckdb
+import numpy as np
+import pytest
+
+from trading_platform.cli.desk import kill_switch, reset_breaker
+from trading_platform.defs.desk.futures_inputs import BOOK_KEY
+from trading_platform.defs.desk.futures_orders import CHECKS, futures_orders
+from trading_platform.defs.market.futures_prices import contract_prices, futures_series
+from trading_platform.defs.partitions import PartitionSlice
+from trading_platform.defs.research.futures_backtests import futures_backtests
+from trading_platform.defs.research.portfolio import portfolio_backtests, trading_book_champion
+from trading_platform.resources.forecast_files import record_checks, write_matrices
+from trading_platform_tests.defs.conftest import Harness, production_like_instance
+from trading_platform_tests.defs.research.test_futures_assets import (
+    COMMODITIES,
+    PASSED,
+    FuturesHarness,
+)
+
+CUT = dt.date(2023, 12, 8)
+DAYS = [dt.date(2023, 12, d) for d in (11, 12, 13, 14, 15)]
+
+
+def _write_store(harness: FuturesHarness, commodity: str, model: str) -> None:
+    """Forecasts up to the research cut only: later days belong to the desk."""
+    rows = harness.query(f"select date, close from market.market_data where commodity = "
+                         f"'{commodity}' and date <= '{CUT}' order by date")
+    dates = np.array([d for d, _ in rows], dtype="datetime64[D]")[300:]
+    close = np.array([c for _, c in rows])[300:]
+    rng = np.random.default_rng(len(commodity))
+    paths = close[:, None, None] + np.cumsum(rng.normal(0.0, 1.0, (dates.size, 30, 14)), axis=2)
+    folder = harness.resources["forecast_store"].folder(commodity, model)
+    write_matrices(folder, dates, paths.astype(np.float32), dates[0], dates - 1,
+                   {"model": model, "data_range": f"{dates[0]}..{dates[-1]}"})
+    record_checks(folder, PASSED)
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    root = tmp_path_factory.mktemp("futures_desk")
+    with production_like_instance(root / "dagster_home") as instance:
+        market = Harness(root / "warehouse.duckdb", instance)
+        assert market.run(PartitionSlice(COMMODITIES, dt.date(2021, 1, 4), DAYS[-1])).success
+        harness = FuturesHarness(root, instance, market)
+        for commodity in COMMODITIES:
+            _write_store(harness, commodity, "synthetic_80")
+        for commodity in COMMODITIES:
+            assert harness.materialize([contract_prices, futures_series, futures_backtests],
+                                       commodity).success
+        assert harness.materialize([portfolio_backtests, trading_book_champion]).success
+        yield harness
+
+
+def _day(desk, day: dt.date):
+    result = desk.materialize([futures_orders], day.isoformat())
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    return result, checks
+
+
+def _rows(desk, sql: str) -> list[tuple]:
+    return desk.query(sql)
+
+
+def test_futures_orders_given_paper_days_fill_mark_and_pass_every_check(desk):
+    for day in DAYS[:4]:
+        result, checks = _day(desk, day)
+        assert result.success, day
+        assert set(checks) == set(CHECKS)
+        assert all(c.passed for c in checks.values()), [
+            c.description for c in checks.values() if not c.passed]
+    rows = _rows(desk, "select date, status, basis, stage, equity, pnl, costs, signal_set "
+                 "from trading.futures_desk order by date")
+    assert [r[0] for r in rows] == DAYS[:4]
+    assert {r[1] for r in rows} <= {"ACTIONABLE"} and {r[3] for r in rows} == {"shadow"}
+    # the book's value moves by its P&L net of costs, day by day
+    for before, after in itertools.pairwise(rows):
+        assert after[4] == pytest.approx(before[4] + after[5] - after[6])
+    # each day's orders are the next day's fills
+    traded = 0
+    for day, following in itertools.pairwise(DAYS[:4]):
+        orders = dict(_rows(desk, f"select commodity, \"order\" from trading.futures_positions "
+                                  f"where date = '{day}'"))
+        fills = dict(_rows(desk, f"select commodity, filled from trading.futures_positions "
+                                 f"where date = '{following}'"))
+        assert orders == fills
+        traded += sum(1 for v in orders.values() if v)
+    assert traded, "the paper days must trade something to test fills"
+
+
+def test_futures_orders_given_a_rerun_replaces_the_day_identically(desk):
+    before = _rows(desk, f"select * exclude (date) from trading.futures_positions where date = "
+                         f"'{DAYS[3]}' order by commodity")
+    result, _ = _day(desk, DAYS[3])
+    assert result.success
+    after = _rows(desk, f"select * exclude (date) from trading.futures_positions where date = "
+                        f"'{DAYS[3]}' order by commodity")
+    assert str(after) == str(before)  # NaN fill prices on days without a fill
+    assert _rows(desk, "select count(*) from trading.futures_desk")[0][0] == 4
+
+
+def test_futures_orders_given_a_price_revised_after_a_day_traded_fails_parity(desk):
+    database = desk.resources["warehouse"].database
+    with duckdb.connect(database) as connection:
+        connection.execute(f"update market.contract_prices set close = close * 1.2 where "
+                           f"date <= '{DAYS[1]}' and date >= '{DAYS[1] - dt.timedelta(days=40)}'")
+    try:
+        result, checks = _day(desk, DAYS[4])
+        parity = checks["futures_backtest_live_parity"]
+        assert not parity.passed and not result.success
+        assert str(DAYS[0]) in parity.description or str(DAYS[1]) in parity.description
+    finally:
+        with duckdb.connect(database) as connection:
+            connection.execute(f"update market.contract_prices set close = close / 1.2 where "
+                               f"date <= '{DAYS[1]}' and date >= "
+                               f"'{DAYS[1] - dt.timedelta(days=40)}'")
+
+
+def test_futures_orders_given_a_kill_switch_halts_until_a_recorded_reset(desk, monkeypatch):
+    monkeypatch.setattr("trading_platform.cli.desk.warehouse", lambda: desk.resources["warehouse"])
+    kill_switch(BOOK_KEY, DAYS[4], "tester", "planted halt")
+    _day(desk, DAYS[4])
+    status, orders = _rows(desk, f"select status, orders from trading.futures_desk where date = "
+                                 f"'{DAYS[4]}'")[0]
+    assert status == "HALTED" and orders == 0
+    message = reset_breaker(BOOK_KEY, DAYS[4], "tester", "checked the planted halt")
+    assert "1 halt(s) reset" in message
+    _day(desk, DAYS[4])
+    assert _rows(desk, f"select status from trading.futures_desk where date = "
+                       f"'{DAYS[4]}'")[0][0] == "ACTIONABLE"
