@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from trading_platform.cli.runs import run_daily, run_partitions
+from trading_platform.defs.desk.futures_inputs import BOOK_KEY
 from trading_platform.defs.desk.inputs import write_halt
 from trading_platform.defs.universe import FUTURES_PARTITIONS, UNIVERSE
 from trading_platform.domain.desk.ledger import opening_from_ledger, settle
@@ -84,6 +85,24 @@ def reset_breaker(commodity: str, day: dt.date, by: str, reason: str) -> str:
             "resumes with the next run, breakers measured from this reset")
 
 
+def reset_book(book: str, commodity: str | None, day: dt.date, by: str, reason: str) -> str:
+    """`desk reset`: the futures book's halts (its own, and the kill switch on "*"), or one
+    inventory commodity's; ValueError when the book and the commodity do not go together."""
+    if book == "futures":
+        if commodity is not None:
+            raise ValueError("the futures book halts as a whole: reset it without --commodity")
+        messages = [reset_breaker(BOOK_KEY, day, by, reason)]
+        every = warehouse().read_where(HALTS, commodity="*")
+        if every.height and every.filter(pl.col("reset_on").is_null()).height:
+            messages.append("a kill switch on every commodity ('*') is still in force: reset "
+                            "it with `reset-breaker --commodity '*'` (it halts both books)")
+        return "\n".join(messages)
+    if commodity is None:
+        raise ValueError("the inventory book halts per commodity: name it with --commodity "
+                         "(or '*')")
+    return reset_breaker(commodity, day, by, reason)
+
+
 def kill_switch(commodity: str, day: dt.date, by: str, reason: str) -> str:
     """Halt ``commodity`` ("*": every commodity) from ``day`` until a recorded reset."""
     write_halt(warehouse(), {"commodity": commodity, "tripped_on": day,
@@ -138,7 +157,9 @@ def run_trading(days: Sequence[dt.date]) -> bool:
 
 def desk_command(args: argparse.Namespace) -> int:
     try:
-        if args.command == "reset-breaker":
+        if args.command == "desk":
+            print(reset_book(args.book, args.commodity, args.date, args.by, args.reason))
+        elif args.command == "reset-breaker":
             print(reset_breaker(args.commodity, args.date, args.by, args.reason))
         elif args.command == "kill-switch":
             print(kill_switch(args.commodity, args.date, args.by, args.reason))

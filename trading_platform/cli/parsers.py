@@ -10,7 +10,7 @@ from trading_platform.defs.universe import UNIVERSE, ZOO
 
 # The demo paper-trades its last days, so the ledger, the breakers and parity have history.
 DEMO_TRADING_DAYS = 5
-DESK_COMMANDS = ("fill", "approve", "reject", "reset-breaker", "kill-switch")
+DESK_COMMANDS = ("fill", "approve", "reject", "reset-breaker", "kill-switch", "desk")
 
 
 def _desk_parsers(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +29,16 @@ def _desk_parsers(sub: argparse._SubParsersAction) -> None:
             cmd.add_argument("--price", type=float, default=None)
         if name in ("reset-breaker", "kill-switch"):
             cmd.add_argument("--reason", required=True)
+    desk = sub.add_parser("desk", help="a book's halts: reset (futures: the whole book)")
+    verbs = desk.add_subparsers(dest="desk_command", required=True)
+    reset = verbs.add_parser("reset", help="record the manual reset of a book's halts; "
+                                           "trading resumes with the next run")
+    reset.add_argument("--book", choices=("futures", "inventory"), required=True)
+    reset.add_argument("--commodity", default=None,
+                       help="the inventory book's commodity ('*': all); not for futures")
+    reset.add_argument("--reason", required=True)
+    reset.add_argument("--by", default="desk", help="who resets (kept with the halt)")
+    reset.add_argument("--date", type=dt.date.fromisoformat, default=today)
 
 
 def _market_parsers(sub: argparse._SubParsersAction) -> None:

@@ -9,7 +9,8 @@ import duckdb
 import numpy as np
 import pytest
 
-from trading_platform.cli.desk import kill_switch, reset_breaker
+from trading_platform.cli.desk import kill_switch, reset_book
+from trading_platform.cli.parsers import build_parser
 from trading_platform.defs.desk.futures_inputs import BOOK_KEY
 from trading_platform.defs.desk.futures_orders import CHECKS, futures_orders
 from trading_platform.defs.market.futures_prices import contract_prices, futures_series
@@ -129,8 +130,18 @@ def test_futures_orders_given_a_kill_switch_halts_until_a_recorded_reset(desk, m
     status, orders = _rows(desk, f"select status, orders from trading.futures_desk where date = "
                                  f"'{DAYS[4]}'")[0]
     assert status == "HALTED" and orders == 0
-    message = reset_breaker(BOOK_KEY, DAYS[4], "tester", "checked the planted halt")
-    assert "1 halt(s) reset" in message
+    args = build_parser().parse_args(["desk", "reset", "--book", "futures", "--reason",
+                                      "checked the planted halt", "--by", "tester",
+                                      "--date", DAYS[4].isoformat()])
+    message = reset_book(args.book, args.commodity, args.date, args.by, args.reason)
+    assert "1 halt(s) reset" in message and "checked the planted halt" in message
     _day(desk, DAYS[4])
     assert _rows(desk, f"select status from trading.futures_desk where date = "
                        f"'{DAYS[4]}'")[0][0] == "ACTIONABLE"
+
+
+def test_reset_book_given_a_book_and_commodity_that_do_not_go_together_refuses():
+    with pytest.raises(ValueError, match="halts as a whole"):
+        reset_book("futures", "coffee", DAYS[0], "tester", "x")
+    with pytest.raises(ValueError, match="name it with --commodity"):
+        reset_book("inventory", None, DAYS[0], "tester", "x")
