@@ -23,16 +23,23 @@ from trading_platform.defs.desk.futures_replay import champion_at, parity_outcom
 from trading_platform.defs.desk.inputs import write_halt
 from trading_platform.defs.desk.trade_recommendations import TradingConfig
 from trading_platform.defs.ops.check_results import check_results, to_metadata
+from trading_platform.defs.research.forecast_tracking import markdown_table
 from trading_platform.defs.teams import DESK_TEAM
 from trading_platform.defs.universe import FUTURES_BOOK, REPORT_PARTITIONS
 from trading_platform.domain.desk.trading_book.breakers import BREAKER_CHECKS, KILL_SWITCH_CHECKS
 from trading_platform.domain.desk.trading_book.day import FuturesDayInputs, futures_day
 from trading_platform.domain.desk.trading_book.paper import Session
 from trading_platform.domain.desk.trading_book.parity import NAME as PARITY
-from trading_platform.domain.desk.trading_book.recording import day_figures, position_rows
+from trading_platform.domain.desk.trading_book.recording import (
+    day_figures,
+    position_rows,
+    trades_frame,
+    weights_frame,
+)
 from trading_platform.domain.desk.trading_book.validators import VALIDATORS
 from trading_platform.domain.statuses import HaltKind
 from trading_platform.resources.forecast_store import ForecastStore
+from trading_platform.resources.reports import ReportFolder
 from trading_platform.resources.tables import FUTURES_DESK, FUTURES_POSITIONS, HALTS, VALIDATIONS
 from trading_platform.resources.warehouse import Warehouse
 
@@ -72,7 +79,8 @@ def _session(series: dict[str, pl.DataFrame], day: dt.date) -> tuple[Session, li
     kinds={"numba", "duckdb"},
 )
 def futures_orders(context: dg.AssetExecutionContext, config: TradingConfig,
-                   warehouse: Warehouse, forecast_store: ForecastStore) -> dg.MaterializeResult:
+                   warehouse: Warehouse, forecast_store: ForecastStore,
+                   reports: ReportFolder) -> dg.MaterializeResult:
     """The futures paper book on one trading day: yesterday's orders filled, P&L, and today's
     whole-contract orders toward the trading-book champion's target, within the risk limits."""
     day = dt.date.fromisoformat(context.partition_key)
@@ -107,8 +115,15 @@ def futures_orders(context: dg.AssetExecutionContext, config: TradingConfig,
                "gaps": ", ".join(result.gaps)} | figures | lineage
     outcomes = [*result.validators, *result.breakers, parity]
     _store(warehouse, day, summary, positions, outcomes, result.new_halt)
+    trades = trades_frame(positions, summary["status"], STAGE)
+    reports.write(f"{day}/futures/trades.csv", trades.write_csv())
+    reports.write(f"{day}/futures/portfolio_weights.csv", weights_frame(positions).write_csv())
     _log(context, day, summary)
-    return dg.MaterializeResult(metadata=to_metadata(summary),
+    return dg.MaterializeResult(metadata=to_metadata(summary) | {
+        "trades": dg.MetadataValue.md(markdown_table(trades.select(
+            "commodity", "contract", "side", "contracts", "reference_price", "notional",
+            "weight_after", "reason")) if trades.height else "no order today"),
+        "folder": dg.MetadataValue.path(f"{reports.root}/{day}/futures")},
                                 check_results=list(check_results(outcomes, FUTURES_ORDERS_KEY)))
 
 

@@ -4,9 +4,11 @@ caught by the parity replay, and a halt that stops new orders until its recorded
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 import duckdb
 import numpy as np
+import polars as pl
 import pytest
 
 from trading_platform.cli.desk import kill_switch, reset_book
@@ -92,7 +94,16 @@ def test_futures_orders_given_paper_days_fill_mark_and_pass_every_check(desk):
                                  f"where date = '{following}'"))
         assert orders == fills
         traded += sum(1 for v in orders.values() if v)
+        trades = pl.read_csv(Path(desk.resources["reports"].root) / str(day) / "futures"
+                             / "trades.csv")
+        assert sorted(trades["commodity"].to_list()) == sorted(c for c, v in orders.items()
+                                                               if v)
+        assert set(trades["side"]) <= {"BUY", "SELL"}
     assert traded, "the paper days must trade something to test fills"
+    weights = pl.read_csv(Path(desk.resources["reports"].root) / str(DAYS[3]) / "futures"
+                          / "portfolio_weights.csv")
+    assert weights["commodity"].to_list() == [*sorted(COMMODITIES), "cash"]
+    assert weights["weight_before"].abs().sum() == pytest.approx(1.0)
 
 
 def test_futures_orders_given_a_rerun_replaces_the_day_identically(desk):
