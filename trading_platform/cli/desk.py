@@ -22,7 +22,13 @@ from trading_platform.domain.inventory.backtest import BookSetup
 from trading_platform.domain.inventory.book import BookState
 from trading_platform.domain.market.scheduling import trading_partition_keys
 from trading_platform.domain.statuses import Action, HaltKind, LedgerState, RecommendationStatus
-from trading_platform.resources.tables import HALTS, LEDGER, RECOMMENDATIONS
+from trading_platform.resources.tables import (
+    FUTURES_DESK,
+    FUTURES_POSITIONS,
+    HALTS,
+    LEDGER,
+    RECOMMENDATIONS,
+)
 from trading_platform.resources.warehouse import Warehouse
 from trading_platform.settings import paths
 
@@ -133,6 +139,29 @@ def recommendations_table(day: dt.date) -> str:
     return "\n".join(lines)
 
 
+def futures_table(day: dt.date) -> str:
+    """The futures desk's day for the terminal: status, basis, value, and the orders sent."""
+    store = warehouse()
+    desk = store.read_where(FUTURES_DESK, date=day)
+    if desk.is_empty():
+        return f"no futures desk day stored for {day}"
+    row = desk.row(0, named=True)
+    lines = [f"{row['status']} ({row['basis']} champion {row['signal_set']} x "
+             f"{row['optimiser']}, {row['stage']} stage): value {row['equity']:,.0f}, P&L "
+             f"{row['pnl']:,.0f}, costs {row['costs']:,.0f}; gross {row['gross']:.1%}, cash "
+             f"{row['cash']:.1%}; {row['orders']} order(s), {row['dropped']} dropped, "
+             f"{row['gaps']} data gap(s)"]
+    if row["halted_reason"]:
+        lines.append(f"HALTED: {row['halted_reason']}")
+    orders = store.read_where(FUTURES_POSITIONS, date=day).filter(pl.col("order") != 0)
+    for r in orders.sort("commodity").iter_rows(named=True):
+        side = "BUY" if r["order"] > 0 else "SELL"
+        lines.append(f"  {r['commodity']:<8}{r['contract']:<10}{side:<5}{abs(r['order']):>8,.0f}"
+                     f" at {r['price']:>10,.2f}  weight {r['weight_before']:+.1%} -> "
+                     f"{r['weight_after']:+.1%}")
+    return "\n".join(lines)
+
+
 def run_futures_desk(day: dt.date) -> bool:
     """The futures desk's day: contract prices through ``day``, then its orders."""
     keys = FUTURES_PARTITIONS.get_partition_keys()
@@ -151,6 +180,7 @@ def run_trading(days: Sequence[dt.date]) -> bool:
         ok = run_partitions("daily_reporting", [day.isoformat()], {}, "report") and ok
     if days:
         print(f"\nrecommendations for {days[-1]}:\n{recommendations_table(days[-1])}")
+        print(f"\nfutures book on {days[-1]}:\n{futures_table(days[-1])}")
         print(f"report: {paths().reports / days[-1].isoformat() / 'report.html'}")
     return ok
 

@@ -11,7 +11,11 @@ entry unchanged but the count and hash of all check evaluations), and by issue 1
 ``candidate_sets`` (its check, three replay tables and ``reports/replays/``). With issue 18 the
 baseline was also remade in a freshly installed environment where the code before issue 18
 already gave different hashes for ``market.features``, ``trading.validations``, the paper days'
-signals, monitoring and trades files and the backtest comparison CSVs. A real
+signals, monitoring and trades files and the backtest comparison CSVs. Issue 20 regenerated it
+when the paper days began running the futures desk: only additions (``futures_orders`` and its
+17 checks, ``trading.futures_desk`` and ``trading.futures_positions``, the desk's rows in
+``trading.validations``, ``reports/<date>/futures/``, the futures champion's live forecasts,
+contract prices through the paper days); every inventory entry unchanged. A real
 change of behaviour (a figure, a table, a report file, a check outcome) shows up as a differing
 section; regenerate the baseline only with a change that means to alter outputs (`python -m
 trading_platform_tests.demo_summary DATA_DIR OUT.json` after the small demo below), and say so
