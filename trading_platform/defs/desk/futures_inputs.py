@@ -13,7 +13,10 @@ import polars as pl
 
 from trading_platform.defs.desk.champion_forecast import todays_matrix
 from trading_platform.defs.desk.inputs import halt_state
-from trading_platform.defs.market.futures_prices import continuous_as_of
+from trading_platform.defs.market.futures_prices import (
+    continuous_from,
+    stored_contract_history,
+)
 from trading_platform.defs.universe import FUTURES_PARTITIONS, FUTURES_STRATEGIES, UNIVERSE, ZOO
 from trading_platform.domain.desk.trading_book.breakers import RESET_COMMAND
 from trading_platform.domain.desk.trading_book.paper import PaperPositions
@@ -63,46 +66,36 @@ def book_champion(warehouse: Warehouse, day: dt.date) -> BookChampion:
     return BookChampion(selected, "provisional", selected)
 
 
-def book_commodities(warehouse: Warehouse) -> list[str]:
-    """The commodities the futures research covered (the matrix the champion came from)."""
-    daily = warehouse.read_table(FUTURES_DAILY)
-    if daily.is_empty():
-        raise dg.Failure("futures desk: no futures_backtests stored; materialize them first")
-    covered = set(daily["commodity"].unique().to_list())
-    return [c for c in FUTURES_PARTITIONS.get_partition_keys() if c in covered]
-
-
-def series_as_of(warehouse: Warehouse, day: dt.date,
-                 commodities: list[str]) -> dict[str, pl.DataFrame]:
-    """Each commodity's continuous series as known on ``day``."""
-    series = {}
-    for commodity in commodities:
-        try:
-            frame, _ = continuous_as_of(warehouse, commodity, day)
-        except ValueError as error:
-            raise dg.Failure(f"futures desk {day}, {commodity}: {error}") from error
-        series[commodity] = frame
-    return series
-
-
-def research_firsts(warehouse: Warehouse, commodities: list[str]) -> list[dt.date]:
-    """Each commodity's first research day (the futures backtests' windows)."""
+def research_windows(warehouse: Warehouse) -> dict[str, dt.date]:
+    """Each commodity the futures research covered (the matrix the champion came from), in
+    book order, with its first research day (the futures backtests' window)."""
     daily = warehouse.read_table(FUTURES_DAILY)
     if daily.is_empty():
         raise dg.Failure("futures desk: no futures_backtests stored; materialize them first")
     firsts = dict(daily.group_by("commodity").agg(pl.col("date").min()).iter_rows())
-    missing = [c for c in commodities if c not in firsts]
-    if missing:
-        raise dg.Failure(f"futures desk: no futures_backtests for {missing}; materialize them")
-    return [firsts[c] for c in commodities]
+    return {c: firsts[c] for c in FUTURES_PARTITIONS.get_partition_keys() if c in firsts}
+
+
+def series_as_of(warehouse: Warehouse, days: list[dt.date],
+                 commodities: list[str]) -> dict[dt.date, dict[str, pl.DataFrame]]:
+    """Each commodity's continuous series as known on each of ``days`` (its stored prices
+    read once)."""
+    series: dict[dt.date, dict[str, pl.DataFrame]] = {day: {} for day in days}
+    for commodity in commodities:
+        prices, front = stored_contract_history(warehouse, commodity)
+        for day in days:
+            try:
+                series[day][commodity], _ = continuous_from(prices, front, commodity, day)
+            except ValueError as error:
+                raise dg.Failure(f"futures desk {day}, {commodity}: {error}") from error
+    return series
 
 
 def model_forecasts(warehouse: Warehouse, forecast_store: ForecastStore, model: str,
-                    series: dict[str, pl.DataFrame], day: dt.date, make_today: bool = True,
+                    series: dict[str, pl.DataFrame], day: dt.date,
                     ) -> dict[str, ModelForecasts] | None:
     """A forecast model's stats per commodity: its research store's days, the live days kept
-    since, and today's matrix (made and kept now when none is and ``make_today``); None for
-    ``NO_MODEL``."""
+    since, and today's matrix (made and kept now when none is); None for ``NO_MODEL``."""
     if model == NO_MODEL:
         return None
     out = {}
@@ -110,8 +103,7 @@ def model_forecasts(warehouse: Warehouse, forecast_store: ForecastStore, model: 
         store = forecast_store.open(commodity, model)
         days = list(store.dates.astype("datetime64[D]").astype(object))
         paths = [np.asarray(store.paths[i], dtype=np.float64) for i in range(len(days))]
-        if make_today and day not in days and forecast_store.read_live(
-                commodity, model, day) is None:
+        if day not in days and forecast_store.read_live(commodity, model, day) is None:
             matrix, _ = todays_matrix(warehouse, store, forecast_store.fits(
                 commodity, model, fit_identity(ZOO, model)), commodity, model, day,
                 forecast_store.member_fits(commodity, ZOO, model))

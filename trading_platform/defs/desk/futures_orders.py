@@ -12,11 +12,10 @@ from trading_platform.defs.desk.futures_inputs import (
     BOOK_KEY,
     average_volume,
     book_champion,
-    book_commodities,
     book_universe,
     model_forecasts,
     paper_state,
-    research_firsts,
+    research_windows,
     series_as_of,
 )
 from trading_platform.defs.desk.futures_replay import champion_at, parity_outcome
@@ -86,10 +85,11 @@ def futures_orders(context: dg.AssetExecutionContext, config: TradingConfig,
     day = dt.date.fromisoformat(context.partition_key)
     risk = config.limits()
     champion = book_champion(warehouse, day)
-    commodities = book_commodities(warehouse)
-    series = series_as_of(warehouse, day, commodities)
+    firsts = research_windows(warehouse)
+    commodities = list(firsts)
+    series = series_as_of(warehouse, [day], commodities)[day]
     forecasts = model_forecasts(warehouse, forecast_store, champion.row["model"], series, day)
-    target = champion_at(series, champion, forecasts, research_firsts(warehouse, commodities))
+    target = champion_at(series, champion, forecasts, list(firsts.values()))
     state = paper_state(warehouse, commodities, day, FUTURES_BOOK.engine.capital)
     session, contracts = _session(series, day)
     specs = book_universe()
@@ -101,7 +101,7 @@ def futures_orders(context: dg.AssetExecutionContext, config: TradingConfig,
     result = futures_day(inputs, risk.futures)
     positions = position_rows(result, contracts, inputs.plan_weights, session.slippage,
                               state.positions.held)
-    parity = parity_outcome(warehouse, forecast_store, champion, commodities, day, target,
+    parity = parity_outcome(warehouse, champion, firsts, forecasts, day, target,
                             risk.parity.days)
     figures = day_figures(result)
     lineage = {k: champion.row[k] for k in ("signal_set", "optimiser", "model", "strategy",

@@ -120,21 +120,33 @@ def _recheck(rows: pl.DataFrame, commodity: str) -> CheckOutcome:
                         {"observed": 0, "threshold": 0})
 
 
-def continuous_as_of(warehouse: Warehouse, commodity: str,
-                     day: dt.date) -> tuple[pl.DataFrame, str]:
-    """(the continuous series built from the prices stored up to ``day``, its basis): as it
-    was known that day (back-adjustment reads every later roll, so a series cut after the fact
-    is not the one known then). ValueError names what to materialize when nothing is stored."""
-    spec = UNIVERSE.commodities[commodity]
+def stored_contract_history(warehouse: Warehouse, commodity: str
+                            ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the stored contract prices of ``commodity``, its market closes when it has none: the
+    front-month fallback), read once for any number of days."""
     prices = warehouse.read_where(CONTRACT_PRICES, commodity=commodity)
-    prices = prices.filter(pl.col("date") <= day) if prices.height else prices
+    front = warehouse.read_market([commodity], UNIVERSE.partition_start, dt.date.max) \
+        if prices.is_empty() else pl.DataFrame()
+    return prices, front
+
+
+def continuous_from(prices: pl.DataFrame, front: pl.DataFrame, commodity: str,
+                    day: dt.date) -> tuple[pl.DataFrame, str]:
+    """(the continuous series built from the rows up to ``day``, its basis): as it was known
+    that day (back-adjustment reads every later roll, so a series cut after the fact is not
+    the one known then). Without contract prices the front-month closes are used as given.
+    ValueError names what to materialize when nothing is there up to ``day``."""
     if prices.is_empty():
-        front = warehouse.read_market([commodity], UNIVERSE.partition_start, day)
+        front = front.filter(pl.col("date") <= day) if front.height else front
         if front.is_empty():
             raise ValueError("neither contract prices nor market_data stored; materialize "
                              "market_data (and contract_prices where per-contract files "
                              "exist) first")
         return front_month_series(front.select("date", "close")), "front_month_only"
+    prices = prices.filter(pl.col("date") <= day)
+    if prices.is_empty():
+        raise ValueError(f"no contract prices stored up to {day}")
+    spec = UNIVERSE.commodities[commodity]
     series = series_from_contracts(prices.select("date", "contract", "close"), spec.futures,
                                    UNIVERSE.exchange_calendar_for(commodity), commodity)
     return series, "contracts"
@@ -156,7 +168,8 @@ def futures_series(context: dg.AssetExecutionContext,
     execution, the back-adjusted close for signals, and every roll."""
     commodity = context.partition_key
     try:
-        series, basis = continuous_as_of(warehouse, commodity, dt.date.max)
+        series, basis = continuous_from(*stored_contract_history(warehouse, commodity),
+                                        commodity, dt.date.max)
     except ValueError as error:
         raise dg.Failure(f"futures_series {commodity}: {error}") from error
     if basis == "front_month_only":
