@@ -77,7 +77,8 @@ def test_definitions_given_market_group_exposes_assets_checks_and_backfill_job(t
                     "contract_prices", "futures_series", "futures_backtests",
                     "candidate_sets", "strategy_experiments", "promoted_strategies",
                     "portfolio_backtests", "trading_book_champion",
-                    "champion_forecast", "trade_recommendations", "daily_report", "futures_orders"}
+                    "champion_forecast", "trade_recommendations", "daily_report", "futures_orders",
+                    "futures_go_no_go"}
     assert graph.get(dg.AssetKey("trade_recommendations")).group_name == "trading"
     trading_checks = {c.name for c in graph.asset_check_keys
                       if c.asset_key.to_user_string() == "trade_recommendations"}

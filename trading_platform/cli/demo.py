@@ -89,5 +89,5 @@ def demo_command(args: argparse.Namespace) -> int:
           "forecasts, backtest_results, backtest_comparison, model_candidates, "
           "champion_model, contract_prices, futures_series, futures_backtests, "
           "candidate_sets, portfolio_backtests, trading_book_champion, champion_forecast, "
-          "trade_recommendations, futures_orders, daily_report)")
+          "trade_recommendations, futures_orders, futures_go_no_go, daily_report)")
     return 0 if ok else 1

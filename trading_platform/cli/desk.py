@@ -24,6 +24,7 @@ from trading_platform.domain.market.scheduling import trading_partition_keys
 from trading_platform.domain.statuses import Action, HaltKind, LedgerState, RecommendationStatus
 from trading_platform.resources.tables import (
     FUTURES_DESK,
+    FUTURES_GO_NO_GO,
     FUTURES_POSITIONS,
     HALTS,
     LEDGER,
@@ -159,6 +160,13 @@ def futures_table(day: dt.date) -> str:
         lines.append(f"  {r['commodity']:<8}{r['contract']:<10}{side:<5}{abs(r['order']):>8,.0f}"
                      f" at {r['price']:>10,.2f}  weight {r['weight_before']:+.1%} -> "
                      f"{r['weight_after']:+.1%}")
+    verdict = store.read_where(FUTURES_GO_NO_GO, date=day)
+    if verdict.height:
+        v = verdict.row(0, named=True)
+        lines.append(f"go/no-go: {v['decision']} ({v['paper_days']} of {v['required_days']} "
+                     f"paper days; stage {v['stage']} -> {v['next_stage']})"
+                     + (f"; not met: {v['failed']}" if v["failed"] else "")
+                     + f"; report {paths().reports / day.isoformat() / 'futures' / 'go_no_go.md'}")
     return "\n".join(lines)
 
 

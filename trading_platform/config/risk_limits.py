@@ -10,6 +10,7 @@ calendar days (``champion_max_age_days``) or trading days (``week_days``, ``pari
 from __future__ import annotations
 
 import hashlib
+import itertools
 from pathlib import Path
 from typing import Literal
 
@@ -123,13 +124,36 @@ class KillSwitch(_Frozen):
     min_sharpe: float = 0.5
 
 
+class GoNoGo(_Frozen):
+    """The go/no-go decision on the paper period and the capital stages it moves through
+    (``domain.desk.trading_book.go_no_go``); ``stages`` are shares of capital, from the
+    shadow stage (0: paper only) to all of it."""
+
+    paper_days: int = Field(default=20, ge=5)
+    min_sharpe: float = 0.8
+    max_drawdown: float = Field(default=0.15, gt=0, lt=1)
+    max_slippage_multiple: float = Field(default=1.5, ge=1)
+    stages: tuple[float, ...] = (0.0, 0.1, 0.5, 1.0)
+
+    @field_validator("stages")
+    @classmethod
+    def _ladder(cls, stages: tuple[float, ...]) -> tuple[float, ...]:
+        rising = all(b > a for a, b in itertools.pairwise(stages))
+        if len(stages) < 2 or stages[0] != 0.0 or stages[-1] != 1.0 or not rising:
+            raise ValueError(f"stages {list(stages)} must rise strictly from 0 (shadow) to 1 "
+                             "(all of the capital)")
+        return stages
+
+
 class FuturesRisk(_Frozen):
-    """The futures desk: validators, breakers, kill switch, and what a halt allows."""
+    """The futures desk: validators, breakers, kill switch, what a halt allows, and the
+    go/no-go that stages capital in."""
 
     limits: FuturesLimits = FuturesLimits()
     breakers: FuturesBreakers = FuturesBreakers()
     kill_switch: KillSwitch = KillSwitch()
     on_halt: Literal["freeze", "flatten_only"] = "freeze"
+    go_no_go: GoNoGo = GoNoGo()
 
 
 class RiskLimits(_Frozen):

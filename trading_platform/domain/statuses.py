@@ -60,3 +60,12 @@ class HaltKind(StrEnum):
     BREAKER = "breaker"
     MANUAL = "manual"
 
+
+
+class GoNoGoDecision(StrEnum):
+    """The futures desk's verdict on its paper period: GO moves the champion one capital stage
+    up; NO_GO keeps it where it is; PENDING until the period holds enough paper days."""
+
+    GO = "GO"
+    NO_GO = "NO_GO"
+    PENDING = "PENDING"

@@ -77,6 +77,10 @@ FUTURES_DESK = Table("trading", "futures_desk",
                      "the futures desk's day: status, paper value, champion, risk figures")
 FUTURES_POSITIONS = Table("trading", "futures_positions",
                           "the futures paper book per commodity and day: fills, P&L, orders")
+FUTURES_GO_NO_GO = Table("trading", "futures_go_no_go",
+                         "the futures desk's go/no-go decision each day, with its figures")
+FUTURES_STAGES = Table("trading", "futures_stages",
+                       "each futures champion's capital stage and the GO that moved it there")
 
 BACKTEST_TABLES = {"summary": BACKTEST_SUMMARY, "metrics": BACKTEST_METRICS,
                    "seasons": BACKTEST_SEASONS, "forced": BACKTEST_FORCED,
@@ -90,4 +94,5 @@ ALL_TABLES = (MARKET_DATA, FEATURES, QUARANTINE, REVISIONS, SOURCE_CHANGES, CONT
               REPLAY_CANDIDATES, REPLAY_RUNS, REPLAY_TRADES, EXPERIMENTS, TRIALS,
               TRIAL_RETURNS, EXPERIMENT_GATE,
               *PORTFOLIO_TABLES.values(), BOOK_CANDIDATES, BOOK_CHAMPIONS, RECOMMENDATIONS,
-              VALIDATIONS, LEDGER, HALTS, FUTURES_DESK, FUTURES_POSITIONS)
+              VALIDATIONS, LEDGER, HALTS, FUTURES_DESK, FUTURES_POSITIONS, FUTURES_GO_NO_GO,
+              FUTURES_STAGES)

@@ -5,33 +5,22 @@ import datetime as dt
 import json
 
 import dagster as dg
-import numpy as np
 import polars as pl
 
-from trading_platform.defs.desk.futures_inputs import (
-    BOOK_KEY,
-    average_volume,
-    book_champion,
-    book_universe,
-    model_forecasts,
-    paper_state,
-    research_windows,
-    series_as_of,
-)
-from trading_platform.defs.desk.futures_replay import champion_at, parity_outcome
+from trading_platform.defs.desk.futures_day import run_desk_day
+from trading_platform.defs.desk.futures_inputs import BOOK_KEY
+from trading_platform.defs.desk.futures_replay import parity_outcome
 from trading_platform.defs.desk.inputs import write_halt
 from trading_platform.defs.desk.trade_recommendations import TradingConfig
 from trading_platform.defs.ops.check_results import check_results, to_metadata
 from trading_platform.defs.research.forecast_tracking import markdown_table
 from trading_platform.defs.teams import DESK_TEAM
-from trading_platform.defs.universe import FUTURES_BOOK, REPORT_PARTITIONS
+from trading_platform.defs.universe import REPORT_PARTITIONS
 from trading_platform.domain.desk.trading_book.breakers import BREAKER_CHECKS, KILL_SWITCH_CHECKS
-from trading_platform.domain.desk.trading_book.day import FuturesDayInputs, futures_day
-from trading_platform.domain.desk.trading_book.paper import Session
+from trading_platform.domain.desk.trading_book.go_no_go import stage_name
 from trading_platform.domain.desk.trading_book.parity import NAME as PARITY
 from trading_platform.domain.desk.trading_book.recording import (
     day_figures,
-    position_rows,
     trades_frame,
     weights_frame,
 )
@@ -44,25 +33,6 @@ from trading_platform.resources.warehouse import Warehouse
 
 FUTURES_ORDERS_KEY = dg.AssetKey("futures_orders")
 CHECKS = (*(v.__name__ for v in VALIDATORS), *BREAKER_CHECKS, *KILL_SWITCH_CHECKS, PARITY)
-STAGE = "shadow"  # paper only: the go/no-go decision stages capital in (docs/futures-desk.md)
-
-
-def _session(series: dict[str, pl.DataFrame], day: dt.date) -> tuple[Session, list[str]]:
-    """Today's bar of each commodity (NaN without one) and the contract held after it."""
-    specs, costs = book_universe(), FUTURES_BOOK.costs
-    rows = {c: frame.filter(pl.col("date") == day) for c, frame in series.items()}
-
-    def value(column: str) -> np.ndarray:
-        return np.array([float(r[column][0]) if r.height and r[column][0] is not None
-                         else np.nan for r in rows.values()])
-    contracts = [(r["next_contract"][0] if r["roll"][0] else r["contract"][0]) if r.height
-                 else "" for r in rows.values()]
-    return Session(value("close"), np.array([1.0 if r.height and r["roll"][0] else 0.0
-                                             for r in rows.values()]), value("next_close"),
-                   np.array([specs[c].point_value() for c in series]),
-                   np.full(len(series), costs.commission),
-                   np.array([costs.slippage_ticks * specs[c].tick_value for c in series])
-                   ), contracts
 
 
 @dg.asset(
@@ -84,38 +54,24 @@ def futures_orders(context: dg.AssetExecutionContext, config: TradingConfig,
     whole-contract orders toward the trading-book champion's target, within the risk limits."""
     day = dt.date.fromisoformat(context.partition_key)
     risk = config.limits()
-    champion = book_champion(warehouse, day)
-    firsts = research_windows(warehouse)
-    commodities = list(firsts)
-    series = series_as_of(warehouse, [day], commodities)[day]
-    forecasts = model_forecasts(warehouse, forecast_store, champion.row["model"], series, day)
-    target = champion_at(series, champion, forecasts, list(firsts.values()))
-    state = paper_state(warehouse, commodities, day, FUTURES_BOOK.engine.capital)
-    session, contracts = _session(series, day)
-    specs = book_universe()
-    inputs = FuturesDayInputs(
-        day, tuple(commodities), session, state.reference, state.positions, state.values,
-        FUTURES_BOOK.engine.capital, target.weights if target.day == day else np.full(
-            len(commodities), np.nan), np.array([specs[c].initial_margin for c in commodities]),
-        average_volume(warehouse, commodities, day), state.halted)
-    result = futures_day(inputs, risk.futures)
-    positions = position_rows(result, contracts, inputs.plan_weights, session.slippage,
-                              state.positions.held)
-    parity = parity_outcome(warehouse, champion, firsts, forecasts, day, target,
-                            risk.parity.days)
+    desk = run_desk_day(warehouse, forecast_store, day, risk)
+    champion, result, positions = desk.champion, desk.result, desk.positions
+    parity = parity_outcome(warehouse, champion, desk.firsts, desk.forecasts, day,
+                            desk.target, risk.parity.days)
     figures = day_figures(result)
     lineage = {k: champion.row[k] for k in ("signal_set", "optimiser", "model", "strategy",
                                              "strategy_version", "strategy_hash",
                                              "book_config_hash", "mlflow_version")}
-    summary = {"status": str(result.status), "basis": champion.basis, "stage": STAGE,
+    summary = {"status": str(result.status), "basis": champion.basis,
+               "stage": stage_name(desk.stage), "capital_share": desk.stage,
                "selected": f"{champion.selected['signal_set']} x "
                            f"{champion.selected['optimiser']}",
-               "halted_reason": state.halted or (result.new_halt or ""),
-               "engine_equity": target.equity, "risk_limits_hash": risk.content_hash,
+               "halted_reason": desk.inputs.halted or (result.new_halt or ""),
+               "engine_equity": desk.target.equity, "risk_limits_hash": risk.content_hash,
                "gaps": ", ".join(result.gaps)} | figures | lineage
     outcomes = [*result.validators, *result.breakers, parity]
     _store(warehouse, day, summary, positions, outcomes, result.new_halt)
-    trades = trades_frame(positions, summary["status"], STAGE)
+    trades = trades_frame(positions, summary["status"], desk.stage)
     reports.write(f"{day}/futures/trades.csv", trades.write_csv())
     reports.write(f"{day}/futures/portfolio_weights.csv", weights_frame(positions).write_csv())
     _log(context, day, summary)

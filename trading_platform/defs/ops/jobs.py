@@ -100,7 +100,8 @@ FUTURES_DESK_JOB = "daily_futures"
 
 futures_desk_job = dg.define_asset_job(
     FUTURES_DESK_JOB,
-    selection=dg.AssetSelection.assets("futures_orders"),
+    selection=dg.AssetSelection.assets("futures_orders", "futures_go_no_go"),
     description="The futures desk's trading day: paper fills, P&L, breakers and today's "
-    "orders toward the trading-book champion's target, behind the validators.",
+    "orders toward the trading-book champion's target, behind the validators; then the "
+    "go/no-go decision on its paper period.",
 )

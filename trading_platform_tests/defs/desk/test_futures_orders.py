@@ -13,12 +13,17 @@ import pytest
 
 from trading_platform.cli.desk import kill_switch, reset_book
 from trading_platform.cli.parsers import build_parser
+from trading_platform.defs.desk.futures_day import CHAMPION_COLUMNS, champion_key
+from trading_platform.defs.desk.futures_go_no_go import _store as store_go_no_go
+from trading_platform.defs.desk.futures_go_no_go import futures_go_no_go
 from trading_platform.defs.desk.futures_inputs import BOOK_KEY
 from trading_platform.defs.desk.futures_orders import CHECKS, futures_orders
 from trading_platform.defs.market.futures_prices import contract_prices, futures_series
 from trading_platform.defs.partitions import PartitionSlice
 from trading_platform.defs.research.futures_backtests import futures_backtests
 from trading_platform.defs.research.portfolio import portfolio_backtests, trading_book_champion
+from trading_platform.domain.desk.trading_book.go_no_go import GoNoGoReport
+from trading_platform.domain.statuses import GoNoGoDecision
 from trading_platform.resources.forecast_files import record_checks, write_matrices
 from trading_platform_tests.defs.conftest import Harness, production_like_instance
 from trading_platform_tests.defs.research.test_futures_assets import (
@@ -156,3 +161,70 @@ def test_reset_book_given_a_book_and_commodity_that_do_not_go_together_refuses()
         reset_book("futures", "coffee", DAYS[0], "tester", "x")
     with pytest.raises(ValueError, match="name it with --commodity"):
         reset_book("inventory", None, DAYS[0], "tester", "x")
+
+
+def _go_no_go(desk, day: dt.date, limits: Path | None = None):
+    config = {"ops": {"futures_go_no_go": {"config": {"risk_limits": str(limits)}}}} \
+        if limits else None
+    result = desk.materialize([futures_go_no_go], day.isoformat(), config)
+    row = dict(zip(("decision", "paper_days", "stage", "next_stage", "failed"), _rows(
+        desk, f"select decision, paper_days, stage, next_stage, failed from "
+              f"trading.futures_go_no_go where date = '{day}'")[0], strict=True))
+    return result, row
+
+
+def test_futures_go_no_go_given_fewer_paper_days_than_required_is_pending(desk):
+    result, row = _go_no_go(desk, DAYS[3])
+    assert result.success
+    assert row["decision"] == "PENDING" and row["paper_days"] == 4
+    assert row["stage"] == row["next_stage"] == "shadow"
+    folder = Path(desk.resources["reports"].root) / str(DAYS[3]) / "futures"
+    report = (folder / "go_no_go.md").read_text()
+    assert "**PENDING**" in report and "4 of 20" in report and "rerun_gives_same_orders" in report
+    assert (folder / "go_no_go.png").stat().st_size > 1000
+
+
+def test_futures_go_no_go_given_a_planted_kill_switch_in_the_period_is_no_go(desk, tmp_path):
+    # the kill switch test above recorded a halt on DAYS[4]: with five paper days required,
+    # the period is complete and the trip alone must keep the champion out of capital
+    limits = tmp_path / "risk_limits.yaml"
+    limits.write_text("futures:\n  go_no_go:\n    paper_days: 5\n    min_sharpe: -100\n")
+    result, row = _go_no_go(desk, DAYS[4], limits)
+    assert result.success
+    assert row["decision"] == "NO_GO" and row["paper_days"] == 5
+    assert "no_breaker_trips" in row["failed"]
+    assert "rerun_gives_same_orders" not in row["failed"]
+    assert row["next_stage"] == row["stage"] == "shadow"
+    assert not _tables(desk, "futures_stages")  # no GO, no stage on record
+
+
+def test_futures_orders_given_a_go_stage_on_record_trades_at_that_stage(desk):
+    # the paper day with the most orders, run again after a GO recorded the day before it
+    day = max(DAYS[1:], key=lambda d: _rows(desk, f"select orders from trading.futures_desk "
+                                                  f"where date = '{d}'")[0][0])
+    champion = _rows(desk, f"select signal_set, optimiser, strategy_hash, book_config_hash, "
+                           f"basis from trading.futures_desk where date = '{day}'")[0]
+    key = champion_key(dict(zip(CHAMPION_COLUMNS, champion[:4], strict=True)))
+    store_go_no_go(desk.resources["warehouse"], GoNoGoReport(
+        day - dt.timedelta(days=1), key, GoNoGoDecision.GO, 0.0, 0.1, [], {"paper_days": 20},
+        pl.DataFrame()))
+    assert _rows(desk, "select champion, stage_name from trading.futures_stages") == [
+        (key, "10 %")]
+    _day(desk, day)
+    stage, share = _rows(desk, f"select stage, capital_share from trading.futures_desk where "
+                               f"date = '{day}'")[0]
+    if champion[4] == "provisional":  # a provisional champion never leaves the shadow stage
+        assert (stage, share) == ("shadow", 0.0)
+    else:
+        assert (stage, share) == ("10 %", 0.1)
+    trades = pl.read_csv(Path(desk.resources["reports"].root) / str(day) / "futures"
+                         / "trades.csv")
+    assert trades.height
+    expected = (trades["contracts"].cast(pl.Float64) * share + 1e-9).floor()
+    assert trades["live_contracts"].cast(pl.Float64).to_list() == expected.to_list()
+    assert trades["reason"].str.contains(f"{stage} stage").all()
+
+
+def _tables(desk, name: str) -> bool:
+    return bool(_rows(desk, f"select count(*) from information_schema.tables where "
+                            f"table_name = '{name}'")[0][0])

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from trading_platform.domain.desk.trading_book.day import FuturesDay
+from trading_platform.domain.desk.trading_book.go_no_go import stage_name
 
 POSITION_SCHEMA = {
     "commodity": pl.String, "contract": pl.String, "held_open": pl.Float64,
@@ -64,15 +65,23 @@ def day_figures(day: FuturesDay) -> dict[str, float]:
             "gaps": len(day.gaps)}
 
 
-def trades_frame(positions: pl.DataFrame, status: str, stage: str) -> pl.DataFrame:
-    """``trades.csv``: every order of the day, and every order dropped for its size."""
+def trades_frame(positions: pl.DataFrame, status: str, capital_share: float) -> pl.DataFrame:
+    """``trades.csv``: every order of the day, and every order dropped for its size.
+
+    ``live_contracts`` is the part of an order sent with real capital at the champion's stage
+    (``capital_share`` of the paper order, whole contracts, rounded toward zero; 0 in the shadow
+    stage): the paper book trades the whole order either way."""
     rows = positions.filter((pl.col("order") != 0) | (pl.col("dropped_order") != 0))
     sent = pl.col("order") != 0
     contracts = pl.when(sent).then(pl.col("order")).otherwise(pl.col("dropped_order"))
+    stage = stage_name(capital_share)
+    live = pl.when(sent).then((pl.col("order").abs() * capital_share + 1e-9).floor()
+                              ).otherwise(0.0)
     return rows.select(
         "commodity", "contract",
         pl.when(contracts > 0).then(pl.lit("BUY")).otherwise(pl.lit("SELL")).alias("side"),
-        contracts.abs().alias("contracts"), pl.col("price").alias("reference_price"),
+        contracts.abs().alias("contracts"), live.alias("live_contracts"),
+        pl.col("price").alias("reference_price"),
         pl.col("order_notional").alias("notional"), "weight_before", "weight_after",
         (pl.col("cost_estimate") - pl.col("slippage_estimate")).alias("commission"),
         "slippage_estimate",
