@@ -61,7 +61,6 @@ class HaltKind(StrEnum):
     MANUAL = "manual"
 
 
-
 class GoNoGoDecision(StrEnum):
     """The futures desk's verdict on its paper period: GO moves the champion one capital stage
     up; NO_GO keeps it where it is; PENDING until the period holds enough paper days."""

@@ -4,8 +4,10 @@ selection window, proven on the holdout and registered in MLflow."""
 
 import datetime as dt
 import json
+import random
 
 import dagster as dg
+import numpy as np
 import polars as pl
 
 from trading_platform.defs.automation import WEEKLY_STEP
@@ -15,12 +17,18 @@ from trading_platform.defs.teams import RESEARCH_TEAM
 from trading_platform.defs.universe import FUTURES_BOOK, FUTURES_STRATEGIES, UNIVERSE, ZOO
 from trading_platform.domain.evidence import ERROR, CheckOutcome
 from trading_platform.domain.futures.book_selection import decision_words, select_book_champion
+from trading_platform.domain.futures.book_validation import (
+    SEEDS,
+    cell_equity,
+    validation_report,
+)
 from trading_platform.domain.futures.matrix import (
     Matrix,
     research_windows_agree,
     run_matrix,
     signal_sets,
 )
+from trading_platform.domain.json_values import json_safe
 from trading_platform.domain.reporting.futures_charts import (
     contribution_chart,
     matrix_lines_chart,
@@ -45,6 +53,7 @@ BOOK_CHAMPION_KEY = dg.AssetKey("trading_book_champion")
 MATRIX_CHECKS = ("engine_matches_twin", "futures_accounting_holds", "weights_within_bounds",
                  "no_position_change_without_data")
 SCOPE = {"book": "futures"}  # the warehouse rows these assets replace
+VALIDATION_TAGS = ("validation_return", "beats_equal_weight", "deterministic")
 
 
 def _matrix_inputs(warehouse: Warehouse) -> tuple[dict, dict, dict, dict, list[str], dict]:
@@ -119,6 +128,23 @@ def portfolio_backtests(context: dg.AssetExecutionContext, warehouse: Warehouse,
                                           PORTFOLIO_KEY)))
 
 
+def _reruns(warehouse: Warehouse, champion: dict) -> dict[int, np.ndarray]:
+    """The champion's cell run again under each seed of the validation report, its daily
+    values (``domain.futures.book_validation``)."""
+    series, sets, specs, firsts, _, _ = _matrix_inputs(warehouse)
+    if champion["signal_set"] not in sets:
+        return {}
+    values = {}
+    for seed in SEEDS:
+        np.random.seed(seed)  # the global state a hidden draw would read
+        random.seed(seed)
+        matrix = run_matrix(series, {champion["signal_set"]: sets[champion["signal_set"]]},
+                            specs, firsts, FUTURES_BOOK)
+        values[seed] = cell_equity(matrix.equity, champion["signal_set"],
+                                   champion["optimiser"])["equity"].to_numpy()
+    return values
+
+
 def _synthetic_sets(sets: list[str]) -> set[str]:
     synthetic = {key for key, spec in ZOO.models.items() if spec.synthetic}
     return {name for name in sets if name.split("|")[-1] in synthetic}
@@ -158,6 +184,8 @@ def trading_book_champion(warehouse: Warehouse, tracker: MlflowTracker,
         raise dg.Failure(f"trading_book_champion: {error}") from error
     champion, words = decision.champion, decision_words(decision)
     lineage = _lineage(champion)
+    validation = validation_report(equity, champion, decision.holdout_span,
+                                   FUTURES_BOOK.engine.capital, _reruns(warehouse, champion))
     key = "|".join(lineage[k] for k in ("signal_set", "optimiser", "strategy_hash",
                                         "book_config_hash")) + f"|{decision.selection_span}"
     with tracker.run("trading_book", f"{champion['signal_set']} x {champion['optimiser']}",
@@ -168,9 +196,12 @@ def trading_book_champion(warehouse: Warehouse, tracker: MlflowTracker,
                                                          "dsr")})
         run.log_text(json.dumps(lineage | {"decision": words}, indent=2),
                      "champion/champion.json")
+        run.log_text(json.dumps(validation, indent=2, default=str),
+                     "champion/validation_report.json")
         version = registry.promote_book(
             run.run_id, run.artifact_uri("champion"),
-            lineage | {CHAMPION_KEY_TAG: key, "confirmed": str(decision.confirmed)}, words)
+            lineage | {CHAMPION_KEY_TAG: key, "confirmed": str(decision.confirmed)}
+            | {k: str(validation[k]) for k in VALIDATION_TAGS}, words)
     chosen = {"chosen_at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "decision": words,
               "confirmed": decision.confirmed, "mlflow_version": version.version,
               "selection_end": decision.selection_span[1]} | lineage
@@ -187,6 +218,7 @@ def trading_book_champion(warehouse: Warehouse, tracker: MlflowTracker,
                   "mlflow_version": f"{version.name} v{version.version}",
                   "criteria": decision.criteria,
                   "holdout": str(decision.holdout_span),
+                  "validation_report": dg.MetadataValue.json(json_safe(validation)),
                   "candidates": dg.MetadataValue.md(markdown_table(
                       decision.candidates.sort("rank"), digits=3))} | lineage,
         check_results=list(check_results([real], BOOK_CHAMPION_KEY)))

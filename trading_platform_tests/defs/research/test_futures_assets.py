@@ -131,6 +131,14 @@ def test_futures_chain_given_three_commodities_builds_series_backtests_matrix_an
     assert len(chosen) == 1 and chosen[0][1] != "synthetic_80"
     version = fut.resources["registry"].current_book()
     assert version is not None and version.tags["strategy_hash"] == chosen[0][2]
+    # the validation report, beside the version: its cell ran again identically under 3 seeds
+    report = champion.get_asset_materialization_events()[0].materialization.metadata[
+        "validation_report"].value
+    assert report["deterministic"] is True and report["determinism"] == {"0": 0.0, "1": 0.0,
+                                                                        "2": 0.0}
+    assert version.tags["deterministic"] == "True"
+    assert version.tags["validation_return"] == str(report["validation_return"])
+    assert [p.parent.name for p in fut.root.rglob("validation_report.json")] == ["champion"]
     # A rerun on the same matrix chooses the same cell: no new MLflow version.
     assert fut.materialize([trading_book_champion]).success
     assert fut.resources["registry"].current_book().version == version.version
