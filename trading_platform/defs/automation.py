@@ -51,7 +51,8 @@ DAILY_STEP = (
     & _SETTLED
 )
 # The report of a day waits for no "all commodities": a commodity whose exchange is closed that
-# day never has a partition. It is rebuilt after each recommendation of the day lands.
+# day never has a partition. It is rebuilt after each recommendation of the day lands, and after
+# the futures desk's day (futures_orders) is recorded.
 DAILY_REPORT_STEP = (
     _RECENT & dg.AutomationCondition.any_deps_updated().since_last_handled() & _SETTLED
 )

@@ -5,13 +5,14 @@ import datetime as dt
 import dagster as dg
 
 from trading_platform.defs.automation import DAILY_REPORT_STEP
-from trading_platform.defs.desk.report_inputs import commodity_day
+from trading_platform.defs.desk.report_inputs import commodity_day, futures_records
 from trading_platform.defs.desk.trade_recommendations import TradingConfig
 from trading_platform.defs.ops.check_results import check_results, to_metadata
 from trading_platform.defs.teams import DESK_TEAM
-from trading_platform.defs.universe import REPORT_PARTITIONS, UNIVERSE
+from trading_platform.defs.universe import FUTURES_BOOK, REPORT_PARTITIONS, UNIVERSE
 from trading_platform.domain.evidence import CheckOutcome
 from trading_platform.domain.reporting.daily_report import build_report_pack, summary_markdown
+from trading_platform.domain.reporting.futures_section import FuturesSection, build_futures_section
 from trading_platform.domain.reporting.monitoring_chart import monitoring_chart
 from trading_platform.domain.research.inventory_book import CODE_PREFIX
 from trading_platform.domain.research.promotion import actual_impact
@@ -31,7 +32,8 @@ BY_DATE = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="da
     partitions_def=REPORT_PARTITIONS,
     group_name="trading",
     owners=DESK_TEAM,
-    deps=[dg.AssetDep("trade_recommendations", partition_mapping=BY_DATE)],
+    deps=[dg.AssetDep("trade_recommendations", partition_mapping=BY_DATE),
+          dg.AssetDep("futures_orders", partition_mapping=dg.IdentityPartitionMapping())],
     check_specs=[dg.AssetCheckSpec("every_commodity_present", asset=REPORT_KEY),
                  dg.AssetCheckSpec("forecasts_not_drifting", asset=REPORT_KEY)],
     kinds={"html"},
@@ -42,9 +44,11 @@ def daily_report(context: dg.AssetExecutionContext, config: TradingConfig, wareh
                  research: ResearchFolder) -> dg.MaterializeResult:
     """The day's report pack in data/reports/<date>/: trades.csv, signals.json,
     monitoring.json and report.html (prices with the forecast fan, books, recommendations,
-    validator verdicts)."""
+    validator verdicts, and the futures desk: positions, orders, P&L, costs, breakers and risk
+    utilisation)."""
     day = dt.date.fromisoformat(context.partition_key)
-    settings = config.limits().monitoring
+    limits = config.limits()
+    settings = limits.monitoring
     recs = warehouse.read_where(RECOMMENDATIONS, date=day)
     checks = warehouse.read_where(VALIDATIONS, date=day)
     days, drifting = {}, {}
@@ -56,8 +60,10 @@ def daily_report(context: dg.AssetExecutionContext, config: TradingConfig, wareh
                 monitoring, f"{rec['commodity']} x {rec['model']}: rolling IC"))
             if monitoring.drift.drifting:
                 drifting[rec["commodity"]] = monitoring.drift.reason
+    futures = build_futures_section(day, futures_records(warehouse, day), limits.futures,
+                                    FUTURES_BOOK.engine.capital)
     pack = build_report_pack(day, days, UNIVERSE.harvested_keys,
-                             dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+                             dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), futures)
     for name, content in pack.files.items():
         reports.write(f"{day}/{name}", content)
     outcomes = [
@@ -77,10 +83,22 @@ def daily_report(context: dg.AssetExecutionContext, config: TradingConfig, wareh
                               "halted": statuses.count(RecommendationStatus.HALTED),
                               "blocked": statuses.count(RecommendationStatus.BLOCKED),
                               "actionable": statuses.count(
-                                  RecommendationStatus.ACTIONABLE)})
+                                  RecommendationStatus.ACTIONABLE)} | futures_headline(futures))
         | {"summary": dg.MetadataValue.md(summary_markdown(pack)),
            "report": dg.MetadataValue.path(f"{reports.root}/{day}/report.html")},
         check_results=list(check_results(outcomes, REPORT_KEY)))
+
+
+def futures_headline(section: FuturesSection) -> dict[str, object]:
+    """The futures desk's day in a few metadata figures (``futures_`` keys)."""
+    if not section.recorded:
+        return {"futures_status": "NOT RECORDED", "futures_note": section.message}
+    book, closest = section.book, section.closest_limit()
+    return {"futures_status": book["status"], "futures_stage": book["stage"],
+            "futures_value": book["value"], "futures_day_pnl": book["day_pnl"],
+            "futures_orders": book["orders"]} | ({
+                "futures_closest_limit": closest.limit,
+                "futures_closest_limit_used": closest.utilisation} if closest else {})
 
 
 def fill_impacts(folder: StrategyFolder, warehouse: Warehouse) -> list[str]:

@@ -1,5 +1,6 @@
-"""Load one commodity's part of the daily report: its recommendation, verdicts, recent closes,
-today's matrix, the paper book and the champion's forecast monitoring."""
+"""Load the daily report's inputs: one commodity's part (its recommendation, verdicts, recent
+closes, today's matrix, the paper book and the champion's forecast monitoring), and the futures
+desk's stored rows of the day."""
 
 from __future__ import annotations
 
@@ -9,10 +10,17 @@ import numpy as np
 import polars as pl
 
 from trading_platform.config.risk_limits import MonitoringSettings
+from trading_platform.defs.desk.futures_inputs import BOOK_KEY
 from trading_platform.domain.desk.monitoring import ForecastMonitoring, monitor_forecasts
+from trading_platform.domain.reporting.futures_section import FuturesRecords
 from trading_platform.domain.reporting.report_model import CommodityDay
 from trading_platform.resources.forecast_store import ForecastStore
-from trading_platform.resources.tables import LEDGER
+from trading_platform.resources.tables import (
+    FUTURES_DESK,
+    FUTURES_POSITIONS,
+    LEDGER,
+    VALIDATIONS,
+)
 from trading_platform.resources.warehouse import Warehouse
 
 HISTORY_DAYS = 120
@@ -70,3 +78,17 @@ def commodity_day(warehouse: Warehouse, forecast_store: ForecastStore, rec: dict
         matrix=forecast_store.read_live(commodity, model, day),
         book=book.drop_nulls(), monitoring=monitoring.to_json() if monitoring else {},
     ), monitoring
+
+
+def futures_records(warehouse: Warehouse, day: dt.date) -> FuturesRecords:
+    """The futures desk's rows behind ``day``'s report: its desk rows up to the day, the day's
+    positions and those of the desk day before (the orders that filled today), and the day's
+    verdicts on the futures book (empty frames where nothing is recorded)."""
+    desk = warehouse.read_table(FUTURES_DESK)
+    desk = desk.filter(pl.col("date") <= day).sort("date") if desk.height else desk
+    earlier = desk.filter(pl.col("date") < day)["date"] if desk.height else []
+    return FuturesRecords(
+        desk=desk, positions=warehouse.read_where(FUTURES_POSITIONS, date=day),
+        previous_positions=warehouse.read_where(FUTURES_POSITIONS, date=earlier[-1])
+        if len(earlier) else pl.DataFrame(),
+        verdicts=warehouse.read_where(VALIDATIONS, commodity=BOOK_KEY, date=day))

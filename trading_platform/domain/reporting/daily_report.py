@@ -6,8 +6,12 @@ monitoring summary into four files:
 
 - ``trades.csv``: one row per commodity, sorted: what to do today, or why nothing is to be done;
 - ``signals.json``: the forecast behind each recommendation and the champion that produced it;
-- ``monitoring.json``: each commodity's monitoring summary;
+- ``monitoring.json``: each commodity's monitoring summary, and under ``futures_book`` the
+  futures desk's day (``futures_section``: the same figures as its part of report.html);
 - ``report.html``: one self-contained page for the desk (``report_html``).
+
+The futures desk's orders are not repeated as a CSV: the desk writes ``futures/trades.csv`` and
+``futures/portfolio_weights.csv`` beside these files, and report.html links them.
 
 A recommendation whose status is not ACTIONABLE publishes the action ``NONE (<status>)`` and no
 quantity, share, proceeds or cost (empty in the CSV), so nothing in the pack reads as an
@@ -26,11 +30,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from trading_platform.domain.json_values import json_safe
-from trading_platform.domain.reporting.daily_report_html import (
-    format_number,
-    format_quantity,
-    render_report_html,
-)
+from trading_platform.domain.reporting.daily_report_html import render_report_html
+from trading_platform.domain.reporting.futures_section import MONITORING_KEY, FuturesSection
+from trading_platform.domain.reporting.html_parts import format_number, format_quantity
 from trading_platform.domain.reporting.report_model import CommodityDay
 from trading_platform.domain.statuses import RecommendationStatus
 
@@ -72,39 +74,50 @@ _REQUIRED_KEYS = frozenset({
 
 @dataclass(frozen=True)
 class ReportPack:
-    """The day's files by name, a one-row-per-commodity summary and the missing commodities."""
+    """The day's files by name, a one-row-per-commodity summary, the missing commodities and
+    the futures desk's section (None when the report was built without one)."""
 
     files: dict[str, bytes]
     summary: pl.DataFrame
     missing: list[str]
+    futures: FuturesSection | None = None
 
 
 def build_report_pack(day: datetime.date, days: Mapping[str, CommodityDay],
-                      expected: Sequence[str], generated_at: str) -> ReportPack:
-    """Build the day's report pack from each commodity's recommendation and evidence.
+                      expected: Sequence[str], generated_at: str,
+                      futures: FuturesSection | None = None) -> ReportPack:
+    """Build the day's report pack from each commodity's recommendation and evidence, and the
+    futures desk's section when given (``futures_section.build_futures_section``).
 
     ``expected`` lists the commodities that should have a recommendation; those absent from
     ``days`` are reported as missing (in ``expected``'s order). Raises ValueError when a
-    recommendation lacks a column, is for another commodity or is dated another day.
+    recommendation lacks a column, is for another commodity or is dated another day, or when
+    the futures section is for another day.
     """
+    if futures is not None and futures.day != day:
+        raise ValueError(f"the futures section is for {futures.day}, the report is for {day}; "
+                         "build it from that day's futures desk rows")
     for commodity, entry in days.items():
         _validate(commodity, entry.recommendation, day)
     trades = [_trade_row(commodity, days[commodity]) for commodity in sorted(days)]
     missing = list(dict.fromkeys(c for c in expected if c not in days))
-    monitoring = {"date": day.isoformat(),
-                  "commodities": {c: days[c].monitoring for c in sorted(days)}}
-    page = render_report_html(day, days, trades, missing, generated_at)
+    monitoring: dict[str, object] = {
+        "date": day.isoformat(), "commodities": {c: days[c].monitoring for c in sorted(days)}}
+    if futures is not None:
+        monitoring[MONITORING_KEY] = futures.to_json()
+    page = render_report_html(day, days, trades, missing, generated_at, futures)
     files = {
         "trades.csv": pl.DataFrame(trades, schema=_TRADE_SCHEMA).write_csv().encode("utf-8"),
         "signals.json": _json_bytes(_signals(day, days, generated_at)),
         "monitoring.json": _json_bytes(monitoring),
         "report.html": page.encode("utf-8"),
     }
-    return ReportPack(files=files, summary=_summary(trades), missing=missing)
+    return ReportPack(files=files, summary=_summary(trades), missing=missing, futures=futures)
 
 
 def summary_markdown(pack: ReportPack) -> str:
-    """The summary as a markdown table, plus a ``missing: ...`` line when any are missing."""
+    """The summary as a markdown table, plus a ``missing: ...`` line when any are missing and
+    a line on the futures desk when the pack has its section."""
     header = ("commodity", "status", "action", "quantity", "reference price", "net proceeds",
               "tier", "champion")
     lines = ["| " + " | ".join(header) + " |", "|---|---|---|---:|---:|---:|---|---|"]
@@ -115,7 +128,19 @@ def summary_markdown(pack: ReportPack) -> str:
         lines.append("| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |")
     if pack.missing:
         lines += ["", f"missing: {', '.join(pack.missing)}"]
+    if pack.futures is not None:
+        lines += ["", _futures_line(pack.futures)]
     return "\n".join(lines)
+
+
+def _futures_line(section: FuturesSection) -> str:
+    if not section.recorded:
+        return f"futures desk: {section.message}"
+    book = section.book
+    halted = f" ({book['halted_reason']})" if book["halted_reason"] else ""
+    return (f"futures desk: {book['status']}{halted}, value {format_number(book['value'])}, "
+            f"day P&L {format_number(book['day_pnl'])}, {book['orders']} order(s), "
+            f"{book['stage']} stage")
 
 
 def _validate(commodity: str, recommendation: Mapping[str, object], day: datetime.date) -> None:

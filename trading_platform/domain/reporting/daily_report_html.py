@@ -1,20 +1,17 @@
 """The daily report as one self-contained HTML page for the desk: inline CSS, charts as base64
-PNG images, every text value HTML-escaped.
+PNG images, every text value HTML-escaped (formatting conventions in ``html_parts``).
 
-Layout: the title with the day; a red banner naming missing commodities and halted ones; a
-summary table with the status colour-coded (green actionable, red halted, amber blocked); then
-one section per commodity with the recommendation in one line, its explanation, the recent closes
-with the forecast fan, the paper book's inventory and value, the validator verdicts, a monitoring
-line and the lineage. Shares and returns are fractions shown as percentages, prices and money get
-two decimals and thousands separators; a missing or non-finite number reads "n/a".
+Layout: the title with the day; a red banner naming missing commodities and halted ones (the
+futures book too); a summary table with the status colour-coded (green actionable, red halted,
+amber blocked) and a line on the futures desk; then one section per commodity with the
+recommendation in one line, its explanation, the recent closes with the forecast fan, the paper
+book's inventory and value, the validator verdicts, a monitoring line and the lineage; last, the
+futures desk's section (``futures_section_html``) when the report carries one.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime
-import html
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -25,9 +22,24 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from trading_platform.domain.reporting.charts import fan_chart, png_bytes
+from trading_platform.domain.reporting.futures_section_html import (
+    futures_banner,
+    futures_summary_line,
+    render_futures_section,
+)
+from trading_platform.domain.reporting.html_parts import (
+    STATUS_CLASSES,
+    checks_table,
+    escape,
+    format_number,
+    format_percent,
+    format_quantity,
+    image_tag,
+)
 from trading_platform.domain.statuses import Action, RecommendationStatus
 
 if TYPE_CHECKING:
+    from trading_platform.domain.reporting.futures_section import FuturesSection
     from trading_platform.domain.reporting.report_model import CommodityDay
 
 _CSS = """
@@ -41,61 +53,42 @@ td.num { text-align: right; }
 .halted { background: #fde0e0; color: #b71c1c; font-weight: bold; }
 .blocked { background: #fff1d6; color: #8a5300; font-weight: bold; }
 .fail { color: #b71c1c; font-weight: bold; }
+.warn { color: #8a5300; font-weight: bold; }
 .recommendation { font-size: 1.1em; padding: 0.4em 0.6em; border-radius: 4px; }
 section { border-top: 2px solid #ddd; margin-top: 1.5em; }
 img { display: block; max-width: 100%; margin: 0.5em 0; }
 """
-_STATUS_CLASSES = {RecommendationStatus.ACTIONABLE: "actionable",
-                   RecommendationStatus.HALTED: "halted", RecommendationStatus.BLOCKED: "blocked"}
 _LINEAGE = (("model", "model"), ("model version", "model_version"), ("strategy", "strategy"),
             ("strategy hash", "strategy_hash"), ("data partition", "data_partition"),
             ("run id", "run_id"), ("champion status", "champion_status"))
 
 
-def format_number(value: object, decimals: int = 2) -> str:
-    """``1234.5`` -> ``"1,234.50"``; None, non-numbers and non-finite values read ``"n/a"``."""
-    number = _finite(value)
-    return "n/a" if number is None else f"{number:,.{decimals}f}"
-
-
-def format_quantity(value: object) -> str:
-    """Whole quantities without decimals (``"1,000"``), fractional ones with two."""
-    number = _finite(value)
-    if number is None:
-        return "n/a"
-    return f"{number:,.0f}" if number == round(number) else f"{number:,.2f}"
-
-
-def format_percent(value: object, decimals: int = 0, signed: bool = False) -> str:
-    """A fraction as a percentage: ``0.25`` -> ``"25 %"``; signed: ``0.012`` -> ``"+1.2 %"``."""
-    number = _finite(value)
-    if number is None:
-        return "n/a"
-    sign = "+" if signed else ""
-    return f"{number * 100:{sign},.{decimals}f} %"
-
-
 def render_report_html(day: datetime.date, days: Mapping[str, CommodityDay],
                        trades: Sequence[Mapping[str, object]], missing: Sequence[str],
-                       generated_at: str) -> str:
-    """The whole page; ``trades`` are the published trades.csv rows, sorted by commodity."""
+                       generated_at: str, futures: FuturesSection | None = None) -> str:
+    """The whole page; ``trades`` are the published trades.csv rows, sorted by commodity;
+    ``futures`` the futures desk's section, if the report has one."""
     title = f"Daily trading report: {day.isoformat()}"
-    body = [f"<h1>{_e(title)}</h1>", f"<p class='meta'>generated {_e(generated_at)}</p>",
-            _banner(trades, missing), "<h2>Summary</h2>", _summary_table(trades)]
+    body = [f"<h1>{escape(title)}</h1>", f"<p class='meta'>generated {escape(generated_at)}</p>",
+            _banner(trades, missing, futures_banner(futures) if futures else ""),
+            "<h2>Summary</h2>", _summary_table(trades),
+            futures_summary_line(futures) if futures else ""]
     body += [_section(row, days[str(row["commodity"])]) for row in trades]
+    body.append(render_futures_section(futures) if futures else "")
     return ("<!DOCTYPE html>\n<html lang='en'>\n<head><meta charset='utf-8'>"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body>\n"
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n<body>\n"
             + "\n".join(part for part in body if part) + "\n</body>\n</html>\n")
 
 
-def _banner(trades: Sequence[Mapping[str, object]], missing: Sequence[str]) -> str:
-    lines = []
+def _banner(trades: Sequence[Mapping[str, object]], missing: Sequence[str],
+            futures_line: str) -> str:
+    lines = [futures_line] if futures_line else []
     if missing:
-        lines.append(f"<p>missing: {_e(', '.join(missing))} (no recommendation today)</p>")
+        lines.append(f"<p>missing: {escape(', '.join(missing))} (no recommendation today)</p>")
     halted = [f"{row['commodity']} ({row['reason']})" if row["reason"] else str(row["commodity"])
               for row in trades if row["status"] == RecommendationStatus.HALTED]
     if halted:
-        lines.append(f"<p>trading halted for {_e(', '.join(halted))}: see below; resume only "
+        lines.append(f"<p>trading halted for {escape(', '.join(halted))}: see below; resume only "
                      "after a recorded reset</p>")
     return f"<div class='banner'>{''.join(lines)}</div>" if lines else ""
 
@@ -110,14 +103,14 @@ def _summary_table(trades: Sequence[Mapping[str, object]]) -> str:
         commodity = str(row["commodity"])
         status = str(row["status"])
         rows.append(
-            f"<tr><td><a href='#{_anchor(commodity)}'>{_e(commodity)}</a></td>"
-            f"<td class='{_STATUS_CLASSES.get(status, 'blocked')}'>{_e(status)}</td>"
-            f"<td>{_e(row['published_action'])}</td>"
+            f"<tr><td><a href='#{_anchor(commodity)}'>{escape(commodity)}</a></td>"
+            f"<td class='{STATUS_CLASSES.get(status, 'blocked')}'>{escape(status)}</td>"
+            f"<td>{escape(row['published_action'])}</td>"
             f"<td class='num'>{format_quantity(row['quantity'])}</td>"
-            f"<td class='num'>{format_number(row['reference_price'])} {_e(row['units'])}</td>"
+            f"<td class='num'>{format_number(row['reference_price'])} {escape(row['units'])}</td>"
             f"<td class='num'>{format_number(row['net_proceeds'])}</td>"
-            f"<td>{_e(row['tier'] or '-')}</td>"
-            f"<td>{_e(row['model'])} x {_e(row['strategy'])}</td></tr>")
+            f"<td>{escape(row['tier'] or '-')}</td>"
+            f"<td>{escape(row['model'])} x {escape(row['strategy'])}</td></tr>")
     head = "".join(f"<th>{name}</th>" for name in header)
     return f"<table><tr>{head}</tr>\n" + "\n".join(rows) + "</table>"
 
@@ -125,19 +118,19 @@ def _summary_table(trades: Sequence[Mapping[str, object]]) -> str:
 def _section(row: Mapping[str, object], entry: CommodityDay) -> str:
     recommendation = entry.recommendation
     commodity = str(row["commodity"])
-    status_class = _STATUS_CLASSES.get(str(row["status"]), "blocked")
+    status_class = STATUS_CLASSES.get(str(row["status"]), "blocked")
     parts = [
-        f"<section id='{_anchor(commodity)}'>", f"<h2>{_e(commodity)}</h2>",
+        f"<section id='{_anchor(commodity)}'>", f"<h2>{escape(commodity)}</h2>",
         f"<p class='recommendation {status_class}'>"
-        f"{_e(_recommendation_line(row, recommendation))}</p>",
-        f"<p>{_e(recommendation['explanation'])}</p>",
-        f"<p>{_e(evidence_line(recommendation))}</p>",
-        _img(_price_chart(commodity, entry), f"{commodity}: recent closes"
-             + (" and forecast fan" if entry.matrix is not None else "")),
-        _img(_book_chart(commodity, entry.book, str(recommendation["volume_unit"])),
-             f"{commodity}: paper book inventory and value"),
-        "<h3>Validators</h3>", _checks_table(entry.checks),
-        f"<p>{_e(_monitoring_line(entry.monitoring))}</p>",
+        f"{escape(_recommendation_line(row, recommendation))}</p>",
+        f"<p>{escape(recommendation['explanation'])}</p>",
+        f"<p>{escape(evidence_line(recommendation))}</p>",
+        image_tag(_price_chart(commodity, entry), f"{commodity}: recent closes"
+                  + (" and forecast fan" if entry.matrix is not None else "")),
+        image_tag(_book_chart(commodity, entry.book, str(recommendation["volume_unit"])),
+                  f"{commodity}: paper book inventory and value"),
+        "<h3>Validators</h3>", checks_table(entry.checks),
+        f"<p>{escape(_monitoring_line(entry.monitoring))}</p>",
         "<h3>Lineage</h3>", _lineage_table(recommendation), "</section>",
     ]
     return "\n".join(parts)
@@ -164,17 +157,6 @@ def _recommendation_line(row: Mapping[str, object], rec: Mapping[str, object]) -
             f"{format_number(rec['net_proceeds'])} after transaction cost "
             f"{format_number(rec['transaction_cost'])} and storage cost "
             f"{format_number(rec['storage_cost'])}")
-
-
-def _checks_table(checks: Sequence[Mapping[str, object]]) -> str:
-    if not checks:
-        return "<p>no validator verdicts recorded</p>"
-    rows = [f"<tr><td>{_e(check['name'])}</td>"
-            + ("<td>pass</td>" if check["passed"] else "<td class='fail'>FAIL</td>")
-            + f"<td>{_e(check['severity'])}</td><td>{_e(check['description'])}</td></tr>"
-            for check in checks]
-    header = "<tr><th>validator</th><th>result</th><th>severity</th><th>description</th></tr>"
-    return f"<table>{header}\n" + "\n".join(rows) + "</table>"
 
 
 def _monitoring_line(monitoring: Mapping[str, object]) -> str:
@@ -210,7 +192,7 @@ def evidence_line(rec: Mapping[str, object]) -> str:
 def _lineage_table(rec: Mapping[str, object]) -> str:
     rows = [(label, str(rec[key])) for label, key in _LINEAGE]
     rows.append(("champion score", format_number(rec["champion_score"], 4)))
-    return "<table>" + "".join(f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>"
+    return "<table>" + "".join(f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
                                for label, value in rows) + "</table>"
 
 
@@ -265,21 +247,5 @@ def _finish(ax: Axes, title: str) -> None:
     ax.grid(alpha=0.3)
 
 
-def _img(png: bytes, alt: str) -> str:
-    encoded = base64.b64encode(png).decode("ascii")
-    return f"<img alt='{_e(alt)}' src='data:image/png;base64,{encoded}'>"
-
-
 def _anchor(commodity: str) -> str:
     return "commodity-" + re.sub(r"[^A-Za-z0-9_-]", "-", commodity)
-
-
-def _finite(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)

@@ -126,3 +126,33 @@ def sharpe_heatmap(metrics: pl.DataFrame, title: str) -> bytes:
     ax.tick_params(labelsize=_SMALL)
     figure.tight_layout()
     return png_bytes(figure)
+
+
+def risk_utilisation_chart(labels: list[str], values: list[float | None], title: str,
+                           warn_at: float = 0.8) -> bytes:
+    """How close each risk limit is: one horizontal bar per limit (first on top), 1.0 = at the
+    limit (a dashed line, ``warn_at`` dotted). Bars are blue below ``warn_at``, amber from it,
+    red from the limit; a limit without a reading (None) is labelled "not judged". Bars past
+    300 % are drawn to the axis' edge; their label keeps the true figure."""
+    shown = [v for v in values if v is not None]
+    right = max(1.2, min(max(shown, default=0.0), 3.0) + 0.15)
+    figure = Figure(figsize=(8, 0.28 * len(labels) + 1.1), dpi=80)
+    ax = figure.subplots()
+    rows = np.arange(len(labels))[::-1]
+    widths = [min(v, right) if v is not None else 0.0 for v in values]
+    colours = ["tab:blue" if v is None or v < warn_at else "tab:orange" if v < 1.0
+               else "tab:red" for v in values]
+    ax.barh(rows, widths, color=colours, height=0.7)
+    for row, width, value in zip(rows, widths, values, strict=True):
+        text = "not judged" if value is None else f"{value:.0%}"
+        ax.text(min(width, right * 0.9) + right * 0.01, row, text, va="center",
+                fontsize=_SMALL, color="grey" if value is None else "black")
+    ax.axvline(warn_at, color="tab:orange", linestyle=":", linewidth=0.8)
+    ax.axvline(1.0, color="tab:red", linestyle="--", linewidth=0.9)
+    ax.set_yticks(rows, labels)
+    ax.set_xlim(0, right)
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_xlabel("share of the limit used (100 % = at the limit)", fontsize=8)
+    _style(ax, title)
+    figure.tight_layout()
+    return png_bytes(figure)
