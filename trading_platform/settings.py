@@ -6,13 +6,16 @@
       warehouse.duckdb     the DuckDB warehouse (schemas market, research, trading)
       dagster_home/        the Dagster instance (DAGSTER_HOME): runs, event log, schedules
       incoming/            vendor file drop folder (rejected/ inside it for refused files)
-      alerts/              alerts.jsonl (every alert) and the webhook retry queue
+      alerts/              alerts.jsonl (every alert) and one retry queue per notification channel
       mlflow/              MLflow tracking store + model registry (mlflow.db) and artifacts
       forecasts/           prediction matrices, one folder per <commodity>/<model>
       reports/             report packs and charts
 
 ``TRADING_PLATFORM_UNIVERSE`` optionally points at another universe YAML;
-``TRADING_PLATFORM_ALERT_WEBHOOK`` optionally names a URL that alerts are POSTed to.
+``TRADING_PLATFORM_NOTIFICATIONS`` at another notification channels YAML. The channels' own
+variables (``TRADING_PLATFORM_ALERT_WEBHOOK``, the URL alerts are POSTed to in the bundled
+config, a Slack URL, an SMTP password) are named by that YAML and read through
+``environment_value``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 DATA_DIR_ENV = "TRADING_PLATFORM_DATA_DIR"
 UNIVERSE_ENV = "TRADING_PLATFORM_UNIVERSE"
 ALERT_WEBHOOK_ENV = "TRADING_PLATFORM_ALERT_WEBHOOK"
+NOTIFICATIONS_ENV = "TRADING_PLATFORM_NOTIFICATIONS"
 
 # Dagster reads these two at event time. They make single-run backfills of thousands of
 # partitions write their events in batches (see trading_platform.dagster_storage).
@@ -83,9 +87,16 @@ def universe_path() -> Path | None:
     return Path(configured) if configured else None
 
 
-def alert_webhook_url() -> str | None:
-    """Where alerts are POSTed besides the JSONL file, or None (file only)."""
-    return os.environ.get(ALERT_WEBHOOK_ENV) or None
+def notifications_path() -> Path | None:
+    """The notification channels YAML to load, or None for the bundled default."""
+    configured = os.environ.get(NOTIFICATIONS_ENV)
+    return Path(configured) if configured else None
+
+
+def environment_value(name: str) -> str | None:
+    """The variable a config file names (a channel's URL or password), None when unset or
+    empty; read when called, never at import."""
+    return os.environ.get(name) or None
 
 
 def apply_dagster_event_defaults() -> None:

@@ -1,10 +1,14 @@
-"""alert_sensor: failed asset checks (ERROR and WARN) and failed runs, logged and sent on.
+"""alert_sensor: failed asset checks (ERROR and WARN), failed runs and the daily summary, logged
+and sent to the notification channels.
 
-Each tick reads the event log after its cursor (JSON ``{"check": storage id, "run": storage
-id}``, both 0 on the first tick, so history is alerted once), turns every failed
-ASSET_CHECK_EVALUATION and every RUN_FAILURE into an ``Alert``, appends the new ones to
-``alerts/alerts.jsonl`` and, when ``TRADING_PLATFORM_ALERT_WEBHOOK`` is set, queues and POSTs
-them. Pending deliveries are retried on every tick, also when nothing new happened. The cursor
+Each tick reads the event log after its cursor (JSON ``{"check": storage id, "run": storage id,
+"summary": storage id}``; check and run start at 0 on the first tick, so history is alerted
+once), turns every failed ASSET_CHECK_EVALUATION and every RUN_FAILURE into an ``Alert`` and
+every ``daily_report`` materialization into the day's summary (a cursor without ``summary``,
+from before summaries or a first tick, summarises only the newest day). It appends the new ones
+to ``alerts/alerts.jsonl`` and queues them for each enabled channel of
+``config/notifications.yaml`` that takes them, then gives every enabled channel a delivery
+pass: pending deliveries are retried on every tick, also when nothing new happened. The cursor
 moves only after the alerts are on disk; a tick that dies earlier is repeated, and the log skips
 ids it already holds. Reading events across all runs needs a non-run-sharded event log storage
 (the consolidated SQLite storage of dagster.yaml, or Postgres).
@@ -12,8 +16,7 @@ ids it already holds. Reading events across all runs needs a non-run-sharded eve
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,15 +35,13 @@ from dagster._core.storage.tags import (
 )
 from dagster._utils.error import SerializableErrorInfo
 
-from trading_platform.resources.alerts import (
-    Alert,
-    AlertLog,
-    DeliveryPolicy,
-    DeliveryReport,
-    json_safe,
-    post_json,
-)
-from trading_platform.settings import alert_webhook_url, paths
+from trading_platform.config.notifications import Notifications, load_notifications
+from trading_platform.defs.ops.daily_summary import collect_summaries
+from trading_platform.domain.alerts import Alert, alert_time, json_safe
+from trading_platform.resources.alerts import AlertLog
+from trading_platform.resources.delivery import DeliveryPolicy, DeliveryReport
+from trading_platform.resources.notifications import Channels, Lookup, notify, open_channels
+from trading_platform.settings import environment_value, notifications_path, paths
 
 BATCH_SIZE = 500  # event records read per kind and tick; the rest waits for the next tick
 MAX_STEP_ERRORS = 5
@@ -48,10 +49,11 @@ MAX_STEP_ERRORS = 5
 
 @dataclass(frozen=True)
 class AlertCursor:
-    """The last event storage id processed, per kind of event."""
+    """The last event storage id processed, per kind of event (``summary`` None: never read)."""
 
     check: int = 0
     run: int = 0
+    summary: int | None = None
 
     @classmethod
     def parse(cls, raw: str | None) -> AlertCursor:
@@ -59,15 +61,18 @@ class AlertCursor:
             return cls()
         try:
             data = json.loads(raw)
-            return cls(check=int(data.get("check", 0)), run=int(data.get("run", 0)))
+            summary = data.get("summary")
+            return cls(check=int(data.get("check", 0)), run=int(data.get("run", 0)),
+                       summary=None if summary is None else int(summary))
         except (ValueError, TypeError, AttributeError) as error:
             raise ValueError(
-                f"alert_sensor cursor {raw!r} is not {{\"check\": int, \"run\": int}}; "
-                "reset the sensor's cursor in the UI to start over"
+                f"alert_sensor cursor {raw!r} is not {{\"check\": int, \"run\": int, "
+                "\"summary\": int}; reset the sensor's cursor in the UI to start over"
             ) from error
 
     def to_json(self) -> str:
-        return json.dumps({"check": self.check, "run": self.run})
+        data = {"check": self.check, "run": self.run}
+        return json.dumps(data if self.summary is None else {**data, "summary": self.summary})
 
 
 @dataclass(frozen=True)
@@ -76,21 +81,32 @@ class TickOutcome:
 
     cursor: AlertCursor
     written: tuple[Alert, ...]
-    delivery: DeliveryReport | None
+    deliveries: dict[str, DeliveryReport]
+    channels: Channels
 
     def summary(self) -> str:
         kinds = [alert.kind for alert in self.written]
-        text = f"{kinds.count('check')} check alert(s), {kinds.count('run')} run alert(s) written"
-        if self.delivery is None:
-            return f"{text}; no webhook configured"
-        return (f"{text}; webhook: {len(self.delivery.delivered)} delivered, "
-                f"{self.delivery.pending} pending")
+        parts = [f"{kinds.count('summary')} daily summary message(s), "
+                 f"{kinds.count('check')} check alert(s), {kinds.count('run')} run alert(s) "
+                 "written"]
+        for name in self.channels.order:
+            if name in self.deliveries:
+                report = self.deliveries[name]
+                parts.append(f"{name}: {len(report.delivered)} delivered, "
+                             f"{report.pending} pending")
+            else:
+                unset = ", ".join(self.channels.disabled.get(name, ()))
+                parts.append(f"no {name} configured ({unset} unset)")
+        if not self.channels.order:
+            parts.append("no notification channel configured")
+        return "; ".join(parts)
 
 
 def collect_alerts(
     instance: dg.DagsterInstance, cursor: AlertCursor, limit: int = BATCH_SIZE
 ) -> tuple[list[Alert], AlertCursor]:
-    """Alerts for failed checks and runs after ``cursor``, and the cursor past what was read."""
+    """Alerts for failed checks and runs after ``cursor``, and the cursor past what was read
+    (its ``summary`` field unchanged)."""
     records = instance.event_log_storage.get_event_records(
         EventRecordsFilter(DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=cursor.check),
         limit=limit, ascending=True,
@@ -106,35 +122,37 @@ def collect_alerts(
         limit=limit, ascending=True,
     ).records
     alerts += [_run_alert(instance, record.event_log_entry, runs) for record in failures]
-    next_cursor = AlertCursor(
-        check=records[-1].storage_id if records else cursor.check,
+    next_cursor = dataclasses.replace(
+        cursor, check=records[-1].storage_id if records else cursor.check,
         run=failures[-1].storage_id if failures else cursor.run,
     )
     return alerts, next_cursor
 
 
 def process_alerts(
-    instance: dg.DagsterInstance, cursor: str | None, folder: Path, webhook_url: str | None,
-    policy: DeliveryPolicy | None = None,
+    instance: dg.DagsterInstance, cursor: str | None, folder: Path, config: Notifications,
+    lookup: Lookup, policy: DeliveryPolicy | None = None,
 ) -> TickOutcome:
-    """One tick: collect, append (and queue when a webhook is set), then deliver what waits."""
-    alerts, next_cursor = collect_alerts(instance, AlertCursor.parse(cursor))
-    log = AlertLog(folder)
-    written = log.record(alerts, enqueue=webhook_url is not None)
-    delivery = None
-    if webhook_url is not None:
-        delivery = log.deliver_pending(functools.partial(post_json, webhook_url), policy)
-    return TickOutcome(next_cursor, tuple(written), delivery)
+    """One tick: collect alerts and summaries, record and queue them, deliver what waits."""
+    parsed = AlertCursor.parse(cursor)
+    alerts, next_cursor = collect_alerts(instance, parsed)
+    summaries, summary_cursor = collect_summaries(instance, parsed.summary, BATCH_SIZE)
+    channels = open_channels(config, lookup)
+    outcome = notify(AlertLog(folder), [*alerts, *summaries], channels, policy)
+    return TickOutcome(dataclasses.replace(next_cursor, summary=summary_cursor),
+                       outcome.written, outcome.deliveries, channels)
 
 
 @dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
 def alert_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """Append failed asset checks and failed runs to alerts.jsonl and POST them to the webhook."""
+    """Append failed asset checks, failed runs and each day's report summary to alerts.jsonl
+    and send them to the notification channels."""
     outcome = process_alerts(context.instance, context.cursor, paths().alerts,
-                             alert_webhook_url())
-    if outcome.delivery is not None and outcome.delivery.pending:
-        context.log.warning(f"{outcome.delivery.pending} alert(s) wait for the webhook: "
-                            f"{outcome.delivery.last_error}")
+                             load_notifications(notifications_path()), environment_value)
+    for name, report in outcome.deliveries.items():
+        if report.pending:
+            context.log.warning(f"{report.pending} alert(s) wait for channel {name}: "
+                                f"{report.last_error}")
     return dg.SensorResult(cursor=outcome.cursor.to_json(), skip_reason=outcome.summary())
 
 
@@ -165,7 +183,7 @@ def _check_alert(storage_id: int, entry: EventLogEntry, runs: _Runs) -> Alert:
     asset = evaluation.asset_key.to_user_string()
     return Alert(
         id=f"check:{storage_id}",
-        time=_iso(entry.timestamp),
+        time=alert_time(entry.timestamp),
         severity=evaluation.severity.value,
         kind="check",
         asset=asset,
@@ -189,7 +207,7 @@ def _run_alert(instance: dg.DagsterInstance, entry: EventLogEntry, runs: _Runs) 
     assets = sorted(key.to_user_string() for key in (run.asset_selection or ())) if run else []
     return Alert(
         id=f"run:{entry.run_id}",
-        time=_iso(entry.timestamp),
+        time=alert_time(entry.timestamp),
         severity="ERROR",
         kind="run",
         asset=", ".join(assets) or None,
@@ -239,9 +257,3 @@ def _partition(tags: Mapping[str, str]) -> str | None:
 def metadata_to_json(metadata: Mapping[str, Any]) -> dict[str, Any]:
     """Check metadata (Dagster MetadataValues) as plain JSON data: the alert's evidence."""
     return {key: json_safe(getattr(value, "value", value)) for key, value in metadata.items()}
-
-
-def _iso(timestamp: float) -> str:
-    moment = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
