@@ -52,7 +52,7 @@ DAILY_STEP = (
 )
 # The report of a day waits for no "all commodities": a commodity whose exchange is closed that
 # day never has a partition. It is rebuilt after each recommendation of the day lands, and after
-# the futures desk's day (futures_orders) is recorded.
+# the futures desk's day and its go/no-go (futures_go_no_go) are recorded.
 DAILY_REPORT_STEP = (
     _RECENT & dg.AutomationCondition.any_deps_updated().since_last_handled() & _SETTLED
 )

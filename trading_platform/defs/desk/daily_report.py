@@ -33,7 +33,7 @@ BY_DATE = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="da
     group_name="trading",
     owners=DESK_TEAM,
     deps=[dg.AssetDep("trade_recommendations", partition_mapping=BY_DATE),
-          dg.AssetDep("futures_orders", partition_mapping=dg.IdentityPartitionMapping())],
+          dg.AssetDep("futures_go_no_go", partition_mapping=dg.IdentityPartitionMapping())],
     check_specs=[dg.AssetCheckSpec("every_commodity_present", asset=REPORT_KEY),
                  dg.AssetCheckSpec("forecasts_not_drifting", asset=REPORT_KEY)],
     kinds={"html"},
@@ -96,7 +96,8 @@ def futures_headline(section: FuturesSection) -> dict[str, object]:
     book, closest = section.book, section.closest_limit()
     return {"futures_status": book["status"], "futures_stage": book["stage"],
             "futures_value": book["value"], "futures_day_pnl": book["day_pnl"],
-            "futures_orders": book["orders"]} | ({
+            "futures_orders": book["orders"],
+            "futures_go_no_go": section.go_no_go.get("decision", "not decided")} | ({
                 "futures_closest_limit": closest.limit,
                 "futures_closest_limit_used": closest.utilisation} if closest else {})
 

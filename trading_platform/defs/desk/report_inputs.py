@@ -17,6 +17,7 @@ from trading_platform.domain.reporting.report_model import CommodityDay
 from trading_platform.resources.forecast_store import ForecastStore
 from trading_platform.resources.tables import (
     FUTURES_DESK,
+    FUTURES_GO_NO_GO,
     FUTURES_POSITIONS,
     LEDGER,
     VALIDATIONS,
@@ -91,4 +92,5 @@ def futures_records(warehouse: Warehouse, day: dt.date) -> FuturesRecords:
         desk=desk, positions=warehouse.read_where(FUTURES_POSITIONS, date=day),
         previous_positions=warehouse.read_where(FUTURES_POSITIONS, date=earlier[-1])
         if len(earlier) else pl.DataFrame(),
-        verdicts=warehouse.read_where(VALIDATIONS, commodity=BOOK_KEY, date=day))
+        verdicts=warehouse.read_where(VALIDATIONS, commodity=BOOK_KEY, date=day),
+        go_no_go=warehouse.read_where(FUTURES_GO_NO_GO, date=day))

@@ -38,6 +38,9 @@ from trading_platform.domain.reporting.risk_utilisation import (
 MONITORING_KEY = "futures_book"
 DESK_ASSET = "futures_orders"
 TRADES_FILE = "futures/trades.csv"  # written by the desk itself, beside report.html
+GO_NO_GO_FILE = "futures/go_no_go.md"  # written by futures_go_no_go, beside report.html
+_GO_NO_GO = ("decision", "stage", "next_stage", "paper_days", "required_days", "failed",
+             "book_return", "equal_weight_return", "sharpe", "max_drawdown")
 _LINEAGE = ("selected", "signal_set", "optimiser", "model", "strategy", "strategy_version",
             "strategy_hash", "book_config_hash", "mlflow_version", "risk_limits_hash")
 _SHARES = ("gross", "cash", "turnover", "margin_share", "estimated_costs")
@@ -56,6 +59,7 @@ class FuturesRecords:
     positions: pl.DataFrame
     previous_positions: pl.DataFrame
     verdicts: pl.DataFrame
+    go_no_go: pl.DataFrame = field(default_factory=pl.DataFrame)  # the day's decision row
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class FuturesSection:
     breakers: list[dict[str, object]] = field(default_factory=list)
     utilisation: list[LimitUse] = field(default_factory=list)
     verdicts: list[dict[str, object]] = field(default_factory=list)
+    go_no_go: dict[str, object] = field(default_factory=dict)
 
     def closest_limit(self) -> LimitUse | None:
         """The limit with the highest utilisation today (None when none was judged)."""
@@ -109,7 +114,16 @@ def build_futures_section(day: dt.date, records: FuturesRecords, risk: FuturesRi
         fills=_fills(positions, records.previous_positions).to_dicts(),
         breakers=_breakers(verdicts), utilisation=risk_utilisation(verdicts, risk),
         verdicts=[{"name": v["check"], "passed": bool(v["passed"]), "severity": v["severity"],
-                   "description": v["description"]} for v in verdicts])
+                   "description": v["description"]} for v in verdicts],
+        go_no_go=_go_no_go(records.go_no_go))
+
+
+def _go_no_go(rows: pl.DataFrame) -> dict[str, object]:
+    """The day's go/no-go decision and where its report is (empty when none is recorded)."""
+    if not rows.height:
+        return {}
+    row = rows.row(0, named=True)
+    return {k: row.get(k) for k in _GO_NO_GO} | {"report": GO_NO_GO_FILE}
 
 
 def _book(row: dict[str, object], desk: pl.DataFrame, initial: float) -> dict[str, object]:

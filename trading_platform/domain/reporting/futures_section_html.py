@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from trading_platform.domain.desk.trading_book.breakers import RESET_COMMAND
 from trading_platform.domain.reporting.futures_charts import risk_utilisation_chart
 from trading_platform.domain.reporting.futures_section import (
+    GO_NO_GO_FILE,
     TRADES_FILE,
     FuturesSection,
 )
@@ -79,6 +80,7 @@ def render_futures_section(section: FuturesSection) -> str:
                                          WARN_AT), "futures book: risk utilisation"),
         _utilisation_table(section.utilisation),
         "<h3>Validators, breakers and parity</h3>", checks_table(section.verdicts),
+        "<h3>Go/no-go</h3>", _go_no_go_line(section.go_no_go),
         "<h3>Lineage</h3>", _pairs([(k.replace("_", " "), book.get(k)) for k in _LINEAGE]),
         "</section>"]
     return "\n".join(part for part in parts if part)
@@ -225,6 +227,16 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]], empty: str,
                          else f"<td>{escape(text)}</td>")
         lines.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>\n" + "\n".join(lines) + "</table>"
+
+
+def _go_no_go_line(decision: Mapping[str, object]) -> str:
+    if not decision:
+        return "<p>no go/no-go decision recorded for the day: materialize futures_go_no_go</p>"
+    failed = f"; not met: {decision['failed']}" if decision["failed"] else ""
+    return (f"<p><b>{escape(decision['decision'])}</b> after {escape(decision['paper_days'])} "
+            f"of {escape(decision['required_days'])} paper days; stage "
+            f"{escape(decision['stage'])} -> {escape(decision['next_stage'])}{escape(failed)}. "
+            f"Report: <a href='{GO_NO_GO_FILE}'>{GO_NO_GO_FILE}</a></p>")
 
 
 def _pairs(rows: Sequence[tuple[str, object]]) -> str:

@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 
 from trading_platform.defs.desk.daily_report import daily_report
+from trading_platform.defs.desk.futures_go_no_go import futures_go_no_go
 from trading_platform.defs.desk.futures_orders import CHECKS, futures_orders
 from trading_platform_tests.defs.desk.test_futures_orders import DAYS
 from trading_platform_tests.defs.desk.test_futures_orders import desk as desk  # its fixture
@@ -31,6 +32,7 @@ def _metadata(result: dg.ExecuteInProcessResult) -> dict[str, object]:
 def test_daily_report_given_futures_desk_days_carries_the_stored_figures(desk):
     for day in DAYS[:3]:
         assert desk.materialize([futures_orders], day.isoformat()).success, day
+    assert desk.materialize([futures_go_no_go], DAYS[2].isoformat()).success
     result, folder = _report(desk, DAYS[2])
     assert result.success
     page = (folder / "report.html").read_text()
@@ -57,6 +59,10 @@ def test_daily_report_given_futures_desk_days_carries_the_stored_figures(desk):
     metadata = _metadata(result)
     assert (metadata["futures_status"], metadata["futures_value"], metadata["futures_orders"],
             metadata["futures_stage"]) == (status, equity, orders, stage)
+    # the go/no-go of the day, as stored, with the link to its report
+    assert document["go_no_go"]["decision"] == metadata["futures_go_no_go"] == "PENDING"
+    assert document["go_no_go"]["paper_days"] == 3
+    assert "href='futures/go_no_go.md'" in page and (folder / "futures" / "go_no_go.md").exists()
 
 
 def test_daily_report_given_a_day_the_desk_has_not_run_names_futures_orders(desk):
@@ -69,8 +75,8 @@ def test_daily_report_given_a_day_the_desk_has_not_run_names_futures_orders(desk
     assert _metadata(result)["futures_status"] == "NOT RECORDED"
 
 
-def test_daily_report_given_its_deps_reads_futures_orders_of_the_same_day():
+def test_daily_report_given_its_deps_reads_the_futures_desk_of_the_same_day():
     deps = daily_report.asset_deps[dg.AssetKey("daily_report")]
-    assert dg.AssetKey("futures_orders") in deps
-    mapping = daily_report.get_partition_mapping(dg.AssetKey("futures_orders"))
+    assert dg.AssetKey("futures_go_no_go") in deps  # which reads futures_orders of the day
+    mapping = daily_report.get_partition_mapping(dg.AssetKey("futures_go_no_go"))
     assert isinstance(mapping, dg.IdentityPartitionMapping)
