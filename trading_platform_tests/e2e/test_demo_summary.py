@@ -15,7 +15,12 @@ signals, monitoring and trades files and the backtest comparison CSVs. Issue 20 
 when the paper days began running the futures desk: only additions (``futures_orders`` and its
 17 checks, ``trading.futures_desk`` and ``trading.futures_positions``, the desk's rows in
 ``trading.validations``, ``reports/<date>/futures/``, the futures champion's live forecasts,
-contract prices through the paper days); every inventory entry unchanged. A real
+contract prices through the paper days); every inventory entry unchanged. Issue 20 regenerated
+it again for the go/no-go and the report's futures section: additions
+(``trading.futures_go_no_go``, ``reports/<date>/futures/go_no_go.*``, the ``capital_share``
+column of ``trading.futures_desk``), the new ``live_contracts`` column of the (empty)
+``futures/trades.csv``, the desk rows' risk-limits hash (the ``go_no_go`` section of
+risk_limits.yaml) and the futures section of ``report.html`` and ``monitoring.json``. A real
 change of behaviour (a figure, a table, a report file, a check outcome) shows up as a differing
 section; regenerate the baseline only with a change that means to alter outputs (`python -m
 trading_platform_tests.demo_summary DATA_DIR OUT.json` after the small demo below), and say so
