@@ -42,15 +42,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 from bench_selection import selection
-from cli_runs import (
-    bench_data_dir,
-    futures_desk_outcome,
-    recommendation_statuses,
-    repeat_cli,
-    run_cli,
-    runs_not_ok,
-    stage_breakdown,
-)
+from cli_runs import bench_data_dir, daily_path_figures, repeat_cli, run_cli, runs_not_ok
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -70,12 +62,7 @@ def daily_path() -> dict[str, object]:
                     "recommendation runs, contract-price runs, the futures desk run, the report "
                     "run (counts in stage_runs)",
             "setup_runs_failed": runs_not_ok([setup], failed_only=True),
-            "runs": RUNS, "median_wall_s": round(statistics.median(walls), 2),
-            "wall_s": [round(w, 2) for w in walls],
-            "median_peak_rss_mb": round(statistics.median(rss), 1),
-            **stage_breakdown(walls, outputs),
-            "recommendation_statuses": recommendation_statuses(outputs[-1]),
-            "futures_desk": futures_desk_outcome(outputs[-1]),
+            **daily_path_figures(walls, rss, outputs),
             "target_wall_s": 45.0, "target_peak_rss_mb": 1536}
 
 

@@ -172,3 +172,15 @@ def recommendation_statuses(output: str) -> dict[str, int]:
         status = line.split()[1]
         counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def daily_path_figures(walls: list[float], rss: list[float],
+                       outputs: list[str]) -> dict[str, object]:
+    """What both daily-path benchmarks print of their timed runs: the median wall and peak
+    RSS, every run's wall, the per-stage breakdown and both books' outcome on the last run."""
+    return {"runs": len(walls), "median_wall_s": round(statistics.median(walls), 2),
+            "wall_s": [round(w, 2) for w in walls],
+            "median_peak_rss_mb": round(statistics.median(rss), 1),
+            **stage_breakdown(walls, outputs),
+            "recommendation_statuses": recommendation_statuses(outputs[-1]),
+            "futures_desk": futures_desk_outcome(outputs[-1])}

@@ -26,6 +26,7 @@ from pathlib import Path
 
 DATA_DIR_ENV = "TRADING_PLATFORM_DATA_DIR"
 UNIVERSE_ENV = "TRADING_PLATFORM_UNIVERSE"
+FUTURES_BOOK_ENV = "TRADING_PLATFORM_FUTURES_BOOK"
 ALERT_WEBHOOK_ENV = "TRADING_PLATFORM_ALERT_WEBHOOK"
 NOTIFICATIONS_ENV = "TRADING_PLATFORM_NOTIFICATIONS"
 
@@ -84,6 +85,13 @@ def paths() -> Paths:
 def universe_path() -> Path | None:
     """The universe YAML to load, or None for the bundled default."""
     configured = os.environ.get(UNIVERSE_ENV)
+    return Path(configured) if configured else None
+
+
+def futures_book_path() -> Path | None:
+    """The futures book YAML to load (a universe of its own needs its own weight bounds), or
+    None for the bundled default."""
+    configured = os.environ.get(FUTURES_BOOK_ENV)
     return Path(configured) if configured else None
 
 

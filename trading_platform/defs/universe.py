@@ -10,7 +10,7 @@ from trading_platform.config.futures_strategies import load_futures_strategies
 from trading_platform.config.models import load_model_zoo
 from trading_platform.config.user_strategies import load_user_strategies
 from trading_platform.defs.partitions import build_market_partitions
-from trading_platform.settings import universe_path
+from trading_platform.settings import futures_book_path, universe_path
 
 UNIVERSE = load_universe(universe_path())
 MARKET_PARTITIONS = build_market_partitions(UNIVERSE)
@@ -36,7 +36,7 @@ TRADING_PARTITIONS = dg.MultiPartitionsDefinition({
 # The futures book trades every commodity with a contract spec (crude included), keys "crude".
 FUTURES_PARTITIONS = dg.StaticPartitionsDefinition(
     [key for key in UNIVERSE.commodity_keys if UNIVERSE.commodities[key].futures is not None])
-FUTURES_BOOK = load_futures_book()
+FUTURES_BOOK = load_futures_book(futures_book_path())
 FUTURES_STRATEGIES = load_futures_strategies()
 USER_STRATEGIES = load_user_strategies()
 REPORT_PARTITIONS = MARKET_PARTITIONS.get_partitions_def_for_dimension("date")
