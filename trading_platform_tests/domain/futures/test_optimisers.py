@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize
 
 from trading_platform.domain.futures.optimisers import (
     OPTIMISER_NAMES,
@@ -154,3 +155,24 @@ def test_shrunk_covariance_given_random_returns_equals_scikit_learns_ledoit_wolf
     returns = rng.normal(0.0002, 0.01, (int(rng.integers(20, 300)), int(rng.integers(2, 8))))
     np.testing.assert_allclose(shrunk_covariance(returns),
                                LedoitWolf().fit(returns).covariance_, rtol=1e-10, atol=1e-18)
+
+
+def _sharpe(weights: np.ndarray, cov: np.ndarray, mu: np.ndarray) -> float:
+    return float(weights @ mu / np.sqrt(weights @ cov @ weights))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_maximum_sharpe_given_fifty_assets_returns_the_optimum_the_solver_stalled_at(seed):
+    # SLSQP at ftol 1e-15 stops with "Positive directional derivative for linesearch" on most
+    # of these books; a looser ftol converges: the weights must be the same optimum
+    returns = np.random.default_rng(seed).normal(0.0, 0.01, (60, 50))
+    cov, mu = shrunk_covariance(returns), returns.mean(axis=0)
+    weights = maximum_sharpe(cov, WeightBounds(0.01, 0.4), mu)
+    assert weights.sum() == pytest.approx(1.0)
+    assert weights.min() >= 0.01 - 1e-9 and weights.max() <= 0.4 + 1e-9
+    reference = minimize(lambda w: -_sharpe(w, cov, mu), np.full(50, 0.02), method="SLSQP",
+                         bounds=[(0.01, 0.4)] * 50,
+                         constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0}],
+                         options={"ftol": 1e-12, "maxiter": 1000})
+    assert reference.success
+    assert _sharpe(weights, cov, mu) == pytest.approx(_sharpe(reference.x, cov, mu), rel=1e-5)
