@@ -12,7 +12,7 @@ import pytest
 from trading_platform.defs.ops.alerts import AlertCursor, alert_sensor, collect_alerts
 from trading_platform.resources.alerts import AlertLog
 from trading_platform.settings import ALERT_WEBHOOK_ENV, DATA_DIR_ENV
-from trading_platform_tests.defs.conftest import january, production_like_instance
+from trading_platform_tests.defs.conftest import january
 from trading_platform_tests.resources.test_alerts import WebhookServer, free_port
 
 # Day 3 closes above its high, day 4 trades no volume, day 5 jumps 102 -> 250 (log return 0.90).
@@ -50,12 +50,6 @@ def healthy_prices():
 def broken_prices() -> None:
     """A stand-in asset whose run fails."""
     raise ValueError("vendor feed answered HTTP 502")
-
-
-@pytest.fixture()
-def instance(tmp_path: Path):
-    with production_like_instance(tmp_path / "dagster_home") as instance:
-        yield instance
 
 
 @pytest.fixture()

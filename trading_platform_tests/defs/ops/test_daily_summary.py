@@ -11,7 +11,6 @@ from dagster._core.definitions.sensor_definition import SensorExecutionData
 from trading_platform.defs.ops.alerts import AlertCursor, alert_sensor
 from trading_platform.defs.ops.daily_summary import collect_summaries, headline
 from trading_platform.settings import ALERT_WEBHOOK_ENV, DATA_DIR_ENV, NOTIFICATIONS_ENV
-from trading_platform_tests.defs.conftest import production_like_instance
 from trading_platform_tests.resources.test_alerts import WebhookServer
 
 SLACK_ENV = "TEST_SLACK_WEBHOOK"
@@ -26,12 +25,6 @@ def report_stand_in(context: AssetExecutionContext) -> dg.MaterializeResult:
         "actionable": 5, "futures_status": "trading", "futures_value": 1_012_345.5,
         "summary": dg.MetadataValue.md("| commodity | status |\n|---|---|"),
         "report": dg.MetadataValue.path(f"/data/reports/{day}/report.html")})
-
-
-@pytest.fixture()
-def instance(tmp_path: Path):
-    with production_like_instance(tmp_path / "dagster_home") as instance:
-        yield instance
 
 
 @pytest.fixture()
