@@ -8,8 +8,10 @@ backfill. Dagster already hands storages whole batches when ``DAGSTER_EVENT_BATC
 the base class then loops over ``store_event``. This subclass stores a batch in one transaction
 and updates each asset's "latest event" row once per batch (the same end state as once per
 event, because that row is an upsert of the latest event). Measured: 15,600 partitions in ~6 s
-instead of ~5 minutes. Everything else (reads, watchers, migrations) is the consolidated SQLite
-storage unchanged. Configure it in ``dagster.yaml`` as ``event_log_storage``.
+instead of ~5 minutes. Single events (a daily run records ~50) go through one pooled engine per
+process, so none opens and closes a connection of its own. Everything else (reads, watchers,
+migrations) is the consolidated SQLite storage unchanged. Configure it in ``dagster.yaml`` as
+``event_log_storage``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 
 def _is_asset_event(event: EventLogEntry) -> bool:
@@ -42,16 +44,30 @@ class BatchingSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
     _known_tables: dict[str, bool] | None = None
 
     def _engine(self) -> Engine:
-        # One engine per process: the multiprocess executor forks, and engines must not cross.
+        # One engine per process, with a pool: the stock storage opens and closes a connection
+        # per event, and closing the last connection to a WAL database checkpoints it (~1.6 ms
+        # an event measured here, against ~0.01 ms on a pooled connection; a daily run records
+        # ~50 events). A process forked with an engine drops the parent's pooled connections
+        # without closing them (SQLite connections must not be used across a fork).
         pid = os.getpid()
         if self._engine_by_pid is None or self._engine_by_pid[0] != pid:
+            if self._engine_by_pid is not None:
+                self._engine_by_pid[1].dispose(close=False)
             engine = create_engine(
                 self._conn_string,
-                poolclass=NullPool,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                poolclass=QueuePool,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+                              "check_same_thread": False},
             )
             self._engine_by_pid = (pid, engine)
         return self._engine_by_pid[1]
+
+    def dispose(self) -> None:
+        # The instance's end closes the pooled connections (a CLI batch of runs, a test's).
+        super().dispose()
+        if self._engine_by_pid is not None and self._engine_by_pid[0] == os.getpid():
+            self._engine_by_pid[1].dispose()
+        self._engine_by_pid = None
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:

@@ -1,6 +1,9 @@
-"""The batching event log storage records the same facts as Dagster's stock SQLite storage."""
+"""The batching event log storage records the same facts as Dagster's stock SQLite storage,
+and commits every single event on its pooled connection."""
 
 import datetime as dt
+import subprocess
+import sys
 
 import dagster as dg
 import pytest
@@ -56,3 +59,32 @@ def test_event_log_given_single_run_backfill_records_every_partition(tmp_path, m
     assert "wheat|2024-01-02" not in facts["partitions"]
     assert facts["latest_run"] == facts["run_id"]
     assert facts["checks"] == [("rows_positive", True)]
+
+
+COUNT_EVENTS = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1])
+print(connection.execute("select count(*) from event_logs where run_id = ?",
+                         (sys.argv[2],)).fetchone()[0], flush=True)
+"""
+
+
+def test_event_log_given_single_events_commits_each_on_the_pooled_connection(tmp_path):
+    # No DAGSTER_EVENT_BATCH_SIZE: every event is stored on its own, on one pooled connection
+    # that stays open; each must be committed, so another process sees them all at once.
+    events = tmp_path / "events"
+    overrides = {"event_log_storage": {"module": "trading_platform.dagster_storage",
+                                       "class": "BatchingSqliteEventLogStorage",
+                                       "config": {"base_dir": str(events)}}}
+    (tmp_path / "home").mkdir()
+    with dg.instance_for_test(overrides=overrides, temp_dir=str(tmp_path / "home")) as instance:
+        result = dg.materialize([prices], instance=instance, partition_key="coffee|2024-01-02")
+        assert result.success
+        stored = len(instance.all_logs(result.run_id))
+        seen = subprocess.run([sys.executable, "-c", COUNT_EVENTS, str(events / "event_log.db"),
+                               result.run_id], capture_output=True, text=True, check=True,
+                              timeout=60)
+        assert stored > 10 and int(seen.stdout) == stored
+        storage = instance.event_log_storage
+        assert storage._engine_by_pid is not None  # the pool is open while the instance is
+    assert storage._engine_by_pid is None  # and closed with it

@@ -173,8 +173,10 @@ def futures_table(day: dt.date) -> str:
 def run_futures_desk(day: dt.date) -> bool:
     """The futures desk's day: contract prices through ``day``, then its orders."""
     keys = FUTURES_PARTITIONS.get_partition_keys()
-    ok = run_partitions("daily_contracts", keys, {}, f"contract prices {day}")
-    return run_partitions("daily_futures", [day.isoformat()], {}, "futures desk") and ok
+    ok = run_partitions("daily_contracts", keys, {}, f"contract prices {day}",
+                        hold_warehouse=True)
+    return run_partitions("daily_futures", [day.isoformat()], {}, "futures desk",
+                          hold_warehouse=True) and ok
 
 
 def run_trading(days: Sequence[dt.date]) -> bool:
@@ -183,9 +185,11 @@ def run_trading(days: Sequence[dt.date]) -> bool:
     ok = True
     for day in days:
         keys = trading_partition_keys(day, UNIVERSE)
-        ok = run_partitions("daily_trading", keys, {}, f"recommendations {day}") and ok
+        ok = run_partitions("daily_trading", keys, {}, f"recommendations {day}",
+                             hold_warehouse=True) and ok
         ok = run_futures_desk(day) and ok
-        ok = run_partitions("daily_reporting", [day.isoformat()], {}, "report") and ok
+        ok = run_partitions("daily_reporting", [day.isoformat()], {}, "report",
+                             hold_warehouse=True) and ok
     if days:
         print(f"\nrecommendations for {days[-1]}:\n{recommendations_table(days[-1])}")
         print(f"\nfutures book on {days[-1]}:\n{futures_table(days[-1])}")

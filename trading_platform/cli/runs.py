@@ -8,6 +8,7 @@ import gc
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 import dagster as dg
 
@@ -48,6 +49,7 @@ def run_daily(day: dt.date, as_of: dt.date) -> bool:
     False when a run fails or a check fails with ERROR severity (in a vendor directory, a day
     whose file has not arrived), so a scheduler running the command sees the failure."""
     from trading_platform.definitions import platform_definitions
+    from trading_platform.resources.warehouse import held_open  # DuckDB: see cli.errors
 
     defs = platform_definitions()
     keys = daily_partition_keys(day, UNIVERSE)
@@ -60,8 +62,9 @@ def run_daily(day: dt.date, as_of: dt.date) -> bool:
     with dg.DagsterInstance.get() as instance:
         for key in keys:
             started = time.perf_counter()
-            result = job.execute_in_process(instance=instance, partition_key=key,
-                                            run_config=run_config, raise_on_error=False)
+            with held_open(str(paths().warehouse)):  # a short run of many queries
+                result = job.execute_in_process(instance=instance, partition_key=key,
+                                                run_config=run_config, raise_on_error=False)
             failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
             print(f"{key}: {'succeeded' if result.success else 'FAILED'} in "
                   f"{time.perf_counter() - started:.1f} s"
@@ -73,9 +76,14 @@ def run_daily(day: dt.date, as_of: dt.date) -> bool:
     return ok
 
 
-def run_partitions(job_name: str, keys: Sequence[str], run_config: dict, label: str) -> bool:
-    """One run per ``commodity|model`` key, as a UI backfill of those partitions would."""
+def run_partitions(job_name: str, keys: Sequence[str], run_config: dict, label: str,
+                   hold_warehouse: bool = False) -> bool:
+    """One run per ``commodity|model`` key, as a UI backfill of those partitions would.
+
+    ``hold_warehouse``: keep the warehouse open around each run (``held_open``), for the
+    daily path's short runs of many queries; never for research runs of minutes."""
     from trading_platform.definitions import platform_definitions
+    from trading_platform.resources.warehouse import held_open  # DuckDB: see cli.errors
 
     defs = platform_definitions()
     job = defs.resolve_job_def(job_name)
@@ -84,9 +92,10 @@ def run_partitions(job_name: str, keys: Sequence[str], run_config: dict, label: 
     with dg.DagsterInstance.get() as instance:
         for number, key in enumerate(keys, start=1):
             started = time.perf_counter()
-            result = job.execute_in_process(instance=instance, partition_key=key,
-                                            run_config={**_WARNINGS_ONLY, **run_config},
-                                            raise_on_error=False)
+            with held_open(str(paths().warehouse)) if hold_warehouse else nullcontext():
+                result = job.execute_in_process(instance=instance, partition_key=key,
+                                                run_config={**_WARNINGS_ONLY, **run_config},
+                                                raise_on_error=False)
             bad = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
             state = "ok" if result.success and not bad else (
                 "FAILED" if not result.success else "warn: " + ", ".join(bad))
