@@ -22,7 +22,8 @@ Timed, in a fresh process each run: `daily --date D` = 50 market runs (market da
 features), 50 recommendation runs, 50 contract-price runs, the futures desk run and the report
 run, as the schedules launch them. Issue 20's target: <= 150 s median. The JSON breaks the wall
 down per stage (the seconds of each run line of the CLI, summed per label). Reruns of a day
-are idempotent, so every run does the same work. BENCH_DATA_DIR reuses a set-up directory.
+are idempotent, so every run does the same work. BENCH_DATA_DIR reuses a directory the bench
+has set up (its marker file, ``cli_runs.set_up_once``), and sets up one that it has not.
 
 Prints one JSON object with the median of BENCH_RUNS runs (default 3).
 """
@@ -35,7 +36,7 @@ import shutil
 from pathlib import Path
 
 import yaml
-from cli_runs import bench_data_dir, daily_path_figures, repeat_cli, run_cli, runs_not_ok
+from cli_runs import bench_data_dir, daily_path_figures, repeat_cli, runs_not_ok, set_up_once
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -74,10 +75,14 @@ def write_universe(target: Path) -> int:
     return len(commodities)
 
 
-def set_up(env: dict[str, str]) -> dict[str, object]:
-    """`demo` for this universe: its seconds, failed runs and the futures research's line."""
-    wall, _, output = run_cli(["demo", "--years", "4", "--as-of", AS_OF, "--model", MODEL,
-                               "--trading-days", "1"], env, failed_runs_ok=True)
+def set_up(data_dir: Path, env: dict[str, str]) -> dict[str, object]:
+    """`demo` for this universe, unless it has run in ``data_dir``: its seconds, failed runs
+    and the futures research's line."""
+    done = set_up_once(data_dir, ["demo", "--years", "4", "--as-of", AS_OF, "--model", MODEL,
+                                  "--trading-days", "1"], env)
+    if done is None:
+        return {"setup_s": None}
+    wall, output = done
     research = next((line for line in output.splitlines()
                      if line.startswith("futures matrix and trading-book champion:")), None)
     return {"setup_s": round(wall, 1),
@@ -92,7 +97,7 @@ def main() -> None:
     env["TRADING_PLATFORM_UNIVERSE"] = str(universe)
     lower = write_futures_book(data_dir / "futures_book_50.yaml")
     env["TRADING_PLATFORM_FUTURES_BOOK"] = str(data_dir / "futures_book_50.yaml")
-    setup = {"setup_s": None} if (data_dir / "reports" / DAY).exists() else set_up(env)
+    setup = set_up(data_dir, env)
     walls, rss, outputs = repeat_cli(["daily", "--date", DAY, "--as-of", AS_OF], env, RUNS,
                                      failed_runs_ok=True)
     if not given:

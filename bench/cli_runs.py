@@ -47,6 +47,21 @@ def bench_data_dir(prefix: str) -> tuple[Path, dict[str, str], bool]:
     return data_dir, env, bool(given)
 
 
+SET_UP_MARKER = ".bench_set_up"  # written in a data dir once its set-up command has run
+
+
+def set_up_once(data_dir: Path, args: list[str], env: dict[str, str]) -> tuple[float, str] | None:
+    """Run the set-up command ``args`` unless ``data_dir`` holds the marker of a finished one:
+    a given BENCH_DATA_DIR that is empty or half built is set up, never measured as it is.
+    (seconds, output) of the set-up, or None when the marker was there."""
+    marker = data_dir / SET_UP_MARKER
+    if marker.exists():
+        return None
+    wall, _, output = run_cli(args, env, failed_runs_ok=True)
+    marker.write_text(" ".join(args) + "\n")
+    return wall, output
+
+
 def repeat_cli(args: list[str], env: dict[str, str], runs: int,
                failed_runs_ok: bool = False) -> tuple[list[float], list[float], list[str]]:
     """``run_cli`` ``runs`` times: (walls, peak RSS in MB, each run's output)."""
