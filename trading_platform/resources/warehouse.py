@@ -28,6 +28,7 @@ from trading_platform.resources.tables import (
 )
 
 LOCK_WAIT_S = 120.0  # how long a reader waits for another process's write to finish
+HOLD_WAIT_S = 10.0  # how long ``held_open`` waits before a run goes on without holding the file
 # Columns added to tables written before provenance existed, with their DuckDB types.
 _ADDED_COLUMNS = {
     MARKET_DATA: {"origin": "VARCHAR", "source_sha256": "VARCHAR", "batch": "VARCHAR",
@@ -65,8 +66,8 @@ def _connect_when_free(database: str, wait_s: float = LOCK_WAIT_S) -> duckdb.Duc
 
 
 @contextmanager
-def held_open(database: str, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
-    """Keep ``database`` open in this process while the block runs.
+def held_open(database: str, wait_s: float = HOLD_WAIT_S) -> Iterator[bool]:
+    """Keep ``database`` open in this process while the block runs; yields whether it is held.
 
     Every query here (and the IO manager's) opens its own connection. Opening the file cold
     costs ~15 ms (the lock, the catalog), its existence check ~10 ms and the close a checkpoint;
@@ -74,10 +75,19 @@ def held_open(database: str, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
     run makes a few dozen such queries, so the CLI holds the file open around each daily-path
     run. Other processes wait for the lock (``_connect_when_free``) while it is held, so hold it
     around short runs only, never around minutes of compute.
+
+    Holding is a saving, never a new failure: when another process keeps the file past
+    ``wait_s``, the block runs without it, each query waiting for the lock on its own as always.
     """
-    anchor = _connect_when_free(database, wait_s)
     try:
-        yield
+        anchor = _connect_when_free(database, wait_s)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        yield False
+        return
+    try:
+        yield True
     finally:
         anchor.close()
 

@@ -78,3 +78,16 @@ def test_held_open_given_warehouse_and_io_manager_queries_shares_the_file_then_r
     after = subprocess.run([sys.executable, "-c", READ_ROWS, database], capture_output=True,
                            text=True, timeout=60)
     assert after.stdout.strip() == "3", after.stderr
+
+
+def test_held_open_given_file_busy_past_its_wait_runs_the_block_unheld(tmp_path):
+    database = str(tmp_path / "w.duckdb")
+    duckdb.connect(database).close()
+    holder = _hold_lock(database, 1.5)
+    # the run goes on without holding (no new failure); its queries wait for the lock as ever
+    with held_open(database, wait_s=0.2) as held:
+        assert held is False
+        assert Warehouse(database=database).read_features("coffee").is_empty()
+    holder.wait(timeout=10)
+    with held_open(database, wait_s=0.2) as held:
+        assert held is True
