@@ -59,10 +59,11 @@ def run_daily(day: dt.date, as_of: dt.date) -> bool:
     job = defs.resolve_job_def("daily_market")
     run_config = {**_QUIET_LOGS, "ops": {"market_data": {"config": {"as_of": as_of.isoformat()}}}}
     ok = True
+    database = str(paths().warehouse)
     with dg.DagsterInstance.get() as instance:
         for key in keys:
             started = time.perf_counter()
-            with held_open(str(paths().warehouse)):  # a short run of many queries
+            with held_open(database):  # a short run of many queries
                 result = job.execute_in_process(instance=instance, partition_key=key,
                                                 run_config=run_config, raise_on_error=False)
             failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
@@ -89,10 +90,11 @@ def run_partitions(job_name: str, keys: Sequence[str], run_config: dict, label: 
     job = defs.resolve_job_def(job_name)
     failed: list[str] = []
     began = time.perf_counter()
+    database = str(paths().warehouse)
     with dg.DagsterInstance.get() as instance:
         for number, key in enumerate(keys, start=1):
             started = time.perf_counter()
-            with held_open(str(paths().warehouse)) if hold_warehouse else nullcontext():
+            with held_open(database) if hold_warehouse else nullcontext():
                 result = job.execute_in_process(instance=instance, partition_key=key,
                                                 run_config={**_WARNINGS_ONLY, **run_config},
                                                 raise_on_error=False)

@@ -237,8 +237,10 @@ def _stalled_at_precision(found: OptimizeResult, objective: Callable[[np.ndarray
     the start: the solver stopped at the precision asked of it (``ftol`` 1e-15), not away from
     the optimum. It happens on books of many assets (50 here), where a looser ``ftol``
     converges to the same weights; any other failure still raises."""
+    if found.status != _LINE_SEARCH_STALL:
+        return False
     x = found.x
-    return (found.status == _LINE_SEARCH_STALL and abs(float(x.sum()) - 1.0) <= _FEASIBLE
-            and bool(np.all(x >= bounds.lower - _FEASIBLE)) and bool(np.all(x <= bounds.upper
-                                                                            + _FEASIBLE))
-            and objective(x) <= objective(start) + _TOLERANCE)
+    feasible = (abs(float(x.sum()) - 1.0) <= _FEASIBLE
+                and bool(np.all(x >= bounds.lower - _FEASIBLE))
+                and bool(np.all(x <= bounds.upper + _FEASIBLE)))
+    return feasible and objective(x) <= objective(start) + _TOLERANCE
